@@ -1,0 +1,100 @@
+import Foundation
+import WhistleAMQP
+import WhistleDomain
+import WhistleMessages
+import WhistlePostgres
+import WhistleReliability
+
+/// Feedback (回访) and whistle evaluations (一哨一考核) arriving on `whistle.intake`: validated,
+/// checked against their ticket, recorded, and answered with `feedback.received` /
+/// `evaluation.recorded`, or `feedback.rejected` / `evaluation.rejected` listing every error.
+struct FollowUpStore {
+    let connection: PostgresConnection
+    let reference: ReferenceCodes
+    let now: Date
+
+    func record(feedback: [InboundMessage], evaluations: [InboundMessage]) throws {
+        var events: [OutboundMessage] = []
+        var timeline = TimelineRows()
+        let validatedFeedback = feedback.map { ($0, FeedbackValidator().validate(body: $0.body)) }
+        let validatedEvaluations = evaluations.map { ($0, EvaluationValidator(reference: reference).validate(body: $0.body)) }
+        var ticketNos: [String] = []
+        for case (_, .valid(let item)) in validatedFeedback { ticketNos.append(item.ticketNo) }
+        for case (_, .valid(let item)) in validatedEvaluations { ticketNos.append(item.ticketNo) }
+        let known = try existingTickets(ticketNos)
+
+        for (message, validation) in validatedFeedback {
+            let source = MessageSource(channel: nil, externalId: nil, messageId: message.messageId)
+            var errors = IntakeHandler.messageIdProblem(message).map { [$0] } ?? []
+            if case .valid(let item) = validation, !known.contains(item.ticketNo) { errors.append(Self.unknownTicket(item.ticketNo)) }
+            if case .invalid(let found) = validation { errors = found + errors }
+            guard errors.isEmpty, case .valid(let item) = validation else {
+                events.append(try Outbox.event(EventEnvelope(
+                    type: .feedbackRejected, occurredAt: now, ticketNo: FeedbackValidator.ticketNo(in: message.body).flatMap { known.contains($0) ? $0 : nil },
+                    data: InboundRejected(source: source, errors: errors))))
+                continue
+            }
+            _ = try connection.query(
+                "INSERT INTO feedback (message_id, ticket_no, satisfaction, resolved, comment) VALUES ($1, $2, $3, $4, $5)",
+                [message.inboxKey, item.ticketNo, item.satisfaction.rawValue, item.resolved, item.comment])
+            let data = FeedbackReceived(source: source, satisfaction: item.satisfaction.rawValue, resolved: item.resolved, comment: item.comment)
+            try timeline.append(item.ticketNo, type: EventType.feedbackReceived.rawValue, actor: "citizen", detail: data)
+            events.append(try Outbox.event(EventEnvelope(type: .feedbackReceived, occurredAt: now, ticketNo: item.ticketNo, data: data)))
+        }
+
+        for (message, validation) in validatedEvaluations {
+            let source = MessageSource(channel: nil, externalId: nil, messageId: message.messageId)
+            var errors = IntakeHandler.messageIdProblem(message).map { [$0] } ?? []
+            if case .invalid(let found) = validation { errors = found + errors }
+            if case .valid(let item) = validation {
+                if !known.contains(item.ticketNo) {
+                    errors.append(Self.unknownTicket(item.ticketNo))
+                } else {
+                    errors += try alreadyScored(item)
+                }
+            }
+            guard errors.isEmpty, case .valid(let item) = validation else {
+                events.append(try Outbox.event(EventEnvelope(
+                    type: .evaluationRejected, occurredAt: now, ticketNo: EvaluationValidator.ticketNo(in: message.body).flatMap { known.contains($0) ? $0 : nil },
+                    data: InboundRejected(source: source, errors: errors))))
+                continue
+            }
+            _ = try connection.query(
+                """
+                INSERT INTO evaluations (message_id, ticket_no, by_department, department, score, comment)
+                SELECT $1, $2, $3, s.department, s.score::int, s.comment
+                FROM unnest($4::text[], $5::text[], $6::text[]) AS s(department, score, comment)
+                """,
+                [message.inboxKey, item.ticketNo, item.by, TextArray(item.scores.map(\.department)),
+                 TextArray(item.scores.map { String($0.score) }), TextArray(item.scores.map(\.comment))])
+            let data = EvaluationRecorded(source: source, by: item.by, scores: item.scores.map { .init(department: $0.department, score: $0.score) })
+            try timeline.append(item.ticketNo, type: EventType.evaluationRecorded.rawValue, actor: item.by, detail: data)
+            events.append(try Outbox.event(EventEnvelope(type: .evaluationRecorded, occurredAt: now, ticketNo: item.ticketNo, data: data)))
+        }
+        try timeline.insert(connection, at: now)
+        try Outbox.enqueue(connection, events)
+    }
+
+    private func existingTickets(_ ticketNos: [String]) throws -> Set<String> {
+        guard !ticketNos.isEmpty else { return [] }
+        let rows = try connection.query("SELECT ticket_no FROM tickets WHERE ticket_no = ANY($1::text[])", [ticketNos])
+        return Set(try rows.map { try $0.decode(0, as: String.self) })
+    }
+
+    /// A department is scored once per ticket.
+    private func alreadyScored(_ evaluation: Evaluation) throws -> [FieldError] {
+        let rows = try connection.query(
+            "SELECT department FROM evaluations WHERE ticket_no = $1 AND department = ANY($2::text[])",
+            [evaluation.ticketNo, evaluation.scores.map(\.department)])
+        let scored = Set(try rows.map { try $0.decode(0, as: String.self) })
+        return evaluation.scores.enumerated().compactMap { index, score in
+            scored.contains(score.department)
+                ? FieldError(field: "scores[\(index)].department", code: .notAllowed, message: "\(score.department) was already evaluated on this ticket")
+                : nil
+        }
+    }
+
+    static func unknownTicket(_ ticketNo: String) -> FieldError {
+        FieldError(field: "ticket_no", code: .unknownCode, message: "no ticket \(ticketNo)")
+    }
+}

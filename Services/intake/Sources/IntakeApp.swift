@@ -1,0 +1,24 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import WhistleReliability
+import WhistleRuntime
+
+/// Builds intake: one batch consumer of `intake.inbound` (everything on `whistle.intake`), the
+/// reference-code cache, the outbox relay, and `/healthz` + `/metrics`.
+public enum IntakeApp {
+    /// Connects nothing yet; migrates the schema (waiting for the database) and returns the group.
+    public static func build(configuration: IntakeConfiguration, logger: Logger) async throws -> ServiceGroup {
+        let settings = configuration.service
+        let kit = try ServiceKit(configuration: settings, logger: logger)
+        try await kit.prepare()
+        let reference = ReferenceCache(pool: kit.pool, logger: logger)
+        try? await reference.refresh()
+        let timeZone = TimeZone(identifier: settings.timeZone) ?? TimeZone(identifier: "Asia/Shanghai")!
+        let handler = IntakeHandler(reference: reference, timeZone: timeZone, logger: logger)
+        let consumer = kit.consumer(
+            name: "intake", queues: [WhistleTopology.intakeQueue],
+            topology: WhistleTopology.intake(deliveryLimit: settings.deliveryLimit), handler: handler)
+        return kit.serviceGroup(consumers: [consumer], services: [reference])
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import WhistleDomain
+import WhistleMessages
+import WhistlePostgres
+import WhistleReliability
+
+/// Demand rows of a batch, inserted in one statement; reporters' identity goes to
+/// `demand_reporters`, never into `normalized`.
+struct DemandRows {
+    private var messageIds: [String?] = []
+    private var routingKeys: [String?] = []
+    private var channels: [String?] = []
+    private var externalIds: [String?] = []
+    private var outcomes: [String?] = []
+    private var ticketNos: [String?] = []
+    private var rawBodies: [String?] = []
+    private var normalized: [String?] = []
+    private var errors: [String?] = []
+    private var submittedAt: [String?] = []
+    private var reporters: [String: Reporter] = [:]
+
+    mutating func append(_ message: InboundMessage, demand: Demand?, outcome: String, ticketNo: String?, errors list: [FieldError]?) {
+        messageIds.append(message.messageId)
+        routingKeys.append(message.routingKey)
+        channels.append(demand?.channel.rawValue ?? Channel(routingKey: message.routingKey)?.rawValue)
+        externalIds.append(demand?.externalId)
+        outcomes.append(outcome)
+        ticketNos.append(ticketNo)
+        rawBodies.append(Hex.encode(message.body))
+        if let demand {
+            var stored = demand
+            if let reporter = demand.reporter {
+                reporters[message.messageId] = reporter
+                stored.reporter = Reporter(anonymous: reporter.anonymous, id: reporter.id)
+            }
+            normalized.append((try? WhistleJSON.encode(stored)).map { String(decoding: $0, as: UTF8.self) })
+            submittedAt.append(RFC3339.format(demand.submittedAt))
+        } else {
+            normalized.append(nil)
+            submittedAt.append(nil)
+        }
+        self.errors.append(list.flatMap { (try? WhistleJSON.encode($0)).map { String(decoding: $0, as: UTF8.self) } })
+    }
+
+    func insert(_ connection: PostgresConnection) throws {
+        guard !messageIds.isEmpty else { return }
+        let rows = try connection.query(
+            """
+            INSERT INTO demands (message_id, routing_key, channel, external_id, outcome, ticket_no, raw_body, normalized, errors, submitted_at)
+            SELECT d.mid, d.rk, d.ch, d.ext, d.outcome, d.tno, decode(d.raw, 'hex'), d.norm::jsonb, d.err::jsonb, d.sub::timestamptz
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+              AS d(mid, rk, ch, ext, outcome, tno, raw, norm, err, sub)
+            RETURNING id, message_id
+            """,
+            [
+                TextArray(messageIds), TextArray(routingKeys), TextArray(channels), TextArray(externalIds), TextArray(outcomes),
+                TextArray(ticketNos), TextArray(rawBodies), TextArray(normalized), TextArray(errors), TextArray(submittedAt),
+            ])
+        guard !reporters.isEmpty else { return }
+        var ids: [String?] = []
+        var names: [String?] = []
+        var phones: [String?] = []
+        var anonymous: [String?] = []
+        var refs: [String?] = []
+        for row in rows {
+            guard let reporter = reporters[try row.decode(1, as: String.self)] else { continue }
+            ids.append(String(try row.decode(0, as: Int64.self)))
+            names.append(reporter.name)
+            phones.append(reporter.phone)
+            anonymous.append(reporter.anonymous ? "t" : "f")
+            refs.append(reporter.id)
+        }
+        _ = try connection.query(
+            """
+            INSERT INTO demand_reporters (demand_id, name, phone, anonymous, reporter_ref)
+            SELECT r.id::bigint, r.name, r.phone, r.anon::bool, r.ref
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS r(id, name, phone, anon, ref)
+            """, [TextArray(ids), TextArray(names), TextArray(phones), TextArray(anonymous), TextArray(refs)])
+    }
+}
+
+/// New tickets of a batch, inserted in one statement with status `accepted`.
+struct TicketRows {
+    private var columns = [[String?]](repeating: [], count: 13)
+
+    mutating func append(_ ticketNo: String, _ demand: Demand) {
+        let location = demand.location.flatMap { (try? WhistleJSON.encode($0)).map { String(decoding: $0, as: UTF8.self) } }
+        let whistle = demand.whistle.flatMap { (try? WhistleJSON.encode($0)).map { String(decoding: $0, as: UTF8.self) } }
+        let values: [String?] = [
+            ticketNo, demand.channel.rawValue, demand.category, demand.urgency.rawValue, demand.location?.grid,
+            demand.title, demand.content, location, demand.isConfidential ? "t" : "f", demand.petition?.kind.rawValue,
+            demand.petition?.subjectUnit, demand.petition.map { String($0.petitioners) }, whistle,
+        ]
+        for (i, value) in values.enumerated() { columns[i].append(value) }
+    }
+
+    func insert(_ connection: PostgresConnection, openedAt: Date) throws {
+        guard !columns[0].isEmpty else { return }
+        _ = try connection.query(
+            """
+            INSERT INTO tickets (ticket_no, status, channel, category_code, urgency, area_code, title, content, location,
+                                 confidential, petition_kind, subject_unit, petitioners, whistle, opened_at)
+            SELECT t.no, 'accepted', t.ch, t.cat, t.urg, t.area, t.title, t.content, t.loc::jsonb,
+                   t.conf::bool, t.kind, t.subject, t.pet::int, t.whistle::jsonb, $14
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                        $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
+              AS t(no, ch, cat, urg, area, title, content, loc, conf, kind, subject, pet, whistle)
+            """, columns.map { TextArray($0) } + [openedAt])
+    }
+}

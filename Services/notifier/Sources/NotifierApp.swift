@@ -1,0 +1,22 @@
+import Logging
+import ServiceLifecycle
+import WhistleMessages
+import WhistleReliability
+
+/// Builds notifier. In this release it consumes `ticket.accepted` into its journal: the queue,
+/// the inbox and the outbox relay are in place for rendering and delivering notifications.
+public enum NotifierApp {
+    /// The events notifier consumes.
+    public static let eventKeys = [EventType.ticketAccepted.routingKey]
+
+    public static func build(configuration: NotifierConfiguration, logger: Logger) async throws -> ServiceGroup {
+        let settings = configuration.service
+        let kit = try ServiceKit(configuration: settings, logger: logger)
+        try await kit.prepare()
+        let consumer = kit.consumer(
+            name: "notifier", queues: [WhistleTopology.notifierEventsQueue],
+            topology: WhistleTopology.events(queue: WhistleTopology.notifierEventsQueue, keys: eventKeys, deliveryLimit: settings.deliveryLimit),
+            handler: EventJournalHandler(consumer: "notifier", logger: logger))
+        return kit.serviceGroup(consumers: [consumer])
+    }
+}

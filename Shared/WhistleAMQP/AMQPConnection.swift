@@ -1,0 +1,144 @@
+import CRabbitMQ
+import Foundation
+import Logging
+import WhistleConcurrency
+
+/// One broker connection (channel 1) confined to its own thread, opened on first use and
+/// opened again, with the same set-up, after it fails.
+///
+/// Every rabbitmq-c call runs as a job on the connection's `BlockingThread`. The `setup` closure
+/// runs on each new connection before anything else (declare the topology, `confirm.select`,
+/// `basic.qos`, `basic.consume`), so a reconnect restores the whole channel state.
+public final class AMQPConnection: @unchecked Sendable {
+    public let configuration: AMQPConfiguration
+    public let name: String
+    let logger: Logger
+    let thread: BlockingThread
+    private let setup: @Sendable (AMQPHandle) throws -> Void
+    private let flag = NSLock()
+    private var connectedFlag = false
+    private var closedFlag = false
+    // Confined to `thread`:
+    var handle: AMQPHandle?
+    private var generation: UInt64 = 0
+
+    init(configuration: AMQPConfiguration, name: String, logger: Logger, setup: @escaping @Sendable (AMQPHandle) throws -> Void) {
+        self.configuration = configuration
+        self.name = name
+        self.logger = logger
+        self.setup = setup
+        self.thread = BlockingThread(name: "amqp-\(name)")
+    }
+
+    /// A plain connection (no consumer, no confirms) for administrative calls.
+    public convenience init(configuration: AMQPConfiguration, name: String, logger: Logger) {
+        self.init(configuration: configuration, name: name, logger: logger, setup: { _ in })
+    }
+
+    deinit { thread.shutdown() }
+
+    /// True while the last attempt to use the connection succeeded (for `/healthz`).
+    public var isConnected: Bool {
+        flag.lock()
+        defer { flag.unlock() }
+        return connectedFlag
+    }
+
+    /// Runs `body` with the live handle, connecting first when needed. A failure that breaks the
+    /// connection drops it, so that the next call reconnects.
+    func withHandle<T: Sendable>(_ body: @escaping @Sendable (AMQPHandle, UInt64) throws -> T) async throws -> T {
+        try await thread.run { [self] in
+            if isClosed { throw AMQPError(.closed, "connection \(name) is closed") }
+            let live: AMQPHandle
+            if let handle, handle.healthy {
+                live = handle
+            } else {
+                handle = nil
+                do {
+                    let fresh = try AMQPHandle(configuration: configuration)
+                    try setup(fresh)
+                    generation += 1
+                    handle = fresh
+                    live = fresh
+                    setConnected(true)
+                    logger.info("AMQP connected", metadata: ["amqp.connection": "\(name)", "amqp.broker": "\(configuration.redacted)"])
+                } catch {
+                    setConnected(false)
+                    throw error
+                }
+            }
+            do {
+                return try body(live, generation)
+            } catch {
+                if !live.healthy {
+                    handle = nil
+                    setConnected(false)
+                    logger.warning("AMQP connection lost", metadata: ["amqp.connection": "\(name)", "error": "\(error)"])
+                }
+                throw error
+            }
+        }
+    }
+
+    /// Closes the connection politely and ends its thread; later calls throw `.closed`.
+    public func close() async {
+        flag.withLock { closedFlag = true }
+        _ = try? await thread.run { [self] in
+            handle = nil
+            setConnected(false)
+        }
+        thread.shutdown()
+    }
+
+    private var isClosed: Bool {
+        flag.lock()
+        defer { flag.unlock() }
+        return closedFlag
+    }
+
+    func setConnected(_ value: Bool) {
+        flag.lock()
+        connectedFlag = value
+        flag.unlock()
+    }
+}
+
+extension AMQPConnection {
+    /// Declares exchanges, queues and bindings.
+    public func declare(_ topology: Topology) async throws {
+        try await withHandle { handle, _ in try topology.declare(on: handle) }
+    }
+
+    /// The ready-message and consumer counts of a queue (passive declare).
+    public func queueStatus(_ queue: String) async throws -> (messages: Int, consumers: Int) {
+        try await withHandle { handle, _ in
+            let status = try handle.inspectQueue(queue)
+            return (status.messages, status.consumers)
+        }
+    }
+
+    /// Purges a queue; returns the number of messages removed.
+    public func purge(_ queue: String) async throws -> Int {
+        try await withHandle { handle, _ in try handle.purgeQueue(queue) }
+    }
+
+    /// Deletes a queue.
+    public func deleteQueue(_ queue: String) async throws {
+        try await withHandle { handle, _ in try handle.deleteQueue(queue) }
+    }
+}
+
+extension AMQPConnection {
+    /// Sends a heartbeat on a live connection (rabbitmq-c has no thread of its own to do it while
+    /// the owner is busy elsewhere). Does not connect.
+    public func keepAlive() async {
+        _ = try? await thread.run { [self] in
+            guard let handle, handle.healthy else { return }
+            if whistle_send_heartbeat(handle.state) < 0 {
+                handle.markBroken()
+                self.handle = nil
+                setConnected(false)
+            }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import CRabbitMQ
+import Foundation
+
+extension AMQPHandle {
+    /// Waits up to `timeoutMilliseconds` for one delivery; nil on timeout.
+    func nextDelivery(timeoutMilliseconds: Int, generation: UInt64) throws(AMQPError) -> Delivery? {
+        amqp_maybe_release_buffers(state)
+        var envelope = amqp_envelope_t()
+        var timeout = whistle_timeval_ms(timeoutMilliseconds)
+        let reply = amqp_consume_message(state, &envelope, &timeout, 0)
+        if reply.reply_type == AMQP_RESPONSE_NORMAL {
+            defer { amqp_destroy_envelope(&envelope) }
+            return Self.copy(envelope, generation: generation)
+        }
+        if reply.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION {
+            if reply.library_error == AMQP_STATUS_TIMEOUT.rawValue { return nil }
+            if reply.library_error == AMQP_STATUS_UNEXPECTED_STATE.rawValue {
+                // A frame other than a delivery: a broker close, a cancel, or an ack of ours echoed.
+                var frame = amqp_frame_t()
+                try checkStatus(amqp_simple_wait_frame(state, &frame), "reading a non-delivery frame")
+                let method = whistle_frame_method_id(&frame)
+                if method == WHISTLE_CHANNEL_CLOSE || method == WHISTLE_CONNECTION_CLOSE {
+                    throw brokerClose(methodId: method, decoded: whistle_frame_method(&frame), context: "consuming")
+                }
+                if method == WHISTLE_BASIC_CANCEL {
+                    markBroken()
+                    throw AMQPError(.brokerClosed, "the broker cancelled the consumer (queue deleted?)")
+                }
+                return nil
+            }
+        }
+        try check(reply, "basic.consume")
+        return nil
+    }
+
+    /// Acknowledges `tag` (and, with `multiple`, every earlier unacknowledged tag).
+    func ack(_ tag: UInt64, multiple: Bool) throws(AMQPError) {
+        try checkStatus(amqp_basic_ack(state, channel, tag, multiple ? 1 : 0), "basic.ack")
+    }
+
+    /// Rejects `tag`; with `requeue` the broker delivers it again (and counts the delivery).
+    func nack(_ tag: UInt64, multiple: Bool, requeue: Bool) throws(AMQPError) {
+        try checkStatus(amqp_basic_nack(state, channel, tag, multiple ? 1 : 0, requeue ? 1 : 0), "basic.nack")
+    }
+
+    private static func copy(_ envelope: amqp_envelope_t, generation: UInt64) -> Delivery {
+        let properties = envelope.message.properties
+        let flags = properties._flags
+        var deliveryCount: Int64 = 0
+        if flags & WHISTLE_FLAG_HEADERS != 0 {
+            var headers = properties.headers
+            _ = whistle_table_get_int(&headers, "x-delivery-count", &deliveryCount)
+        }
+        return Delivery(
+            body: envelope.message.body.array,
+            exchange: envelope.exchange.string,
+            routingKey: envelope.routing_key.string,
+            messageId: flags & WHISTLE_FLAG_MESSAGE_ID != 0 ? properties.message_id.string : nil,
+            type: flags & WHISTLE_FLAG_TYPE != 0 ? properties.type.string : nil,
+            userId: flags & WHISTLE_FLAG_USER_ID != 0 ? properties.user_id.string : nil,
+            contentType: flags & WHISTLE_FLAG_CONTENT_TYPE != 0 ? properties.content_type.string : nil,
+            redelivered: envelope.redelivered != 0,
+            deliveryCount: Int(deliveryCount),
+            deliveryTag: envelope.delivery_tag,
+            generation: generation)
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+
+/// A demand as intake stores it after validation: one shape for all four channels (CONTRACT §1).
+public struct Demand: Codable, Sendable, Hashable {
+    public var channel: Channel
+    public var externalId: String
+    public var submittedAt: Date
+    public var content: String
+    public var title: String?
+    public var category: String?
+    public var urgency: Urgency
+    public var location: Location?
+    public var reporter: Reporter?
+    public var attachments: [Attachment]
+    /// `hotline`: the hotline's number, e.g. "12319".
+    public var line: String?
+    /// `12345`: the caller asked to be called back.
+    public var callbackRequested: Bool?
+    /// `grid`: the street blows the whistle and names the departments that must report.
+    public var whistle: Whistle?
+    /// `petition`: the petition's own fields.
+    public var petition: Petition?
+
+    public init(
+        channel: Channel, externalId: String, submittedAt: Date, content: String, title: String? = nil,
+        category: String? = nil, urgency: Urgency = .normal, location: Location? = nil, reporter: Reporter? = nil,
+        attachments: [Attachment] = [], line: String? = nil, callbackRequested: Bool? = nil,
+        whistle: Whistle? = nil, petition: Petition? = nil
+    ) {
+        self.channel = channel
+        self.externalId = externalId
+        self.submittedAt = submittedAt
+        self.content = content
+        self.title = title
+        self.category = category
+        self.urgency = urgency
+        self.location = location
+        self.reporter = reporter
+        self.attachments = attachments
+        self.line = line
+        self.callbackRequested = callbackRequested
+        self.whistle = whistle
+        self.petition = petition
+    }
+
+    /// Petitions are confidential: the petitioner's identity goes to the petition bureau only.
+    public var isConfidential: Bool { channel == .petition }
+}
+
+public enum Urgency: String, Codable, Sendable, CaseIterable { case normal, urgent }
+
+public struct Location: Codable, Sendable, Hashable {
+    public var address: String?
+    public var lat: Double?
+    public var lon: Double?
+    public var grid: String?
+    public init(address: String? = nil, lat: Double? = nil, lon: Double? = nil, grid: String? = nil) {
+        self.address = address
+        self.lat = lat
+        self.lon = lon
+        self.grid = grid
+    }
+}
+
+public struct Reporter: Codable, Sendable, Hashable {
+    public var name: String?
+    public var phone: String?
+    public var anonymous: Bool
+    public var id: String?
+    public init(name: String? = nil, phone: String? = nil, anonymous: Bool = false, id: String? = nil) {
+        self.name = name
+        self.phone = phone
+        self.anonymous = anonymous
+        self.id = id
+    }
+}
+
+public struct Attachment: Codable, Sendable, Hashable {
+    public enum Kind: String, Codable, Sendable, CaseIterable { case image, audio, video, document }
+    public var url: String
+    public var kind: Kind
+    public init(url: String, kind: Kind) {
+        self.url = url
+        self.kind = kind
+    }
+}
+
+public struct Whistle: Codable, Sendable, Hashable {
+    public var departments: [String]
+    public var reason: String?
+    public init(departments: [String], reason: String? = nil) {
+        self.departments = departments
+        self.reason = reason
+    }
+}
+
+public struct Petition: Codable, Sendable, Hashable {
+    public enum Form: String, Codable, Sendable, CaseIterable { case letter, visit, online, phone }
+    /// `request` for 求决/建议/申诉, `complaint` for 检举控告.
+    public enum Kind: String, Codable, Sendable, CaseIterable { case request, complaint }
+    public var form: Form
+    public var kind: Kind
+    public var petitioners: Int
+    public var subjectUnit: String?
+    public init(form: Form, kind: Kind, petitioners: Int = 1, subjectUnit: String? = nil) {
+        self.form = form
+        self.kind = kind
+        self.petitioners = petitioners
+        self.subjectUnit = subjectUnit
+    }
+}

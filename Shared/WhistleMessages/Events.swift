@@ -1,0 +1,136 @@
+import Foundation
+
+/// The envelope of every event on `whistle.events` (CONTRACT §5). The AMQP `message_id` is
+/// `eventId` and the AMQP `type` is `type`.
+public struct EventEnvelope<Payload: Codable & Sendable>: Codable, Sendable {
+    public var eventId: String
+    public var type: EventType
+    public var occurredAt: Date
+    public var ticketNo: String?
+    public var data: Payload
+
+    public init(eventId: String = UUID().uuidString.lowercased(), type: EventType, occurredAt: Date, ticketNo: String?, data: Payload) {
+        self.eventId = eventId
+        self.type = type
+        self.occurredAt = occurredAt
+        self.ticketNo = ticketNo
+        self.data = data
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(eventId, forKey: .eventId)
+        try container.encode(type, forKey: .type)
+        try container.encode(occurredAt, forKey: .occurredAt)
+        try container.encode(ticketNo, forKey: .ticketNo)
+        try container.encode(data, forKey: .data)
+    }
+
+    private enum CodingKeys: String, CodingKey { case eventId, type, occurredAt, ticketNo, data }
+}
+
+/// Where a demand, feedback or evaluation came from: carried by every intake outcome event.
+public struct MessageSource: Codable, Sendable, Hashable {
+    /// The channel, or nil for feedback and evaluations (and unreadable routing keys).
+    public var channel: String?
+    public var externalId: String?
+    public var messageId: String
+
+    public init(channel: String?, externalId: String?, messageId: String) {
+        self.channel = channel
+        self.externalId = externalId
+        self.messageId = messageId
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(channel, forKey: .channel)
+        try container.encode(externalId, forKey: .externalId)
+        try container.encode(messageId, forKey: .messageId)
+    }
+
+    private enum CodingKeys: String, CodingKey { case channel, externalId, messageId }
+}
+
+/// `ticket.accepted`: a demand opened a new ticket.
+public struct TicketAccepted: Codable, Sendable, Hashable {
+    public static let type = EventType.ticketAccepted
+    public var source: MessageSource
+    /// The category given by the adapter, or nil until the dispatcher classifies the text.
+    public var category: String?
+    public var urgency: Urgency
+    /// The most specific area known: the grid, else nil until the dispatcher locates it.
+    public var area: String?
+    public init(source: MessageSource, category: String?, urgency: Urgency, area: String?) {
+        self.source = source
+        self.category = category
+        self.urgency = urgency
+        self.area = area
+    }
+}
+
+/// `ticket.merged`: a demand joined an open ticket on the same matter (并单).
+public struct TicketMerged: Codable, Sendable, Hashable {
+    public static let type = EventType.ticketMerged
+    public var source: MessageSource
+    public var reportCount: Int
+    public init(source: MessageSource, reportCount: Int) {
+        self.source = source
+        self.reportCount = reportCount
+    }
+}
+
+/// `demand.duplicate`: the (channel, external_id) was seen before; the envelope's `ticket_no`
+/// is that demand's ticket.
+public struct DemandDuplicate: Codable, Sendable, Hashable {
+    public static let type = EventType.demandDuplicate
+    public var source: MessageSource
+    public init(source: MessageSource) { self.source = source }
+}
+
+/// `demand.rejected`, `feedback.rejected`, `evaluation.rejected`: every error found.
+public struct InboundRejected: Codable, Sendable, Hashable {
+    public var source: MessageSource
+    public var errors: [FieldError]
+    public init(source: MessageSource, errors: [FieldError]) {
+        self.source = source
+        self.errors = errors
+    }
+}
+
+/// `feedback.received`: a citizen's 回访 result or a grid worker's verification was recorded.
+public struct FeedbackReceived: Codable, Sendable, Hashable {
+    public static let type = EventType.feedbackReceived
+    public var source: MessageSource
+    /// `satisfied`, `basically_satisfied` or `unsatisfied`.
+    public var satisfaction: String
+    public var resolved: Bool
+    public var comment: String?
+    public init(source: MessageSource, satisfaction: String, resolved: Bool, comment: String?) {
+        self.source = source
+        self.satisfaction = satisfaction
+        self.resolved = resolved
+        self.comment = comment
+    }
+}
+
+/// `evaluation.recorded`: the whistling street scored a ticket's departments (一哨一考核).
+public struct EvaluationRecorded: Codable, Sendable, Hashable {
+    public struct Score: Codable, Sendable, Hashable {
+        public var department: String
+        public var score: Int
+        public init(department: String, score: Int) {
+            self.department = department
+            self.score = score
+        }
+    }
+    public static let type = EventType.evaluationRecorded
+    public var source: MessageSource
+    public var by: String
+    public var scores: [Score]
+    public init(source: MessageSource, by: String, scores: [Score]) {
+        self.source = source
+        self.by = by
+        self.scores = scores
+    }
+}

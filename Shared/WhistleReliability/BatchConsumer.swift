@@ -1,0 +1,161 @@
+import Foundation
+import Logging
+import Metrics
+import ServiceLifecycle
+import WhistleAMQP
+import WhistlePostgres
+
+/// A consumer's work on one batch: apply the messages' effects and write what must be sent to
+/// the outbox, all on the given connection inside the batch's transaction. Messages the inbox has
+/// already seen are not passed in. Throwing rolls the whole batch back.
+public protocol BatchHandler: Sendable {
+    func apply(_ messages: [InboundMessage], on connection: PostgresConnection) throws
+}
+
+/// Consumes a queue in batches with exactly-once effects:
+/// take a batch → one transaction (inbox, effects, outbox) → commit → ack `multiple`.
+///
+/// - The database down: the same batch is retried with backoff, unacknowledged, while heartbeats
+///   keep the broker connection alive; nothing is returned to the queue, so a database outage
+///   does not use up delivery attempts.
+/// - A handler error: the batch is split and each message applied on its own; one that still
+///   fails is rejected with requeue, counted by the quorum queue, and dead-lettered to
+///   `whistle.dlx` at the delivery limit. The consumer goes on.
+public final class BatchConsumer: Service, @unchecked Sendable {
+    public let name: String
+    private let consumer: AMQPConsumer
+    private let pool: PostgresPool
+    private let handler: any BatchHandler
+    private let signal: OutboxSignal?
+    private let batchSize: Int
+    private let logger: Logger
+    private let consumed: Counter
+    private let poison: Counter
+    private let batchTimer: Metrics.Timer
+
+    /// - Parameter name: the inbox's consumer name (one per logical consumer, shared by instances).
+    public init(
+        name: String, consumer: AMQPConsumer, pool: PostgresPool, handler: any BatchHandler, signal: OutboxSignal?,
+        batchSize: Int, logger: Logger
+    ) {
+        self.name = name
+        self.consumer = consumer
+        self.pool = pool
+        self.handler = handler
+        self.signal = signal
+        self.batchSize = batchSize
+        self.logger = logger
+        consumed = Counter(label: "whistle_messages_consumed_total", dimensions: [("consumer", name)])
+        poison = Counter(label: "whistle_messages_rejected_total", dimensions: [("consumer", name)])
+        batchTimer = Metrics.Timer(label: "whistle_batch_duration_seconds", dimensions: [("consumer", name)])
+    }
+
+    /// True while the broker connection is up.
+    public var isConnected: Bool { consumer.isConnected }
+
+    public func run() async throws {
+        try? await consumer.start()
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let batch: [Delivery]
+            do {
+                batch = try await consumer.nextBatch(max: batchSize, waitMilliseconds: 200)
+            } catch is CancellationError {
+                break
+            }
+            guard !batch.isEmpty else { continue }
+            let started = ContinuousClock.now
+            await process(batch.map(InboundMessage.init))
+            batchTimer.recordNanoseconds(Int64((ContinuousClock.now - started).components.attoseconds / 1_000_000_000)
+                + (ContinuousClock.now - started).components.seconds * 1_000_000_000)
+        }
+        await consumer.close()
+        logger.info("consumer stopped", metadata: ["consumer": "\(name)"])
+    }
+
+    /// Applies a batch in one transaction, then acknowledges it; see the type's notes on failure.
+    func process(_ messages: [InboundMessage]) async {
+        switch await commit(messages) {
+        case .done:
+            consumed.increment(by: Int64(messages.count))
+            await acknowledge { try await self.consumer.ack(through: messages[messages.count - 1].delivery) }
+        case .abandoned:
+            return
+        case .failed(let error):
+            guard messages.count > 1 else {
+                await reject(messages[0], error: error)
+                return
+            }
+            logger.warning("batch failed; applying its messages one by one", metadata: ["consumer": "\(name)", "error": "\(error)"])
+            for message in messages {
+                switch await commit([message]) {
+                case .done:
+                    consumed.increment()
+                    await acknowledge { try await self.consumer.ack(message.delivery) }
+                case .abandoned:
+                    return
+                case .failed(let error):
+                    await reject(message, error: error)
+                }
+            }
+        }
+    }
+
+    private enum CommitResult {
+        case done
+        /// Shutting down while the database was unreachable: leave the messages to the broker.
+        case abandoned
+        case failed(any Error)
+    }
+
+    /// One transaction: inbox, effects, outbox. Retries transient database failures.
+    private func commit(_ messages: [InboundMessage]) async -> CommitResult {
+        var policy = ReconnectPolicy(initialDelayMilliseconds: 50, maxDelayMilliseconds: 2000)
+        var conflicts = 0
+        let consumerName = name
+        let handler = handler
+        while true {
+            do {
+                try await pool.transaction { connection in
+                    let fresh = try Inbox.claim(connection, consumer: consumerName, messageIds: messages.map(\.inboxKey))
+                    var seen = Set<String>()
+                    let todo = messages.filter { fresh.contains($0.inboxKey) && seen.insert($0.inboxKey).inserted }
+                    if !todo.isEmpty { try handler.apply(todo, on: connection) }
+                }
+                signal?.notify()
+                return .done
+            } catch let error as PostgresError where error.isConnectionLoss || error.code == .poolClosed {
+                if Task.isShuttingDownGracefully || Task.isCancelled || error.code == .poolClosed { return .abandoned }
+                let delay = policy.failed() ?? 2000
+                logger.warning("database unavailable; retrying batch", metadata: ["consumer": "\(name)", "error": "\(error)", "retry.ms": "\(delay)"])
+                await consumer.keepAlive()
+                try? await Task.sleep(for: .milliseconds(delay))
+            } catch let error as PostgresError where (error.isUniqueViolation || error.isSerializationFailure) && conflicts < 3 {
+                // A concurrent instance committed the same key first: the retry sees its row.
+                conflicts += 1
+                logger.debug("transaction conflict; retrying", metadata: ["consumer": "\(name)", "error": "\(error)"])
+            } catch {
+                return .failed(error)
+            }
+        }
+    }
+
+    private func reject(_ message: InboundMessage, error: any Error) async {
+        poison.increment()
+        logger.error(
+            "message failed; returned to the queue (dead-lettered at the delivery limit)",
+            metadata: [
+                "consumer": "\(name)", "message.id": "\(message.messageId)", "routing.key": "\(message.routingKey)",
+                "delivery.count": "\(message.delivery.deliveryCount)", "error": "\(error)",
+            ])
+        await acknowledge { try await self.consumer.nack(message.delivery, requeue: true) }
+    }
+
+    private func acknowledge(_ action: @escaping @Sendable () async throws -> Void) async {
+        do {
+            try await action()
+        } catch {
+            // The connection dropped: the broker redelivers, and the inbox makes that harmless.
+            logger.warning("ack failed; the broker will redeliver", metadata: ["consumer": "\(name)", "error": "\(error)"])
+        }
+    }
+}

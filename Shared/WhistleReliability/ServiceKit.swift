@@ -1,0 +1,93 @@
+import Foundation
+import Hummingbird
+import Logging
+import Prometheus
+import ServiceLifecycle
+import WhistleAMQP
+import WhistlePostgres
+import WhistleRuntime
+
+/// What every service is made of: a database pool, a confirming publisher with its outbox relay,
+/// batch consumers, and the HTTP endpoints; assembled into one `ServiceGroup`.
+///
+/// Shutdown runs in reverse order of start: consumers finish their in-flight batch and stop,
+/// then the service's own loops, then the relay drains the outbox, then HTTP, then the pool.
+public final class ServiceKit: Sendable {
+    public let configuration: ServiceConfiguration
+    public let logger: Logger
+    public let amqp: AMQPConfiguration
+    public let pool: PostgresPool
+    public let registry: PrometheusCollectorRegistry
+    public let signal = OutboxSignal()
+    public let publisher: AMQPPublisher
+    public let relay: OutboxRelay
+
+    /// Reads the URLs (a bad one is a clear error naming its variable) and creates the clients;
+    /// nothing connects yet.
+    public init(configuration: ServiceConfiguration, logger: Logger, publisherTopology: Topology = WhistleTopology.base) throws {
+        self.configuration = configuration
+        self.logger = logger
+        do {
+            amqp = try AMQPConfiguration(url: configuration.amqpURL)
+        } catch {
+            throw ConfigurationError(variable: "WHISTLE_AMQP_URL", message: "\(error)")
+        }
+        let database: PostgresConfiguration
+        do {
+            database = try PostgresConfiguration(
+                url: configuration.databaseURL, poolSize: configuration.databasePoolSize,
+                applicationName: "whistle-\(configuration.serviceName)")
+        } catch {
+            throw ConfigurationError(variable: "WHISTLE_DATABASE_URL", message: "\(error)")
+        }
+        pool = PostgresPool(configuration: database, logger: logger)
+        registry = WhistleMetrics.bootstrap()
+        publisher = AMQPPublisher(configuration: amqp, name: "\(configuration.serviceName)-publisher", topology: publisherTopology, logger: logger)
+        relay = OutboxRelay(pool: pool, publisher: publisher, signal: signal, logger: logger)
+    }
+
+    /// Applies the schema migrations when `WHISTLE_MIGRATE` allows it (waits for the database).
+    public func prepare() async throws {
+        if configuration.migrate { try await WhistleSchema.migrate(pool: pool, logger: logger) }
+    }
+
+    /// A batch consumer of `queues`, declaring `topology` on every (re)connection.
+    public func consumer(name: String, queues: [String], topology: Topology, handler: any BatchHandler) -> BatchConsumer {
+        let amqpConsumer = AMQPConsumer(
+            configuration: amqp, name: "\(configuration.serviceName)-\(name)", queues: queues,
+            prefetch: configuration.prefetch, topology: topology, logger: logger)
+        return BatchConsumer(
+            name: name, consumer: amqpConsumer, pool: pool, handler: handler, signal: signal,
+            batchSize: configuration.batchSize, logger: logger)
+    }
+
+    /// The service group: HTTP (`/healthz`, `/metrics`, `routes`), the relay, `services`, then the
+    /// consumers; graceful shutdown on SIGTERM and SIGINT.
+    public func serviceGroup(
+        consumers: [BatchConsumer], services: [any Service] = [],
+        routes: (Router<BasicRequestContext>) -> Void = { _ in }
+    ) -> ServiceGroup {
+        let pool = pool
+        let publisher = publisher
+        let checks = [
+            HealthCheck("database") { await pool.ping(timeout: .seconds(2)) },
+            HealthCheck("broker") { publisher.isConnected && consumers.allSatisfy(\.isConnected) },
+        ]
+        let http = HTTPServer.make(configuration: configuration, checks: checks, registry: registry, logger: logger, routes: routes)
+        var all: [any Service] = [PoolCloser(pool: pool), http, relay]
+        all += services
+        all += consumers
+        return ServiceGroup(
+            configuration: .init(
+                services: all.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+    }
+}
+
+/// Closes the pool last, once everything that uses it has stopped.
+struct PoolCloser: Service {
+    let pool: PostgresPool
+    func run() async throws {
+        try? await gracefulShutdown()
+        await pool.close()
+    }
+}

@@ -1,0 +1,63 @@
+import WhistleAMQP
+import WhistleMessages
+
+/// The broker topology of CONTRACT v1 and the services' own queues.
+///
+/// Every exchange is durable; every queue is a durable quorum queue with a delivery limit that
+/// dead-letters to `whistle.dlx`. Dead letters collect in `whistle.dead-letters`.
+public enum WhistleTopology {
+    /// The queue intake consumes: everything published to `whistle.intake`.
+    public static let intakeQueue = "intake.inbound"
+    /// The queue dispatcher consumes events from.
+    public static let dispatcherEventsQueue = "dispatcher.events"
+    /// The queue dispatcher consumes department replies from.
+    public static let dispatcherRepliesQueue = "dispatcher.replies"
+    /// The queue notifier consumes events from.
+    public static let notifierEventsQueue = "notifier.events"
+    /// The queue evaluator consumes events from.
+    public static let evaluatorEventsQueue = "evaluator.events"
+    /// Where dead letters wait for an operator.
+    public static let deadLetterQueue = "whistle.dead-letters"
+
+    /// The five exchanges of CONTRACT v1.
+    public static let exchanges: [Topology.Exchange] = [
+        .init(Exchange.intake, type: "topic"),
+        .init(Exchange.dispatch, type: "direct"),
+        .init(Exchange.replies, type: "topic"),
+        .init(Exchange.events, type: "topic"),
+        .init(Exchange.deadLetters, type: "topic"),
+    ]
+
+    /// Exchanges plus the dead-letter queue: what every publisher declares.
+    public static var base: Topology {
+        Topology(
+            exchanges: exchanges,
+            queues: [
+                .init(deadLetterQueue, arguments: [QueueArgument("x-queue-type", .string("quorum"))], bindings: [.init(Exchange.deadLetters, "#")])
+            ])
+    }
+
+    /// A service queue bound to `exchange` with each routing key.
+    public static func queue(_ name: String, deliveryLimit: Int, bindings: [Topology.Binding]) -> Topology.Queue {
+        .init(name, arguments: Topology.quorumArguments(deliveryLimit: deliveryLimit, deadLetterExchange: Exchange.deadLetters), bindings: bindings)
+    }
+
+    /// Intake's queue: every routing key on `whistle.intake`, so that nothing is dropped unseen.
+    public static func intake(deliveryLimit: Int) -> Topology {
+        var topology = base
+        topology.queues.append(queue(intakeQueue, deliveryLimit: deliveryLimit, bindings: [.init(Exchange.intake, "#")]))
+        return topology
+    }
+
+    /// A consumer of `whistle.events` for the given event types (`#` for all).
+    public static func events(queue name: String, keys: [String], deliveryLimit: Int) -> Topology {
+        var topology = base
+        topology.queues.append(queue(name, deliveryLimit: deliveryLimit, bindings: keys.map { .init(Exchange.events, $0) }))
+        return topology
+    }
+
+    /// A department's queue `dept.<code>`, bound to `whistle.dispatch` with its code.
+    public static func department(_ code: String, deliveryLimit: Int) -> Topology.Queue {
+        queue(departmentQueue(code), deliveryLimit: deliveryLimit, bindings: [.init(Exchange.dispatch, code)])
+    }
+}

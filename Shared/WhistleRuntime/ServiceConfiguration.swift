@@ -1,0 +1,80 @@
+import Logging
+
+/// The settings every Whistle service shares, from `WHISTLE_*` environment variables.
+///
+/// | variable | default |
+/// |---|---|
+/// | `WHISTLE_AMQP_URL` | `amqp://guest:guest@127.0.0.1:5672/%2F` |
+/// | `WHISTLE_DATABASE_URL` | `postgres://whistle:whistle@127.0.0.1:5432/whistle` |
+/// | `WHISTLE_HTTP_HOST` | `127.0.0.1` |
+/// | `WHISTLE_HTTP_PORT` | per service: evaluator 8080, intake 8081, dispatcher 8082, notifier 8083 |
+/// | `WHISTLE_LOG_LEVEL` | `info` |
+/// | `WHISTLE_LOG_FORMAT` | `text` (or `json`) |
+/// | `WHISTLE_TIMEZONE` | `Asia/Shanghai` |
+/// | `WHISTLE_PREFETCH` | `500` |
+/// | `WHISTLE_BATCH_SIZE` | `200` |
+/// | `WHISTLE_DB_POOL_SIZE` | `4` |
+/// | `WHISTLE_DELIVERY_LIMIT` | `5` |
+/// | `WHISTLE_MIGRATE` | `true` |
+public struct ServiceConfiguration: Sendable, Equatable {
+    public var serviceName: String
+    public var amqpURL: String
+    public var databaseURL: String
+    public var httpHost: String
+    public var httpPort: Int
+    public var logLevel: Logger.Level
+    public var logFormat: LogFormat
+    public var timeZone: String
+    public var prefetch: Int
+    public var batchSize: Int
+    public var databasePoolSize: Int
+    public var deliveryLimit: Int
+    public var migrate: Bool
+
+    public enum LogFormat: String, Sendable { case text, json }
+
+    public init(
+        serviceName: String, amqpURL: String = "amqp://guest:guest@127.0.0.1:5672/%2F",
+        databaseURL: String = "postgres://whistle:whistle@127.0.0.1:5432/whistle", httpHost: String = "127.0.0.1",
+        httpPort: Int, logLevel: Logger.Level = .info, logFormat: LogFormat = .text, timeZone: String = "Asia/Shanghai",
+        prefetch: Int = 500, batchSize: Int = 200, databasePoolSize: Int = 4, deliveryLimit: Int = 5, migrate: Bool = true
+    ) {
+        self.serviceName = serviceName
+        self.amqpURL = amqpURL
+        self.databaseURL = databaseURL
+        self.httpHost = httpHost
+        self.httpPort = httpPort
+        self.logLevel = logLevel
+        self.logFormat = logFormat
+        self.timeZone = timeZone
+        self.prefetch = prefetch
+        self.batchSize = batchSize
+        self.databasePoolSize = databasePoolSize
+        self.deliveryLimit = deliveryLimit
+        self.migrate = migrate
+    }
+
+    /// Reads the shared variables; `defaultPort` is the service's own HTTP port.
+    public init(serviceName: String, defaultPort: Int, environment: [String: String]) throws {
+        let env = ConfigurationReader(environment: environment)
+        self.init(serviceName: serviceName, httpPort: defaultPort)
+        amqpURL = env.string("WHISTLE_AMQP_URL", default: amqpURL)
+        databaseURL = env.string("WHISTLE_DATABASE_URL", default: databaseURL)
+        httpHost = env.string("WHISTLE_HTTP_HOST", default: httpHost)
+        httpPort = try env.int("WHISTLE_HTTP_PORT", default: defaultPort, in: 0...65535)
+        let level = try env.choice(
+            "WHISTLE_LOG_LEVEL", default: "info", from: ["trace", "debug", "info", "notice", "warning", "error", "critical"])
+        logLevel = Logger.Level(rawValue: level) ?? .info
+        logFormat = LogFormat(rawValue: try env.choice("WHISTLE_LOG_FORMAT", default: "text", from: ["text", "json"])) ?? .text
+        timeZone = env.string("WHISTLE_TIMEZONE", default: timeZone)
+        prefetch = try env.int("WHISTLE_PREFETCH", default: prefetch, in: 1...65535)
+        batchSize = try env.int("WHISTLE_BATCH_SIZE", default: batchSize, in: 1...5000)
+        databasePoolSize = try env.int("WHISTLE_DB_POOL_SIZE", default: databasePoolSize, in: 1...64)
+        deliveryLimit = try env.int("WHISTLE_DELIVERY_LIMIT", default: deliveryLimit, in: 1...1000)
+        migrate = try env.bool("WHISTLE_MIGRATE", default: migrate)
+        if batchSize > prefetch {
+            throw ConfigurationError(
+                variable: "WHISTLE_BATCH_SIZE", message: "\(batchSize) is larger than WHISTLE_PREFETCH (\(prefetch))")
+        }
+    }
+}

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# test.sh — THE test command (./deploy/test.sh [swift test arguments, e.g. --filter Intake]).
+#
+# Fresh RabbitMQ + PostgreSQL of the `test` profile (stopped again on exit, whatever happens),
+# a check of docker-compose.yml, then `swift build --build-tests` and `swift test`, with the
+# servers' addresses in WHISTLE_TEST_* variables. Exits non-zero when anything fails.
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SERVERS="$REPO_ROOT/deploy/servers.sh"
+cd "$REPO_ROOT"
+
+PHASES=()
+now() { date +%s.%3N; }
+T_ALL="$(now)"
+
+# phase NAME CMD...: runs CMD, prints and records how long it took.
+phase() {
+    local name="$1" t0 rc=0
+    shift
+    printf '\n==> %s\n' "$name"
+    t0="$(now)"
+    "$@" || rc=$?
+    local took
+    took="$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')"
+    PHASES+=("$(printf '%-28s %7s s%s' "$name" "$took" "$( ((rc == 0)) || echo "   (failed, exit $rc)")")")
+    printf '<== %s: %s s%s\n' "$name" "$took" "$( ((rc == 0)) || echo ", failed (exit $rc)")"
+    return "$rc"
+}
+
+finish() {
+    local rc=$?
+    trap - EXIT
+    "$SERVERS" stop test || true
+    printf '\n==> timings\n'
+    ((${#PHASES[@]})) && printf '  %s\n' "${PHASES[@]}"
+    printf '  %-28s %7s s\n' "total" "$(awk -v a="$T_ALL" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')"
+    if ((rc == 0)); then echo "test.sh: passed"; else echo "test.sh: FAILED (exit $rc)"; fi
+    exit "$rc"
+}
+trap finish EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+phase "install packages" "$SERVERS" install
+phase "reset test servers" "$SERVERS" reset test
+phase "start test servers" "$SERVERS" start test
+
+# The tests get the test servers only: never a WHISTLE_AMQP_URL / WHISTLE_DATABASE_URL that a
+# developer's shell may point at another broker or database.
+eval "$("$SERVERS" env test)"
+export WHISTLE_TEST_AMQP_URL="$WHISTLE_AMQP_URL"
+export WHISTLE_TEST_DATABASE_URL="$WHISTLE_DATABASE_URL"
+unset WHISTLE_AMQP_URL WHISTLE_DATABASE_URL
+export WHISTLE_TEST_SERVERS="$SERVERS"
+export WHISTLE_TEST_PROFILE=test
+
+phase "validate docker-compose.yml" docker-compose -f docker-compose.yml config -q
+
+phase "swift build --build-tests" swift build --build-tests
+WHISTLE_TEST_BIN_DIR="$(swift build --show-bin-path)"
+export WHISTLE_TEST_BIN_DIR
+
+printf '\nWHISTLE_TEST_AMQP_URL=%s\nWHISTLE_TEST_DATABASE_URL=%s\nWHISTLE_TEST_BIN_DIR=%s\n' \
+    "$WHISTLE_TEST_AMQP_URL" "$WHISTLE_TEST_DATABASE_URL" "$WHISTLE_TEST_BIN_DIR"
+phase "swift test" swift test --skip-build "$@"
