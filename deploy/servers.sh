@@ -12,6 +12,8 @@
 #   deploy/servers.sh env P                    export lines: WHISTLE_AMQP_URL, WHISTLE_DATABASE_URL
 #   deploy/servers.sh rabbitmq-start|rabbitmq-stop|rabbitmq-restart P   (fault tests)
 #   deploy/servers.sh postgres-start|postgres-stop|postgres-restart P   (fault tests)
+#   deploy/servers.sh rabbitmqctl P ARGS...    rabbitmqctl against profile P's node (e.g. add_vhost v)
+#   deploy/servers.sh psql P [ARGS...]         psql as superuser postgres on profile P's server
 #
 # Other scripts may `source` this file to reuse its functions (main runs only when executed).
 set -euo pipefail
@@ -46,9 +48,9 @@ elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 select_profile() {
     PROFILE="${1:-}"
     case "$PROFILE" in
-        run)     AMQP_PORT=5781 DIST_PORT=25781 EPMD_PORT=4381 PG_PORT=5791 CTL_DIST_MIN=35810 ;;
-        test)    AMQP_PORT=5782 DIST_PORT=25782 EPMD_PORT=4382 PG_PORT=5792 CTL_DIST_MIN=35820 ;;
-        scratch) AMQP_PORT=5783 DIST_PORT=25783 EPMD_PORT=4383 PG_PORT=5793 CTL_DIST_MIN=35830 ;;
+        run)     AMQP_PORT=5781 DIST_PORT=25781 EPMD_PORT=4381 PG_PORT=5791 CTL_DIST_MIN=35800 ;;
+        test)    AMQP_PORT=5782 DIST_PORT=25782 EPMD_PORT=4382 PG_PORT=5792 CTL_DIST_MIN=35850 ;;
+        scratch) AMQP_PORT=5783 DIST_PORT=25783 EPMD_PORT=4383 PG_PORT=5793 CTL_DIST_MIN=35900 ;;
         "") die "missing profile (run | test)" ;;
         *) die "unknown profile '$PROFILE' (run | test)" ;;
     esac
@@ -57,12 +59,12 @@ select_profile() {
     RMQ_NODE="whistle_${PROFILE}@localhost"
     RMQ_PID_FILE="$RMQ_DIR/rabbitmq.pid"
     RMQ_STARTUP_LOG="$RMQ_DIR/log/startup.log"
-    PG_DIR="$STATE_DIR/postgres"
+    PG_DIR="$(postgres_home)"
     PG_DATA="$PG_DIR/data"
     PG_SOCK="$PG_DIR/run"
     PG_LOG="$PG_DIR/postgres.log"
     # The CLI tools (rabbitmqctl, rabbitmq-diagnostics) listen on a distribution port of their own
-    # too: give each profile its own small range, on loopback, so no two ever collide.
+    # too: give each profile its own range of 50, on loopback, so no two ever collide.
     RMQ_ENV=(
         "HOME=$RMQ_DIR/home"
         "RABBITMQ_CONF_ENV_FILE=$RMQ_DIR/rabbitmq-env.conf"
@@ -82,7 +84,7 @@ select_profile() {
         "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS=-kernel inet_dist_use_interface {127,0,0,1}"
         "RABBITMQ_CTL_ERL_ARGS=-kernel inet_dist_use_interface {127,0,0,1}"
         "RABBITMQ_CTL_DIST_PORT_MIN=$CTL_DIST_MIN"
-        "RABBITMQ_CTL_DIST_PORT_MAX=$((CTL_DIST_MIN + 9))"
+        "RABBITMQ_CTL_DIST_PORT_MAX=$((CTL_DIST_MIN + 49))"
     )
 }
 
@@ -91,7 +93,7 @@ database_url() { printf 'postgres://%s:%s@127.0.0.1:%s/%s' "$PG_ROLE" "$PG_PASSW
 
 # port_in_use PORT: true when something listens on 127.0.0.1:PORT or on a wildcard address.
 port_in_use() {
-    ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
+    [[ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]]
 }
 
 # port_owner PORT: a short description of who listens (for error messages).
@@ -104,6 +106,20 @@ require_free_port() {
     if port_in_use "$port"; then
         die "$what port $port is already in use ($(port_owner "$port")); profile $PROFILE cannot start"
     fi
+}
+
+# close_inherited_fds: closes every file descriptor above 2 that this shell inherited (not bash's
+# own script descriptor, 255). A server, or the epmd that any Erlang CLI call may start, must not
+# keep its caller's descriptors: a caller that waits for a pipe or socket to close (Foundation's
+# Process does, to learn that its child exited) would otherwise wait until the server ends.
+close_inherited_fds() {
+    local fd
+    for fd in /proc/"$BASHPID"/fd/*; do
+        fd="${fd##*/}"
+        if [[ "$fd" =~ ^[0-9]+$ ]] && ((fd > 2 && fd != 255)); then
+            eval "exec $fd>&-" 2>/dev/null || true
+        fi
+    done
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -121,8 +137,9 @@ cmd_install() {
     if ((${#missing[@]} == 0 && ${#missing_nr[@]} == 0)); then
         return 0
     fi
-    ((EUID == 0)) || die "missing packages: ${missing[*]} ${missing_nr[*]} (run as root to install them)"
-    log "installing: ${missing[*]} ${missing_nr[*]}"
+    local all=("${missing[@]}" "${missing_nr[@]}")
+    ((EUID == 0)) || die "missing packages: ${all[*]} (run as root to install them)"
+    log "installing: ${all[*]}"
 
     # Installing must not start a system RabbitMQ or PostgreSQL on the default ports: a temporary
     # policy-rc.d tells the package scripts not to start services (when none exists already).
@@ -133,19 +150,26 @@ cmd_install() {
         added_policy=1
     fi
 
-    local rc=0
-    {
+    local rc=0 output
+    output="$(mktemp)"
+    # (errexit does not apply left of ||: each step says how it failed.)
+    (
         export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq
+        apt-get update -qq || exit
         if ((${#missing[@]})); then
-            apt-get install -y -qq "${missing[@]}"
+            apt-get install -y -qq "${missing[@]}" || exit
         fi
         if ((${#missing_nr[@]})); then
-            apt-get install -y -qq --no-install-recommends "${missing_nr[@]}"
+            apt-get install -y -qq --no-install-recommends "${missing_nr[@]}" || exit
         fi
-    } >/dev/null || rc=$?
+    ) >"$output" 2>&1 || rc=$?
     ((added_policy)) && rm -f "$policy"
-    ((rc == 0)) || die "apt-get failed (exit $rc)"
+    if ((rc != 0)); then
+        cat "$output" >&2
+        rm -f "$output"
+        die "apt-get failed (exit $rc)"
+    fi
+    rm -f "$output"
     log "installed"
 }
 
@@ -166,7 +190,7 @@ rabbitmq_pid() {
     pid="$(tr -dc '0-9' <"$RMQ_PID_FILE")"
     [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 1
     # A recycled pid belongs to something else: the node's environment names its node.
-    tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qxF "RABBITMQ_NODENAME=$RMQ_NODE" || return 1
+    grep -qzxF "RABBITMQ_NODENAME=$RMQ_NODE" "/proc/$pid/environ" 2>/dev/null || return 1
     printf '%s\n' "$pid"
 }
 
@@ -189,8 +213,6 @@ rabbitmq_prepare() {
         printf '# Generated by deploy/servers.sh for profile %s; rewritten on every start.\n' "$PROFILE"
         printf 'log.file.level = info\n'
         printf 'log.console = false\n'
-        # Tests fill disks and memory on a shared machine: keep the alarms sane but not fatal.
-        printf 'disk_free_limit.absolute = 200MB\n'
         if [[ -n "${RABBITMQ_EXTRA_CONF:-}" ]]; then
             printf '%s\n' "$RABBITMQ_EXTRA_CONF"
         fi
@@ -211,8 +233,11 @@ rabbitmq_start() {
     # Its own session, detached from this terminal; the console output goes to a log so that
     # an early boot failure can be shown.
     printf '\n===== %s start =====\n' "$(date -Is)" >>"$RMQ_STARTUP_LOG"
-    setsid nohup env "${RMQ_ENV[@]}" "$RABBITMQ_BIN/rabbitmq-server" \
-        >>"$RMQ_STARTUP_LOG" 2>&1 </dev/null &
+    (
+        close_inherited_fds
+        exec setsid nohup env "${RMQ_ENV[@]}" "$RABBITMQ_BIN/rabbitmq-server" \
+            >>"$RMQ_STARTUP_LOG" 2>&1 </dev/null
+    ) &
     launcher=$!
     rabbitmq_wait_ready "$launcher"
     log "rabbitmq ($PROFILE) ready on 127.0.0.1:$AMQP_PORT in $(elapsed "$t0") s"
@@ -272,7 +297,9 @@ rabbitmq_ensure_users() {
     } >"$defs"
     rmq rabbitmqctl -q import_definitions "$defs" >/dev/null \
         || die "rabbitmq ($PROFILE): importing users failed"
-    if rmq rabbitmqctl -q list_users --no-table-headers 2>/dev/null | awk '{print $1}' | grep -qx guest; then
+    local users
+    users="$(rmq rabbitmqctl -q list_users --no-table-headers)"
+    if awk '{print $1}' <<<"$users" | grep -qx guest; then
         rmq rabbitmqctl -q delete_user guest >/dev/null
     fi
 }
@@ -325,9 +352,35 @@ as_postgres() {
     fi
 }
 
-# The postgres user needs to traverse every folder down to the state folder.
+# Where PostgreSQL keeps its data: under the state folder, unless the postgres user may not
+# enter the clone (a checkout under /root, say); then under /tmp, named for this clone and
+# profile, so that two clones or two profiles never share a data folder.
+postgres_home() {
+    local project="$STATE_DIR/postgres"
+    if ! id postgres >/dev/null 2>&1 || postgres_may_enter "$REPO_ROOT"; then
+        printf '%s\n' "$project"
+        return
+    fi
+    printf '/tmp/whistle-%s-%s/postgres\n' "$(printf '%s' "$REPO_ROOT" | sha256sum | cut -c1-12)" "$PROFILE"
+}
+
+postgres_may_enter() {
+    if ((EUID == 0)); then
+        (cd / && runuser -u postgres -- test -x "$1") 2>/dev/null
+    else
+        test -x "$1"
+    fi
+}
+
+# The postgres user needs to traverse every folder down to its data folder.
 postgres_check_traverse() {
     id postgres >/dev/null 2>&1 || die "no user 'postgres' (run: deploy/servers.sh install)"
+    if [[ "$PG_DIR" != "$STATE_DIR/postgres" ]]; then
+        mkdir -p "$(dirname "$PG_DIR")"
+        chmod 755 "$(dirname "$PG_DIR")"
+        log "user postgres may not enter $REPO_ROOT: PostgreSQL data of profile $PROFILE lives in $PG_DIR"
+        return 0
+    fi
     if as_postgres test -x "$STATE_DIR"; then
         return 0
     fi
@@ -383,8 +436,8 @@ postgres_start() {
     t0="$(now)"
     postgres_init
     require_free_port "$PG_PORT" "PostgreSQL"
-    if ! as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 \
-        -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_SOCK" start >/dev/null; then
+    if ! (close_inherited_fds && as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 \
+        -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_SOCK" start >/dev/null); then
         [[ -s "$PG_LOG" ]] && tail -n 20 "$PG_LOG" >&2
         die "postgres ($PROFILE) did not start"
     fi
@@ -446,6 +499,10 @@ cmd_reset() {
         log "deleting $STATE_DIR"
         rm -rf -- "$STATE_DIR"
     fi
+    if [[ "$PG_DIR" != "$STATE_DIR/postgres" && -d "$(dirname "$PG_DIR")" ]]; then
+        log "deleting $(dirname "$PG_DIR")"
+        rm -rf -- "$(dirname "$PG_DIR")"
+    fi
 }
 
 cmd_status() {
@@ -479,6 +536,7 @@ usage() {
 }
 
 main() {
+    close_inherited_fds
     local cmd="${1:-}"
     [[ -n "$cmd" ]] || usage
     shift
@@ -487,19 +545,22 @@ main() {
         -h | --help | help) usage ;;
     esac
     select_profile "${1:-}"
+    shift
     case "$cmd" in
         start) cmd_start ;;
         stop) cmd_stop ;;
-        restart) cmd_stop && cmd_start ;;
+        restart) cmd_stop; cmd_start ;;
         reset) cmd_reset ;;
         status) cmd_status ;;
         env) cmd_env ;;
-        rabbitmq-start) rabbitmq_start && rabbitmq_ensure_users ;;
+        rabbitmq-start) rabbitmq_start; rabbitmq_ensure_users ;;
         rabbitmq-stop) rabbitmq_stop ;;
-        rabbitmq-restart) rabbitmq_stop && rabbitmq_start ;;
+        rabbitmq-restart) rabbitmq_stop; rabbitmq_start ;;
         postgres-start) postgres_start ;;
         postgres-stop) postgres_stop ;;
-        postgres-restart) postgres_stop && postgres_start ;;
+        postgres-restart) postgres_stop; postgres_start ;;
+        rabbitmqctl) rmq rabbitmqctl "$@" ;;
+        psql) psql_admin "$@" ;;
         *) usage ;;
     esac
 }

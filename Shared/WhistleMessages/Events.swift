@@ -67,6 +67,17 @@ public struct TicketAccepted: Codable, Sendable, Hashable {
         self.urgency = urgency
         self.area = area
     }
+
+    // `category` and `area` are always present, as null when not known yet.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(source, forKey: .source)
+        try container.encode(category, forKey: .category)
+        try container.encode(urgency, forKey: .urgency)
+        try container.encode(area, forKey: .area)
+    }
+
+    private enum CodingKeys: String, CodingKey { case source, category, urgency, area }
 }
 
 /// `ticket.merged`: a demand joined an open ticket on the same matter (并单).

@@ -1,6 +1,14 @@
 import CLibPQ
 import Logging
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// One libpq connection (`PGconn*`), owned by this object and finished in deinit.
 ///
 /// Not `Sendable`: a connection is only ever used inside a closure that a `PostgresPool` runs on
@@ -12,9 +20,6 @@ public final class PostgresConnection {
     /// Set by the notice receiver when the server announces it is closing the connection.
     var serverSaidGoodbye = false
     private var savepointCounter = 0
-
-    /// The `PGconn*` while open (for this module's own checks).
-    var currentHandle: OpaquePointer? { handle }
 
     private init(handle: OpaquePointer, logger: Logger) {
         self.handle = handle
@@ -145,8 +150,10 @@ public final class PostgresConnection {
         let broken = PQstatus(handle) != CONNECTION_OK
         guard let raw else {
             let message = PQerrorMessage(handle).map { String(cString: $0) } ?? ""
-            throw PostgresError(broken ? .connection : .query, message.trimmingWhitespace().isEmpty
-                ? "libpq returned no result" : message.trimmingWhitespace())
+            throw PostgresError(
+                broken ? .connection : .query,
+                message.trimmingWhitespace().isEmpty
+                    ? "libpq returned no result" : message.trimmingWhitespace())
         }
         let result = PostgresResult(raw)
         if result.isCopy {
@@ -160,7 +167,8 @@ public final class PostgresConnection {
 }
 
 /// Receives server notices (and, on an idle connection, the FATAL message a server sends before
-/// it closes the connection). Logs the primary message only, at debug level.
+/// it closes the connection). A notice's text can quote row values (`RAISE NOTICE`), so only its
+/// severity and SQLSTATE are logged; a FATAL goodbye is logged with its message.
 private func postgresNoticeReceiver(_ context: UnsafeMutableRawPointer?, _ result: OpaquePointer?) {
     guard let context, let result else { return }
     let connection = Unmanaged<PostgresConnection>.fromOpaque(context).takeUnretainedValue()
@@ -171,6 +179,73 @@ private func postgresNoticeReceiver(_ context: UnsafeMutableRawPointer?, _ resul
         connection.serverSaidGoodbye = true
         connection.logger.warning("server is closing the connection", metadata: ["sqlstate": "\(sqlState)", "message": "\(message)"])
     } else {
-        connection.logger.debug("server notice", metadata: ["severity": "\(severity)", "sqlstate": "\(sqlState)", "message": "\(message)"])
+        connection.logger.debug("server notice", metadata: ["severity": "\(severity)", "sqlstate": "\(sqlState)"])
     }
+}
+
+extension PostgresConnection {
+    /// Checks an idle connection before it is reused, without a round trip.
+    ///
+    /// An idle connection should receive nothing. When its socket is readable, the server has
+    /// either closed it (restart, `pg_terminate_backend`: a FATAL message then end of file) or
+    /// sent a notice or notification. This reads what arrived (notifications are dropped; a FATAL
+    /// reaches the notice receiver) and returns false when the connection is gone, so the pool can
+    /// reopen it before running any statement on it.
+    func isAliveWhileIdle() -> Bool {
+        guard isUsable, let handle else { return false }
+        let socket = PQsocket(handle)
+        guard socket >= 0 else { return false }
+        for _ in 0..<4 {
+            var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&descriptor, 1, 0)
+            if ready == 0 { return isUsable }
+            if ready < 0 { continue }
+            if PQconsumeInput(handle) == 0 { return false }
+            while let notification = PQnotifies(handle) { PQfreemem(notification) }
+            if !isUsable { return false }
+        }
+        return isUsable
+    }
+}
+
+/// NUL-terminated copies of strings in one buffer this object owns, with a NULL-terminated array
+/// of pointers into it, for C calls that take `const char *const *` (keywords, values, parameters).
+///
+/// The memory lives as long as the object: keep it alive (`withExtendedLifetime`) until the C call
+/// has returned. A nil string becomes a NULL pointer.
+private final class CStringArray {
+    private let buffer: UnsafeMutablePointer<CChar>
+    private let array: UnsafeMutablePointer<UnsafePointer<CChar>?>
+    /// How many strings (the terminating NULL not counted).
+    let count: Int
+
+    init(_ strings: [String?]) {
+        var total = 0
+        for string in strings { total += (string?.utf8.count ?? 0) + 1 }
+        buffer = .allocate(capacity: max(total, 1))
+        array = .allocate(capacity: strings.count + 1)
+        count = strings.count
+        var offset = 0
+        for (index, string) in strings.enumerated() {
+            guard let string else {
+                array[index] = nil
+                continue
+            }
+            let utf8 = string.utf8
+            let length = utf8.count
+            UnsafeMutableRawBufferPointer(start: buffer + offset, count: length).copyBytes(from: utf8)
+            buffer[offset + length] = 0
+            array[index] = UnsafePointer(buffer + offset)
+            offset += length + 1
+        }
+        array[strings.count] = nil
+    }
+
+    deinit {
+        buffer.deallocate()
+        array.deallocate()
+    }
+
+    /// The pointer array, valid while this object lives.
+    var pointers: UnsafePointer<UnsafePointer<CChar>?> { UnsafePointer(array) }
 }

@@ -2,8 +2,8 @@
 /// becomes a `PostgresError` at the module boundary.
 ///
 /// The message is the server's primary message (or libpq's connection message). It never holds
-/// the server's DETAIL field or parameter values, because those may contain personal data and
-/// errors end up in logs.
+/// the server's DETAIL field, and input quoted by data-exception messages (SQLSTATE class 22) is
+/// blanked out, because values may contain personal data and errors end up in logs.
 public struct PostgresError: Error, Sendable, CustomStringConvertible {
     /// What kind of failure this is.
     public enum Code: String, Sendable {

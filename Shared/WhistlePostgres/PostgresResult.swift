@@ -38,7 +38,8 @@ final class PostgresResult {
     }
 
     /// The error this result reports. Uses the primary message only (never DETAIL, which can
-    /// quote row values); client-side errors without fields fall back to libpq's message.
+    /// quote row values); client-side errors without fields fall back to libpq's message. Data
+    /// exceptions (class 22) quote the rejected input, so their quoted parts are blanked out.
     func error(connectionBroken: Bool) -> PostgresError {
         let sqlState = field(DiagnosticField.sqlState)
         var message = field(DiagnosticField.primaryMessage)
@@ -46,6 +47,7 @@ final class PostgresResult {
             message = String(cString: text)
         }
         var text = (message ?? "").trimmingWhitespace()
+        if sqlState?.hasPrefix("22") == true { text = text.blankingQuotedParts() }
         if text.isEmpty { text = "statement failed with status \(String(cString: PQresStatus(status)))" }
         return PostgresError(
             connectionBroken ? .connection : .query, text, sqlState: sqlState,
@@ -85,6 +87,22 @@ final class PostgresResult {
 }
 
 extension String {
+    /// `invalid input syntax for type uuid: "13800138000"` → `… type uuid: "…"`.
+    func blankingQuotedParts() -> String {
+        var out = ""
+        var quoted = false
+        for character in self {
+            if character == "\"" {
+                if quoted { out += "…" }
+                quoted.toggle()
+                out.append(character)
+            } else if !quoted {
+                out.append(character)
+            }
+        }
+        return out
+    }
+
     func trimmingWhitespace() -> String {
         var scalars = Substring(self).unicodeScalars
         while let first = scalars.first, first.properties.isWhitespace { scalars.removeFirst() }

@@ -20,7 +20,7 @@ public final class OutboxRelay: Service, @unchecked Sendable {
     private let published = Counter(label: "whistle_outbox_published_total")
     private let failures = Counter(label: "whistle_outbox_failures_total")
 
-    public init(pool: PostgresPool, publisher: AMQPPublisher, signal: OutboxSignal, batchSize: Int = 500, leaseSeconds: Int = 10, logger: Logger) {
+    public init(pool: PostgresPool, publisher: AMQPPublisher, signal: OutboxSignal, batchSize: Int = 500, leaseSeconds: Int = 5, logger: Logger) {
         self.pool = pool
         self.publisher = publisher
         self.signal = signal

@@ -35,7 +35,8 @@ public final class ReferenceCache: Service, @unchecked Sendable {
             } catch {
                 logger.warning("reference data refresh failed", metadata: ["error": "\(error)"])
             }
-            try? await Task.sleep(for: interval)
+            let interval = interval
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
     }
 

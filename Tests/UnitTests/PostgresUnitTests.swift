@@ -117,9 +117,10 @@ import Testing
     }
 
     @Test func rejectsBadTimestamps() throws {
-        for bad in ["", "2026-02-30 00:00:00+00", "2026-13-01 00:00:00+00", "2026-11-21 25:00:00+00", "yesterday",
-            "2026-11-21 08:30:00.+00", "2026-11-21 08:30:00 +00", "2026-11-21 08:30:00+00 extra"]
-        {
+        for bad in [
+            "", "2026-02-30 00:00:00+00", "2026-13-01 00:00:00+00", "2026-11-21 25:00:00+00", "yesterday",
+            "2026-11-21 08:30:00.+00", "2026-11-21 08:30:00 +00", "2026-11-21 08:30:00+00 extra",
+        ] {
             #expect(throws: PostgresError.self, "\(bad)") { try Date(postgresText: bad) }
         }
         #expect(try Date(postgresText: "infinity") == .distantFuture)
@@ -171,6 +172,7 @@ import Testing
         #expect(PostgresError(.query, "x", sqlState: "23505").isUniqueViolation)
         #expect(PostgresError(.query, "x", sqlState: "40P01").isSerializationFailure)
         #expect(PostgresError(.query, "boom", sqlState: "42P01").description == "postgres query error [42P01]: boom")
+        #expect("invalid input syntax for type uuid: \"13800138000\"".blankingQuotedParts() == "invalid input syntax for type uuid: \"…\"")
     }
 
     @Test func rowsDecodeByIndexAndName() throws {

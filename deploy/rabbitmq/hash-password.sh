@@ -10,7 +10,14 @@ set -euo pipefail
 password="$1"
 
 # hex_to_bytes HEX: writes the bytes that HEX spells (coreutils only, no xxd).
-hex_to_bytes() { printf '%b' "$(sed 's/../\\x&/g' <<<"$1")"; }
+hex_to_bytes() {
+    local hex="$1" escaped=""
+    while [[ -n "$hex" ]]; do
+        escaped+="\\x${hex:0:2}"
+        hex="${hex:2}"
+    done
+    printf '%b' "$escaped"
+}
 
 salt_hex="$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')"
 digest_hex="$({ hex_to_bytes "$salt_hex"; printf '%s' "$password"; } | sha256sum | cut -c1-64)"

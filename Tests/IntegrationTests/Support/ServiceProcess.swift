@@ -1,0 +1,122 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Testing
+
+/// One Whistle service running as a real process (the built binary), with its log in a file.
+final class ServiceProcess: @unchecked Sendable {
+    let name: String
+    let port: Int
+    let logFile: URL
+    private let process = Process()
+
+    /// Starts `name` from the test binaries with the sandbox's broker and database.
+    init(_ name: String, sandbox: TestSandbox, extra: [String: String] = [:]) throws {
+        self.name = name
+        port = try FreePort.next()
+        logFile = FileManager.default.temporaryDirectory.appendingPathComponent("whistle-\(name)-\(sandbox.vhost)-\(UUID().uuidString.prefix(4)).log")
+        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        process.executableURL = URL(fileURLWithPath: sandbox.servers.binDirectory).appendingPathComponent(name)
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("WHISTLE_") }
+        environment["WHISTLE_AMQP_URL"] = sandbox.amqpURL
+        environment["WHISTLE_DATABASE_URL"] = sandbox.databaseURL
+        environment["WHISTLE_HTTP_HOST"] = "127.0.0.1"
+        environment["WHISTLE_HTTP_PORT"] = String(port)
+        environment["WHISTLE_LOG_LEVEL"] = "info"
+        for (key, value) in extra { environment[key] = value }
+        process.environment = environment
+        let log = try FileHandle(forWritingTo: logFile)
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+    }
+
+    var pid: Int32 { process.processIdentifier }
+    var isRunning: Bool { process.isRunning }
+
+    /// Waits until `/healthz` answers 200.
+    func waitHealthy(timeout: Duration = .seconds(30)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if !process.isRunning {
+                Issue.record("\(name) exited early (\(process.terminationStatus)):\n\(logTail())")
+                throw ServiceProcessError.exited(name)
+            }
+            if let (status, _) = try? await HTTP.get("http://127.0.0.1:\(port)/healthz"), status == 200 { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("\(name) not healthy in time:\n\(logTail())")
+        throw ServiceProcessError.notHealthy(name)
+    }
+
+    /// Sends a signal (SIGKILL, SIGTERM…).
+    func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+    /// Waits for the process to end; returns its exit status and how long that took.
+    @discardableResult
+    func waitForExit(timeout: Duration = .seconds(30)) async throws -> (status: Int32, took: Duration) {
+        let started = ContinuousClock.now
+        while process.isRunning {
+            if ContinuousClock.now - started > timeout {
+                process.interrupt()
+                kill(process.processIdentifier, SIGKILL)
+                throw ServiceProcessError.didNotExit(name)
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return (process.terminationStatus, ContinuousClock.now - started)
+    }
+
+    /// Ends the process if it still runs (SIGKILL; tests that want SIGTERM send it themselves).
+    func stop() async {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        _ = try? await waitForExit(timeout: .seconds(10))
+    }
+
+    /// The log's whole text.
+    func log() -> String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
+
+    /// The last lines of the log, for failure messages.
+    func logTail(_ lines: Int = 30) -> String { log().split(separator: "\n").suffix(lines).joined(separator: "\n") }
+}
+
+enum ServiceProcessError: Error {
+    case exited(String)
+    case notHealthy(String)
+    case didNotExit(String)
+}
+
+/// A free TCP port on loopback, as the kernel hands one out.
+enum FreePort {
+    static func next() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        guard bound == 0 else { throw ServiceProcessError.notHealthy("no free port") }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// A minimal HTTP GET for the services' endpoints.
+enum HTTP {
+    static func get(_ url: String) async throws -> (Int, Data) {
+        var request = URLRequest(url: URL(string: url)!)
+        request.timeoutInterval = 5
+        let (data, response) = try await URLSession.shared.data(for: request)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
+    }
+
+    /// GET and decode a JSON body.
+    static func json(_ url: String) async throws -> (Int, Any) {
+        let (status, data) = try await get(url)
+        return (status, try JSONSerialization.jsonObject(with: data))
+    }
+}

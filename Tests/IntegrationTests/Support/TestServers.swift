@@ -1,0 +1,114 @@
+import Foundation
+import Testing
+import WhistleAMQP
+import WhistlePostgres
+
+/// The servers the test command started, from `WHISTLE_TEST_*` variables. A missing variable
+/// fails the test (integration tests never skip).
+struct TestServers {
+    let amqpURL: String
+    let databaseURL: String
+    let binDirectory: String
+    let script: String
+    let profile: String
+
+    static func fromEnvironment(sourceLocation: SourceLocation = #_sourceLocation) throws -> TestServers {
+        let env = ProcessInfo.processInfo.environment
+        func need(_ name: String) throws -> String {
+            try #require(env[name], "\(name) is not set: run the tests with ./deploy/test.sh", sourceLocation: sourceLocation)
+        }
+        return TestServers(
+            amqpURL: try need("WHISTLE_TEST_AMQP_URL"), databaseURL: try need("WHISTLE_TEST_DATABASE_URL"),
+            binDirectory: try need("WHISTLE_TEST_BIN_DIR"), script: try need("WHISTLE_TEST_SERVERS"),
+            profile: try need("WHISTLE_TEST_PROFILE"))
+    }
+
+    /// Runs the servers script (`rabbitmq-restart`, `rabbitmqctl add_vhost …`); returns its status.
+    @discardableResult
+    func control(_ arguments: String...) throws -> Int32 {
+        try Self.run(script, [arguments[0], profile] + arguments.dropFirst())
+    }
+
+    static func run(_ executable: String, _ arguments: [String]) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// A URL for `vhost` with the same credentials and broker.
+    func amqpURL(vhost: String) -> String {
+        guard let slash = amqpURL.range(of: "/", options: .backwards, range: amqpURL.range(of: "://")!.upperBound..<amqpURL.endIndex) else {
+            return amqpURL + "/" + vhost
+        }
+        return String(amqpURL[..<slash.upperBound]) + vhost
+    }
+
+    /// A URL for database `name` with the same credentials and server.
+    func databaseURL(database name: String) -> String {
+        var base = databaseURL
+        if let query = base.firstIndex(of: "?") { base = String(base[..<query]) }
+        guard let slash = base.range(of: "/", options: .backwards), slash.lowerBound > base.range(of: "://")!.upperBound else {
+            return base + "/" + name
+        }
+        return String(base[..<slash.upperBound]) + name
+    }
+}
+
+/// A private vhost and database for one test, removed afterwards.
+final class TestSandbox: @unchecked Sendable {
+    let servers: TestServers
+    let vhost: String
+    let database: String
+    let amqpURL: String
+    let databaseURL: String
+
+    init(_ label: String) async throws {
+        servers = try TestServers.fromEnvironment()
+        let suffix = UUID().uuidString.prefix(8).lowercased()
+        vhost = "t-\(label)-\(suffix)"
+        database = "whistle_t_\(label.replacingOccurrences(of: "-", with: "_"))_\(suffix)"
+        amqpURL = servers.amqpURL(vhost: vhost)
+        databaseURL = servers.databaseURL(database: database)
+        let user = try AMQPConfiguration(url: servers.amqpURL).user
+        #expect(try servers.control("rabbitmqctl", "add_vhost", vhost) == 0, "cannot create vhost \(vhost)")
+        #expect(try servers.control("rabbitmqctl", "set_permissions", "-p", vhost, user, ".*", ".*", ".*") == 0)
+        let name = database
+        try await Self.admin(servers) { connection in _ = try connection.query("CREATE DATABASE \(name)") }
+    }
+
+    /// Drops the vhost and the database.
+    func tearDown() async {
+        _ = try? servers.control("rabbitmqctl", "delete_vhost", vhost)
+        let name = database
+        try? await Self.admin(servers) { connection in _ = try connection.query("DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
+    }
+
+    /// A pool on the sandbox database.
+    func pool(size: Int = 2) throws -> PostgresPool {
+        PostgresPool(configuration: try PostgresConfiguration(url: databaseURL, poolSize: size), logger: .init(label: "test"))
+    }
+
+    /// Runs `body` on the sandbox database.
+    func withDatabase<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+        let pool = try pool(size: 1)
+        do {
+            let result = try await pool.withConnection(body)
+            await pool.close()
+            return result
+        } catch {
+            await pool.close()
+            throw error
+        }
+    }
+
+    private static func admin(_ servers: TestServers, _ body: @escaping @Sendable (PostgresConnection) throws -> Void) async throws {
+        let pool = PostgresPool(configuration: try PostgresConfiguration(url: servers.databaseURL, poolSize: 1), logger: .init(label: "test"))
+        try await pool.withConnection(body)
+        await pool.close()
+    }
+}

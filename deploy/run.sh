@@ -1,0 +1,233 @@
+#!/usr/bin/env bash
+# run.sh — THE main job: Whistle running on this machine, fed with the sample demands.
+#
+#   ./deploy/run.sh           servers of the `run` profile, release build, the four services in
+#                             the background, reference data, every sample demand published,
+#                             then where they went
+#   ./deploy/run.sh status    what runs
+#   ./deploy/run.sh stop      the four services (SIGTERM, graceful), then the servers
+#
+# Service logs: .local/run/logs/<service>.log; pid files: .local/run/pids/<service>.pid.
+set -euo pipefail
+
+# shellcheck source=deploy/servers.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/servers.sh"
+SERVERS="$REPO_ROOT/deploy/servers.sh"
+select_profile run
+
+SERVICES=(intake dispatcher notifier evaluator)
+declare -A HTTP_PORT=([evaluator]=7800 [intake]=7801 [dispatcher]=7802 [notifier]=7803)
+LOG_DIR="$STATE_DIR/logs"
+PID_DIR="$STATE_DIR/pids"
+HEALTH_TIMEOUT=60
+STOP_TIMEOUT=15
+
+say() { printf '[run] %s\n' "$*"; }
+die() { printf '[run] error: %s\n' "$*" >&2; exit 1; }
+
+# phase NAME CMD...: runs CMD and prints how long it took (a failure ends the script: set -e).
+CURRENT_PHASE=""
+phase() {
+    local t0
+    CURRENT_PHASE="$1"
+    shift
+    printf '\n==> %s\n' "$CURRENT_PHASE"
+    t0="$(now)"
+    "$@"
+    printf '<== %s: %s s\n' "$CURRENT_PHASE" "$(elapsed "$t0")"
+    CURRENT_PHASE=""
+}
+
+# service_pid SVC: the pid of SVC when it runs (from its pid file, checked against /proc).
+service_pid() {
+    local pid argv0
+    pid="$(cat "$PID_DIR/$1.pid" 2>/dev/null)" || return 1
+    [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
+    # A recycled pid runs something else: the process's argv[0] names the service.
+    argv0="$(head -z -n 1 "/proc/$pid/cmdline" 2>/dev/null | tr -d '\0')"
+    [[ "${argv0##*/}" == "$1" ]] || return 1
+    printf '%s\n' "$pid"
+}
+
+health_code() {
+    curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:${HTTP_PORT[$1]}/healthz" || true
+}
+
+stop_services() {
+    local svc pid
+    for svc in "${SERVICES[@]}"; do
+        if pid="$(service_pid "$svc")"; then
+            say "stopping $svc (pid $pid)"
+            kill -TERM "$pid" 2>/dev/null || true
+        fi
+    done
+    for svc in "${SERVICES[@]}"; do
+        if pid="$(service_pid "$svc")"; then
+            if ! wait_pid_gone "$pid" "$STOP_TIMEOUT"; then
+                say "$svc did not stop within $STOP_TIMEOUT s after SIGTERM: SIGKILL"
+                kill -KILL "$pid" 2>/dev/null || true
+                wait_pid_gone "$pid" 5 || true
+            fi
+        fi
+        rm -f "$PID_DIR/$svc.pid"
+    done
+}
+
+build_release() {
+    swift build -c release
+    BIN_DIR="$(swift build -c release --show-bin-path)"
+    local svc
+    for svc in "${SERVICES[@]}" whistlectl; do
+        [[ -x "$BIN_DIR/$svc" ]] || die "the release build has no $BIN_DIR/$svc"
+    done
+}
+
+# (Re)starts the four services: a previous run's are stopped first, so the new build runs.
+start_services() {
+    local svc port pid
+    stop_services
+    for svc in "${SERVICES[@]}"; do
+        port="${HTTP_PORT[$svc]}"
+        if port_in_use "$port"; then
+            die "port $port for $svc is already in use ($(port_owner "$port"))"
+        fi
+    done
+    mkdir -p "$LOG_DIR" "$PID_DIR"
+    for svc in "${SERVICES[@]}"; do
+        port="${HTTP_PORT[$svc]}"
+        printf '\n===== %s start =====\n' "$(date -Is)" >>"$LOG_DIR/$svc.log"
+        # Its own session, no terminal, none of this shell's descriptors; `exec` keeps the pid.
+        (
+            close_inherited_fds
+            cd "$STATE_DIR"
+            exec setsid nohup env \
+                WHISTLE_AMQP_URL="$(amqp_url "whistle-$svc")" \
+                WHISTLE_DATABASE_URL="$(database_url)" \
+                WHISTLE_HTTP_HOST=127.0.0.1 \
+                WHISTLE_HTTP_PORT="$port" \
+                "$BIN_DIR/$svc" >>"$LOG_DIR/$svc.log" 2>&1 </dev/null
+        ) &
+        pid=$!
+        printf '%s\n' "$pid" >"$PID_DIR/$svc.pid"
+        say "started $svc (pid $pid), http://127.0.0.1:$port, log ${LOG_DIR#"$REPO_ROOT"/}/$svc.log"
+    done
+}
+
+wait_healthy() {
+    local svc pid deadline=$((SECONDS + HEALTH_TIMEOUT))
+    for svc in "${SERVICES[@]}"; do
+        until [[ "$(health_code "$svc")" == 200 ]]; do
+            pid="$(cat "$PID_DIR/$svc.pid")"
+            if ! kill -0 "$pid" 2>/dev/null; then
+                fail_service "$svc" "exited before it was healthy"
+            fi
+            if ((SECONDS >= deadline)); then
+                fail_service "$svc" "was not healthy within $HEALTH_TIMEOUT s (last /healthz: $(health_code "$svc"))"
+            fi
+            sleep 0.5
+        done
+        say "$svc healthy"
+    done
+}
+
+# fail_service SVC WHY: shows the end of its log, stops the services, fails.
+fail_service() {
+    printf -- '--- last lines of %s ---\n' "$LOG_DIR/$1.log" >&2
+    tail -n 40 "$LOG_DIR/$1.log" >&2
+    stop_services
+    die "$1 $2 (logs kept in $LOG_DIR; the servers still run: ./deploy/run.sh stop)"
+}
+
+# whistlectl ARGS...: as the admin user, against the run profile's servers.
+whistlectl() {
+    WHISTLE_AMQP_URL="$(amqp_url "$RABBITMQ_ADMIN")" WHISTLE_DATABASE_URL="$(database_url)" \
+        "$BIN_DIR/whistlectl" "$@"
+}
+
+# Publishes every sample; a failure is counted in PUBLISH_FAILED, and the rest still go.
+PUBLISH_FAILED=0
+publish_samples() {
+    local file name channel count=0
+    shopt -s nullglob
+    local files=("$REPO_ROOT"/deploy/samples/demands/*.json)
+    shopt -u nullglob
+    ((${#files[@]})) || { say "no sample demands in deploy/samples/demands/"; return 0; }
+    for file in "${files[@]}"; do
+        name="${file##*/}"
+        channel="${name%%-*}"
+        count=$((count + 1))
+        printf '  %-10s %s\n' "$channel" "$name"
+        if ! whistlectl publish --channel "$channel" --file "$file"; then
+            say "publishing $name failed"
+            PUBLISH_FAILED=$((PUBLISH_FAILED + 1))
+        fi
+    done
+    say "published $((count - PUBLISH_FAILED)) of $count sample demands"
+}
+
+cmd_start() {
+    local t0
+    t0="$(now)"
+    phase "install packages" "$SERVERS" install
+    phase "start servers (profile run)" "$SERVERS" start run
+    phase "swift build -c release" build_release
+    phase "start services" start_services
+    phase "wait for /healthz" wait_healthy
+    phase "whistlectl seed deploy/seed" whistlectl seed deploy/seed
+    phase "publish deploy/samples/demands" publish_samples
+    say "waiting 3 s for the demands to flow"
+    sleep 3
+    phase "whistlectl tickets --recent 20" whistlectl tickets --recent 20
+    phase "whistlectl outcomes --recent 40" whistlectl outcomes --recent 40
+
+    cat <<EOF
+
+Whistle runs (started in $(elapsed "$t0") s):
+  dashboard      http://127.0.0.1:${HTTP_PORT[evaluator]}/
+  departments    http://127.0.0.1:${HTTP_PORT[evaluator]}/v1/departments
+  health         http://127.0.0.1:${HTTP_PORT[evaluator]}/healthz   (intake :${HTTP_PORT[intake]}, dispatcher :${HTTP_PORT[dispatcher]}, notifier :${HTTP_PORT[notifier]})
+  logs           ${LOG_DIR#"$REPO_ROOT"/}/<service>.log
+  whistlectl     eval "\$(deploy/servers.sh env run)"; $BIN_DIR/whistlectl --help
+  status         ./deploy/run.sh status
+  stop           ./deploy/run.sh stop
+EOF
+    ((PUBLISH_FAILED == 0)) || die "$PUBLISH_FAILED sample demand(s) could not be published (see above)"
+}
+
+cmd_status() {
+    local svc pid rc=0
+    printf 'services\n'
+    for svc in "${SERVICES[@]}"; do
+        if pid="$(service_pid "$svc")"; then
+            printf '  %-10s running  pid %-7s http://127.0.0.1:%s  /healthz %s\n' \
+                "$svc" "$pid" "${HTTP_PORT[$svc]}" "$(health_code "$svc")"
+        else
+            printf '  %-10s stopped                http://127.0.0.1:%s\n' "$svc" "${HTTP_PORT[$svc]}"
+            rc=3
+        fi
+    done
+    "$SERVERS" status run || rc=3
+    return "$rc"
+}
+
+cmd_stop() {
+    stop_services
+    "$SERVERS" stop run
+}
+
+on_exit() {
+    local rc=$?
+    if ((rc != 0)) && [[ -n "$CURRENT_PHASE" ]]; then
+        printf '[run] failed during: %s (exit %s)\n' "$CURRENT_PHASE" "$rc" >&2
+    fi
+}
+trap on_exit EXIT
+
+cd "$REPO_ROOT"
+case "${1:-start}" in
+    start) cmd_start ;;
+    stop) cmd_stop ;;
+    status) cmd_status ;;
+    -h | --help | help) sed -n '2,/^set -euo/p' "$0" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//' ;;
+    *) die "unknown command '$1' (start | stop | status)" ;;
+esac
