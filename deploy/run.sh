@@ -171,9 +171,10 @@ cmd_start() {
     phase "install packages" "$SERVERS" install
     phase "start servers (profile run)" "$SERVERS" start run
     phase "swift build -c release" build_release
+    # Reference data first, so that the services start with the district's codes.
+    phase "whistlectl seed deploy/seed" whistlectl seed deploy/seed
     phase "start services" start_services
     phase "wait for /healthz" wait_healthy
-    phase "whistlectl seed deploy/seed" whistlectl seed deploy/seed
     phase "publish deploy/samples/demands" publish_samples
     say "waiting 3 s for the demands to flow"
     sleep 3
@@ -183,7 +184,7 @@ cmd_start() {
     cat <<EOF
 
 Whistle runs (started in $(elapsed "$t0") s):
-  dashboard      http://127.0.0.1:${HTTP_PORT[evaluator]}/
+  read API       http://127.0.0.1:${HTTP_PORT[evaluator]}/v1/tickets/<ticket no>  (/v1/categories, /v1/areas)
   departments    http://127.0.0.1:${HTTP_PORT[evaluator]}/v1/departments
   health         http://127.0.0.1:${HTTP_PORT[evaluator]}/healthz   (intake :${HTTP_PORT[intake]}, dispatcher :${HTTP_PORT[dispatcher]}, notifier :${HTTP_PORT[notifier]})
   logs           ${LOG_DIR#"$REPO_ROOT"/}/<service>.log

@@ -63,4 +63,5 @@ export WHISTLE_TEST_BIN_DIR
 
 printf '\nWHISTLE_TEST_AMQP_URL=%s\nWHISTLE_TEST_DATABASE_URL=%s\nWHISTLE_TEST_BIN_DIR=%s\n' \
     "$WHISTLE_TEST_AMQP_URL" "$WHISTLE_TEST_DATABASE_URL" "$WHISTLE_TEST_BIN_DIR"
-phase "swift test" swift test --skip-build "$@"
+# Serially: fault tests restart the shared broker and database, which parallel suites would feel.
+phase "swift test" swift test --skip-build --no-parallel "$@"

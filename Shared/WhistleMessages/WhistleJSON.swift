@@ -29,8 +29,18 @@ public enum WhistleJSON {
         return decoder
     }
 
-    /// Encodes a wire body.
-    public static func encode<T: Encodable>(_ value: T) throws -> Data { try encoder().encode(value) }
+    /// Encodes a wire body (with the type's own writer when it has one).
+    public static func encode<T: Encodable>(_ value: T) throws -> Data {
+        if let writable = value as? any JSONWritable { return Data(bytes(writable)) }
+        return try encoder().encode(value)
+    }
+
+    /// The wire bytes of a type that writes its own JSON.
+    public static func bytes(_ value: some JSONWritable) -> [UInt8] {
+        var writer = JSONWriter()
+        value.write(to: &writer)
+        return writer.bytes
+    }
 
     /// Decodes a wire body.
     public static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {

@@ -5,21 +5,24 @@ public enum PostgresArrayLiteral {
     /// Every non-NULL element is double-quoted with `"` and `\` escaped, so commas, braces,
     /// whitespace, empty strings and the string "NULL" all stay plain data.
     public static func encode(_ elements: [String?]) -> String {
-        var out = "{"
+        // Built as UTF-8 bytes: `"` and `\` are ASCII and never part of a multi-byte sequence.
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        out.reserveCapacity(elements.reduce(2) { $0 + ($1?.utf8.count ?? 4) + 3 })
         for (index, element) in elements.enumerated() {
-            if index > 0 { out += "," }
+            if index > 0 { out.append(UInt8(ascii: ",")) }
             guard let element else {
-                out += "NULL"
+                out.append(contentsOf: [78, 85, 76, 76])  // NULL
                 continue
             }
-            out += "\""
-            for character in element.unicodeScalars {
-                if character == "\"" || character == "\\" { out += "\\" }
-                out.unicodeScalars.append(character)
+            out.append(UInt8(ascii: "\""))
+            for byte in element.utf8 {
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { out.append(UInt8(ascii: "\\")) }
+                out.append(byte)
             }
-            out += "\""
+            out.append(UInt8(ascii: "\""))
         }
-        return out + "}"
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Parses a one-dimensional array literal, as PostgreSQL outputs it or as one would type it:

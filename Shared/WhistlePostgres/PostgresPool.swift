@@ -35,6 +35,16 @@ public final class PostgresPool: Sendable {
         return try await slot.run(body)
     }
 
+    /// Reserves one pooled connection for a unit of asynchronous work, such as a transaction
+    /// that stays open while a message broker confirms a publish. Each `PostgresSession.run`
+    /// runs on the reserved connection's thread; the connection returns to the pool when `body`
+    /// ends. Keep sessions short: the connection serves no one else meanwhile.
+    public func withSession<T: Sendable>(_ body: (PostgresSession) async throws -> T) async throws -> T {
+        let slot = try await acquire()
+        defer { release(slot) }
+        return try await body(PostgresSession(slot: slot))
+    }
+
     /// Runs `body` in a transaction on a pooled connection: COMMIT when it returns, ROLLBACK
     /// when it throws. Never replayed automatically: on a connection loss or serialization
     /// failure the caller retries the whole transaction.
@@ -143,5 +153,16 @@ private final class PoolState: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return body(&fields)
+    }
+}
+
+/// One pooled connection reserved by `PostgresPool.withSession`.
+public struct PostgresSession: Sendable {
+    let slot: PostgresPoolSlot
+
+    /// Runs `body` on the reserved connection's thread. After a connection loss the next call
+    /// runs on a fresh connection (outside any transaction begun on the lost one).
+    public func run<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+        try await slot.run(body)
     }
 }

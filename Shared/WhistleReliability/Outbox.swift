@@ -3,19 +3,24 @@ import WhistleAMQP
 import WhistleMessages
 import WhistlePostgres
 
-/// The outbox: messages written in the transaction of the effect, published afterwards by an
-/// `OutboxRelay` with publisher confirms.
-public enum Outbox {
+/// The outbox of one service: messages written in the transaction of the effect, published
+/// afterwards by that service's `OutboxRelay` with publisher confirms.
+public struct Outbox: Sendable {
+    /// The service whose relay publishes these rows.
+    public let publisher: String
+
+    public init(publisher: String) { self.publisher = publisher }
+
     /// Adds messages to the outbox in one multi-row statement.
-    public static func enqueue(_ connection: PostgresConnection, _ messages: [OutboundMessage]) throws {
+    public func enqueue(_ connection: PostgresConnection, _ messages: [OutboundMessage]) throws {
         guard !messages.isEmpty else { return }
         _ = try connection.query(
             """
-            INSERT INTO outbox (exchange, routing_key, message_id, type, body, mandatory)
-            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bool[])
+            INSERT INTO outbox (publisher, exchange, routing_key, message_id, type, body, mandatory)
+            SELECT $1, m.* FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bool[]) AS m
             """,
             [
-                TextArray(messages.map(\.exchange)), TextArray(messages.map(\.routingKey)),
+                publisher, TextArray(messages.map(\.exchange)), TextArray(messages.map(\.routingKey)),
                 TextArray(messages.map(\.messageId)), TextArray(messages.map(\.type)),
                 TextArray(messages.map { String(decoding: $0.body, as: UTF8.self) }),
                 TextArray(messages.map { $0.mandatory ? "t" : "f" }),

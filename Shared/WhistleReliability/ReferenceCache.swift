@@ -12,6 +12,7 @@ public final class ReferenceCache: Service, @unchecked Sendable {
     private let logger: Logger
     private let lock = NSLock()
     private var codes = ReferenceCodes.empty
+    private var loadedAt = ContinuousClock.now - .seconds(3600)
 
     public init(pool: PostgresPool, interval: Duration = .seconds(15), logger: Logger) {
         self.pool = pool
@@ -25,7 +26,24 @@ public final class ReferenceCache: Service, @unchecked Sendable {
     /// Loads the codes now.
     public func refresh() async throws {
         let loaded = try await pool.withConnection { connection in try Self.load(connection) }
-        lock.withLock { codes = loaded }
+        store(loaded)
+    }
+
+    /// A snapshot no older than `maxAge`, re-read on `connection` when needed: before rejecting a
+    /// message for an unknown code, a consumer asks again, so that codes seeded a moment ago count.
+    public func fresh(on connection: PostgresConnection, maxAge: Duration = .seconds(1)) throws -> ReferenceCodes {
+        let (snapshot, age) = lock.withLock { (codes, ContinuousClock.now - loadedAt) }
+        guard age > maxAge else { return snapshot }
+        let loaded = try Self.load(connection)
+        store(loaded)
+        return loaded
+    }
+
+    private func store(_ loaded: ReferenceCodes) {
+        lock.withLock {
+            codes = loaded
+            loadedAt = .now
+        }
     }
 
     public func run() async throws {

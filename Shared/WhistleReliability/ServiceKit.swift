@@ -19,6 +19,8 @@ public final class ServiceKit: Sendable {
     public let pool: PostgresPool
     public let registry: PrometheusCollectorRegistry
     public let signal = OutboxSignal()
+    /// This service's outbox: handlers enqueue here, the relay publishes it.
+    public let outbox: Outbox
     public let publisher: AMQPPublisher
     public let relay: OutboxRelay
 
@@ -43,7 +45,8 @@ public final class ServiceKit: Sendable {
         pool = PostgresPool(configuration: database, logger: logger)
         registry = WhistleMetrics.bootstrap()
         publisher = AMQPPublisher(configuration: amqp, name: "\(configuration.serviceName)-publisher", topology: publisherTopology, logger: logger)
-        relay = OutboxRelay(pool: pool, publisher: publisher, signal: signal, logger: logger)
+        outbox = Outbox(publisher: configuration.serviceName)
+        relay = OutboxRelay(pool: pool, publisher: publisher, outbox: outbox, signal: signal, logger: logger)
     }
 
     /// Applies the schema migrations when `WHISTLE_MIGRATE` allows it (waits for the database).

@@ -26,8 +26,12 @@ public struct TimelineRows: Sendable {
         tickets.append(ticketNo)
         types.append(type)
         actors.append(actor)
-        let encoded = (try? WhistleJSON.encode(["source": source])) ?? Data("{}".utf8)
-        data.append(String(decoding: encoded, as: UTF8.self))
+        var writer = JSONWriter(capacity: 128)
+        writer.beginObject()
+        writer.key("source")
+        writer.value(source)
+        writer.endObject()
+        data.append(String(decoding: writer.bytes, as: UTF8.self))
     }
 
     /// Inserts every entry with the time `at`.

@@ -51,7 +51,7 @@ struct FaultTests {
     static func verifyExactlyOnce(_ sandbox: TestSandbox, events: EventCollector, tag: String) async throws {
         #expect(try await sandbox.count("SELECT count(*) FROM demands") == total)
         #expect(try await sandbox.count("SELECT count(DISTINCT (d.channel, d.external_id)) FROM tickets t JOIN demands d USING (ticket_no)") == total)
-        // A relay killed mid-batch leaves its claimed rows to the lease (5 s): they go out then.
+        // A relay killed mid-batch drops its locks with its connection; the rows go out again.
         let drained = ContinuousClock.now + .seconds(30)
         while try await sandbox.count("SELECT count(*) FROM outbox") > 0, ContinuousClock.now < drained {
             try await Task.sleep(for: .milliseconds(200))

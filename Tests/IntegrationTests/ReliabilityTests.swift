@@ -69,11 +69,11 @@ struct ReliabilityTests {
         let messages = (0..<2000).map {
             OutboundMessage(exchange: Exchange.events, routingKey: "relay", body: Array("{\"n\":\($0)}".utf8), messageId: "o-\($0)", type: "t")
         }
-        try await pool.transaction { connection in try Outbox.enqueue(connection, messages) }
+        try await pool.transaction { connection in try Outbox(publisher: "rel").enqueue(connection, messages) }
         let relays = (0..<2).map { i in
             OutboxRelay(
                 pool: pool, publisher: AMQPPublisher(configuration: configuration, name: "relay-\(i)", topology: topology, logger: .init(label: "test")),
-                signal: OutboxSignal(), batchSize: 300, logger: .init(label: "test"))
+                outbox: Outbox(publisher: "rel"), signal: OutboxSignal(), batchSize: 300, logger: .init(label: "test"))
         }
         let published = try await withThrowingTaskGroup(of: Int.self) { group in
             for relay in relays {
@@ -91,7 +91,7 @@ struct ReliabilityTests {
         #expect(published == 2000)
         #expect(try await sandbox.count("SELECT count(*) FROM outbox") == 0)
         let admin = AMQPConnection(configuration: configuration, name: "admin", logger: .init(label: "test"))
-        #expect(try await admin.queueStatus("relay.q").messages == 2000, "each message once: claimed rows are skipped by the other relay")
+        #expect(try await admin.queueStatus("relay.q").messages == 2000, "each message once: rows locked by one relay are skipped by the other")
         await admin.close()
         await pool.close()
         await sandbox.tearDown()

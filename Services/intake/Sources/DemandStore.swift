@@ -10,6 +10,7 @@ import WhistleReliability
 /// and writes each demand's outcome event to the outbox.
 struct DemandStore {
     let connection: PostgresConnection
+    let outbox: Outbox
     let timeZone: TimeZone
     let now: Date
 
@@ -32,7 +33,7 @@ struct DemandStore {
             case .open(let demand):
                 let ticketNo = ticketOf[index]!
                 tickets.append(ticketNo, demand)
-                rows.append(message, demand: demand, outcome: "accepted", ticketNo: ticketNo, errors: nil)
+                rows.append(message, demand: demand, externalId: nil, outcome: "accepted", ticketNo: ticketNo, errors: nil)
                 timeline.append(ticketNo, type: EventType.ticketAccepted.rawValue, actor: "intake", source: source)
                 events.append(
                     try Outbox.event(
@@ -43,8 +44,8 @@ struct DemandStore {
                 try duplicate(message, demand, ticketNo: ticketNo, source: source, rows: &rows, timeline: &timeline, events: &events)
             case .duplicateOfBatch(let demand, let first):
                 try duplicate(message, demand, ticketNo: ticketOf[first]!, source: source, rows: &rows, timeline: &timeline, events: &events)
-            case .reject(_, _, let errors):
-                rows.append(message, demand: nil, outcome: "rejected", ticketNo: nil, errors: errors)
+            case .reject(_, let externalId, let errors):
+                rows.append(message, demand: nil, externalId: externalId, outcome: "rejected", ticketNo: nil, errors: errors)
                 events.append(
                     try Outbox.event(
                         EventEnvelope(type: .demandRejected, occurredAt: now, ticketNo: nil, data: InboundRejected(source: source, errors: errors))))
@@ -53,14 +54,14 @@ struct DemandStore {
         try tickets.insert(connection, openedAt: now)
         try rows.insert(connection)
         try timeline.insert(connection, at: now)
-        try Outbox.enqueue(connection, events)
+        try outbox.enqueue(connection, events)
     }
 
     private func duplicate(
         _ message: InboundMessage, _ demand: Demand, ticketNo: String, source: MessageSource,
         rows: inout DemandRows, timeline: inout TimelineRows, events: inout [OutboundMessage]
     ) throws {
-        rows.append(message, demand: demand, outcome: "duplicate", ticketNo: ticketNo, errors: nil)
+        rows.append(message, demand: demand, externalId: nil, outcome: "duplicate", ticketNo: ticketNo, errors: nil)
         timeline.append(ticketNo, type: EventType.demandDuplicate.rawValue, actor: "intake", source: source)
         events.append(
             try Outbox.event(EventEnvelope(type: .demandDuplicate, occurredAt: now, ticketNo: ticketNo, data: DemandDuplicate(source: source))))

@@ -10,6 +10,7 @@ import WhistleReliability
 /// `evaluation.recorded`, or `feedback.rejected` / `evaluation.rejected` listing every error.
 struct FollowUpStore {
     let connection: PostgresConnection
+    let outbox: Outbox
     let reference: ReferenceCodes
     let now: Date
 
@@ -72,7 +73,7 @@ struct FollowUpStore {
             events.append(try Outbox.event(EventEnvelope(type: .evaluationRecorded, occurredAt: now, ticketNo: item.ticketNo, data: data)))
         }
         try timeline.insert(connection, at: now)
-        try Outbox.enqueue(connection, events)
+        try outbox.enqueue(connection, events)
     }
 
     private func existingTickets(_ ticketNos: [String]) throws -> Set<String> {

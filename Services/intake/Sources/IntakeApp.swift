@@ -14,8 +14,8 @@ public enum IntakeApp {
         try await kit.prepare()
         let reference = ReferenceCache(pool: kit.pool, logger: logger)
         try? await reference.refresh()
-        let timeZone = TimeZone(identifier: settings.timeZone) ?? TimeZone(identifier: "Asia/Shanghai")!
-        let handler = IntakeHandler(reference: reference, timeZone: timeZone, logger: logger)
+        let timeZone = TimeZone(identifier: settings.timeZone) ?? .gmt
+        let handler = IntakeHandler(reference: reference, outbox: kit.outbox, timeZone: timeZone, logger: logger)
         let consumer = kit.consumer(
             name: "intake", queues: [WhistleTopology.intakeQueue],
             topology: WhistleTopology.intake(deliveryLimit: settings.deliveryLimit), handler: handler)

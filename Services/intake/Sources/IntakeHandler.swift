@@ -11,38 +11,31 @@ import WhistleReliability
 /// message's outcome event to the outbox — all in the batch's transaction.
 struct IntakeHandler: BatchHandler {
     let reference: ReferenceCache
+    let outbox: Outbox
     let timeZone: TimeZone
     let logger: Logger
     var clock: @Sendable () -> Date = { Date() }
 
     func apply(_ messages: [InboundMessage], on connection: PostgresConnection) throws {
         let now = clock()
-        let codes = reference.current
-        let validator = DemandValidator(reference: codes)
-        var demands: [(message: InboundMessage, channel: Channel?, result: DemandValidation)] = []
-        var feedback: [InboundMessage] = []
-        var evaluations: [InboundMessage] = []
-        for message in messages {
-            switch message.routingKey {
-            case IntakeRoutingKey.feedback:
-                feedback.append(message)
-            case IntakeRoutingKey.evaluation:
-                evaluations.append(message)
-            default:
-                guard let channel = Channel(routingKey: message.routingKey) else {
-                    demands.append((message, nil, .invalid(externalId: nil, errors: [IntakePlan.unknownRoutingKey(message.routingKey)])))
-                    continue
-                }
-                var result = validator.validate(channel: channel, body: message.body, now: now)
-                if let problem = Self.messageIdProblem(message) { result = result.adding(problem) }
-                demands.append((message, channel, result))
+        var codes = reference.current
+        var demands = Self.validateDemands(messages, codes: codes, now: now)
+        let unknownCode = demands.contains { $0.result.errors.contains { $0.code == .unknownCode } }
+        if unknownCode || messages.contains(where: { $0.routingKey == IntakeRoutingKey.evaluation }) {
+            // Before rejecting for an unknown code, look again: the codes may have been seeded just now.
+            let fresher = try reference.fresh(on: connection)
+            if fresher != codes {
+                codes = fresher
+                demands = Self.validateDemands(messages, codes: codes, now: now)
             }
         }
+        let feedback = messages.filter { $0.routingKey == IntakeRoutingKey.feedback }
+        let evaluations = messages.filter { $0.routingKey == IntakeRoutingKey.evaluation }
         if !demands.isEmpty {
-            try DemandStore(connection: connection, timeZone: timeZone, now: now).record(demands)
+            try DemandStore(connection: connection, outbox: outbox, timeZone: timeZone, now: now).record(demands)
         }
         if !feedback.isEmpty || !evaluations.isEmpty {
-            try FollowUpStore(connection: connection, reference: codes, now: now).record(feedback: feedback, evaluations: evaluations)
+            try FollowUpStore(connection: connection, outbox: outbox, reference: codes, now: now).record(feedback: feedback, evaluations: evaluations)
         }
         for item in demands {
             if case .invalid(_, let errors) = item.result {
@@ -50,6 +43,23 @@ struct IntakeHandler: BatchHandler {
                     "demand rejected",
                     metadata: ["message.id": "\(item.message.messageId)", "routing.key": "\(item.message.routingKey)", "errors": "\(errors.count)"])
             }
+        }
+    }
+
+    /// Validates every message that is not feedback or an evaluation as a demand; a routing key
+    /// that names no channel is an error of its own.
+    static func validateDemands(
+        _ messages: [InboundMessage], codes: ReferenceCodes, now: Date
+    ) -> [(message: InboundMessage, channel: Channel?, result: DemandValidation)] {
+        let validator = DemandValidator(reference: codes)
+        return messages.compactMap { message in
+            if message.routingKey == IntakeRoutingKey.feedback || message.routingKey == IntakeRoutingKey.evaluation { return nil }
+            guard let channel = Channel(routingKey: message.routingKey) else {
+                return (message, nil, .invalid(externalId: nil, errors: [IntakePlan.unknownRoutingKey(message.routingKey)]))
+            }
+            var result = validator.validate(channel: channel, body: message.body, now: now)
+            if let problem = messageIdProblem(message) { result = result.adding(problem) }
+            return (message, channel, result)
         }
     }
 

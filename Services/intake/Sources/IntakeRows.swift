@@ -19,11 +19,13 @@ struct DemandRows {
     private var submittedAt: [String?] = []
     private var reporters: [String: Reporter] = [:]
 
-    mutating func append(_ message: InboundMessage, demand: Demand?, outcome: String, ticketNo: String?, errors list: [FieldError]?) {
+    mutating func append(
+        _ message: InboundMessage, demand: Demand?, externalId: String?, outcome: String, ticketNo: String?, errors list: [FieldError]?
+    ) {
         messageIds.append(message.messageId)
         routingKeys.append(message.routingKey)
         channels.append(demand?.channel.rawValue ?? Channel(routingKey: message.routingKey)?.rawValue)
-        externalIds.append(demand?.externalId)
+        externalIds.append(demand?.externalId ?? externalId)
         outcomes.append(outcome)
         ticketNos.append(ticketNo)
         rawBodies.append(Hex.encode(message.body))

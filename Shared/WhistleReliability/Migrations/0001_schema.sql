@@ -216,17 +216,23 @@ CREATE TABLE inbox (
 );
 
 -- Messages to publish, written in the transaction of the effect; deleted once confirmed.
+-- Each service relays its own rows (publisher); its instances share them with SKIP LOCKED.
 CREATE TABLE outbox (
     id            bigserial PRIMARY KEY,
+    publisher     text NOT NULL,
     exchange      text NOT NULL,
     routing_key   text NOT NULL,
     message_id    text NOT NULL,
     type          text,
     body          text NOT NULL,
     mandatory     boolean NOT NULL DEFAULT false,
-    created_at    timestamptz NOT NULL DEFAULT now(),
-    claimed_until timestamptz
+    created_at    timestamptz NOT NULL DEFAULT now()
 );
+CREATE INDEX outbox_publisher_idx ON outbox (publisher, id);
+-- Rows live for milliseconds: vacuum the churn early so relays never wade through dead tuples.
+ALTER TABLE outbox SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 2000,
+                        autovacuum_vacuum_cost_delay = 0, autovacuum_analyze_scale_factor = 0,
+                        autovacuum_analyze_threshold = 2000);
 
 -- Deadlines and other clocks; claimed with FOR UPDATE SKIP LOCKED by any dispatcher.
 CREATE TABLE timers (

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import Histogram
+import WhistleAMQP
+import WhistleMessages
+import WhistleReliability
+
+/// A burst of demands through intake: every channel, published with confirms as fast as the
+/// broker takes them; measured until each demand's outcome event has arrived.
+struct BurstCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "burst", abstract: "Publish N demands at once and measure intake's rate and latency to the outcome event.")
+
+    @Option(help: "How many demands.") var count = 10_000
+    @Option(help: "Demands per confirmed publish batch.") var window = 500
+    @Option(help: "Folder of sample demand bodies (<channel>-*.json; files with 'invalid' are skipped).")
+    var samples = "deploy/samples/demands"
+    @Option(name: .customLong("amqp-url"), help: "Broker (default: $WHISTLE_AMQP_URL).") var amqpURL: String?
+    @Flag(help: "Print the result as JSON.") var json = false
+
+    func run() async throws {
+        let url = amqpURL ?? ProcessInfo.processInfo.environment["WHISTLE_AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:5672/%2F"
+        let configuration = try AMQPConfiguration(url: url)
+        let templates = try SampleDemands.load(from: samples)
+        let run = "bench-\(UUID().uuidString.prefix(8).lowercased())"
+        let observer = try await OutcomeObserver(configuration: configuration, run: run)
+        let publisher = AMQPPublisher(configuration: configuration, name: "bench", topology: WhistleTopology.base, logger: .init(label: "bench"))
+        try await publisher.connect()
+
+        var published: [String: ContinuousClock.Instant] = [:]
+        published.reserveCapacity(count)
+        let started = ContinuousClock.now
+        var sent = 0
+        while sent < count {
+            let slice = (sent..<min(sent + window, count)).map { i -> OutboundMessage in
+                let (channel, body) = templates.body(i, run: run)
+                return OutboundMessage(exchange: Exchange.intake, routingKey: channel.routingKey, body: body, messageId: "\(run)-\(i)")
+            }
+            let now = ContinuousClock.now
+            for message in slice { published[message.messageId] = now }
+            let outcomes = try await publisher.publish(slice)
+            guard outcomes.allSatisfy({ $0 == .confirmed }) else { throw ValidationError("the broker refused part of the burst") }
+            sent += slice.count
+            await observer.collect(published: published)
+        }
+        let publishedIn = ContinuousClock.now - started
+        let finished = try await observer.waitAll(count, published: published, progress: !json)
+        let total = finished - started
+        await publisher.close()
+        await observer.close()
+        report(publishedIn: publishedIn, total: total, latencies: observer.latencies, outcomes: observer.outcomes)
+    }
+
+    private func report(publishedIn: Duration, total: Duration, latencies: Histogram<UInt64>, outcomes: [String: Int]) {
+        let seconds = Double(total.components.seconds) + Double(total.components.attoseconds) / 1e18
+        let publishSeconds = Double(publishedIn.components.seconds) + Double(publishedIn.components.attoseconds) / 1e18
+        let ms = { (p: Double) in Double(latencies.valueAtPercentile(p)) / 1000 }
+        if json {
+            let outcomeText = outcomes.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }.joined(separator: ",")
+            print(
+                "{\"demands\":\(count),\"published_s\":\(publishSeconds),\"total_s\":\(seconds),\"rate_per_s\":\(Double(count) / seconds),"
+                    + "\"latency_ms\":{\"p50\":\(ms(50)),\"p90\":\(ms(90)),\"p99\":\(ms(99)),\"max\":\(Double(latencies.max) / 1000)},"
+                    + "\"outcomes\":{\(outcomeText)}}")
+            return
+        }
+        print("")
+        print("demands               \(count)")
+        print(String(format: "published (confirmed)  %.2f s  (%.0f demands/s)", publishSeconds, Double(count) / publishSeconds))
+        print(String(format: "all outcomes in        %.2f s  (%.0f demands/s through intake)", seconds, Double(count) / seconds))
+        print(String(format: "publish → outcome      p50 %.1f ms  p90 %.1f ms  p99 %.1f ms  max %.1f ms", ms(50), ms(90), ms(99), Double(latencies.max) / 1000))
+        print("outcomes              " + outcomes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+    }
+}

@@ -1,0 +1,28 @@
+import Foundation
+import WhistleMessages
+
+/// Realistic demand bodies from the sample folder, made unique per bench message.
+struct SampleDemands {
+    let templates: [(Channel, [String: Any])]
+
+    static func load(from folder: String) throws -> SampleDemands {
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".json") && !$0.contains("invalid") }.sorted()
+        var templates: [(Channel, [String: Any])] = []
+        for name in names {
+            guard let prefix = name.split(separator: "-").first, let channel = Channel(rawValue: String(prefix)) else { continue }
+            let data = try Data(contentsOf: URL(fileURLWithPath: folder).appendingPathComponent(name))
+            guard let body = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { continue }
+            templates.append((channel, body))
+        }
+        guard !templates.isEmpty else { throw BenchError("no sample demands in \(folder)") }
+        return SampleDemands(templates: templates)
+    }
+
+    /// The `i`-th body: a sample in rotation (every channel in turn) with its own external id.
+    func body(_ i: Int, run: String) -> (Channel, [UInt8]) {
+        var (channel, body) = templates[i % templates.count]
+        body["external_id"] = "\(run)-\(i)"
+        let data = (try? JSONSerialization.data(withJSONObject: body)) ?? Data()
+        return (channel, Array(data))
+    }
+}
