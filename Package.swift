@@ -76,9 +76,10 @@ let package = Package(
         .executableTarget(
             name: "whistlectl",
             dependencies: [
-                "WhistleReliability", "WhistleDomain",
+                "WhistleReliability", "WhistleDomain", "WhistleAMQP", "WhistlePostgres", "WhistleMessages",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Services/whistlectl"),
         .executableTarget(
@@ -95,7 +96,11 @@ let package = Package(
             path: "Tests/UnitTests"),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["WhistleReliability", "WhistleDomain", "IntakeService", "DispatcherService", "NotifierService", "EvaluatorService"],
+            dependencies: [
+                "WhistleReliability", "WhistleDomain", "WhistleAMQP", "WhistlePostgres", "WhistleMessages", "WhistleRuntime",
+                "IntakeService", "DispatcherService", "NotifierService", "EvaluatorService",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/IntegrationTests"),
     ]
 )

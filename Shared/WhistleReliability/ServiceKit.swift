@@ -64,6 +64,14 @@ public final class ServiceKit: Sendable {
             batchSize: configuration.batchSize, logger: logger)
     }
 
+    /// A consumer of `whistle.events` that records the events of `eventKeys` in `event_journal`.
+    public func journalConsumer(name: String, queue: String, eventKeys: [String]) -> BatchConsumer {
+        consumer(
+            name: name, queues: [queue],
+            topology: WhistleTopology.events(queue: queue, keys: eventKeys, deliveryLimit: configuration.deliveryLimit),
+            handler: EventJournalHandler(consumer: name, logger: logger))
+    }
+
     /// The service group: HTTP (`/healthz`, `/metrics`, `routes`), the relay, `services`, then the
     /// consumers; graceful shutdown on SIGTERM and SIGINT.
     public func serviceGroup(

@@ -103,13 +103,7 @@ struct FaultTests {
 
     @Test("a RabbitMQ restart mid-stream loses no demand and doubles none")
     func restartBroker() async throws {
-        let sandbox = try await TestSandbox("fault-broker")
-        try await Fixtures.prepare(sandbox)
-        let intake = try ServiceProcess("intake", sandbox: sandbox)
-        let events = try await EventCollector(sandbox: sandbox)
-        let adapter = try TestAdapter(sandbox: sandbox)
-        do {
-            try await intake.waitHealthy()
+        try await withIntake("fault-broker") { sandbox, intake, events, adapter in
             try await Self.publish(Self.stream("broker"), with: adapter, faultAt: 300) {
                 let status = try sandbox.servers.control("rabbitmq-restart")
                 #expect(status == 0, "the broker restarts")
@@ -117,13 +111,7 @@ struct FaultTests {
             #expect(try await Self.settle(sandbox) == Self.total)
             try await Self.verifyExactlyOnce(sandbox, events: events, tag: "broker")
             #expect(intake.isRunning, "intake rode out the restart")
-        } catch {
-            Issue.record("\(error)\n\(intake.logTail())")
         }
-        await adapter.close()
-        await events.close()
-        await intake.stop()
-        await sandbox.tearDown()
     }
 
     @Test("SIGTERM stops each service within 5 s, after its in-flight batch", arguments: ["intake", "dispatcher", "notifier", "evaluator"])

@@ -7,13 +7,7 @@ import WhistleMessages
 struct IntakeTests {
     @Test("a demand on each channel is stored once and answered with ticket.accepted")
     func eachChannel() async throws {
-        let sandbox = try await TestSandbox("intake-channels")
-        try await Fixtures.prepare(sandbox)
-        let intake = try ServiceProcess("intake", sandbox: sandbox)
-        let events = try await EventCollector(sandbox: sandbox)
-        let adapter = try TestAdapter(sandbox: sandbox)
-        do {
-            try await intake.waitHealthy()
+        try await withIntake("intake-channels") { sandbox, intake, events, adapter in
             var ids: [Channel: String] = [:]
             for channel in Channel.allCases {
                 let id = "m-\(channel.rawValue)-\(UUID().uuidString)"
@@ -42,24 +36,12 @@ struct IntakeTests {
             #expect(try await sandbox.count("SELECT count(*) FROM demands WHERE normalized::text LIKE '%13812345678%'") == 0)
             #expect(try await sandbox.count("SELECT count(*) FROM demand_reporters WHERE phone = '13812345678'") == 3)
             #expect(!intake.log().contains("13812345678"))
-        } catch {
-            Issue.record("\(error)\n\(intake.logTail())")
         }
-        await adapter.close()
-        await events.close()
-        await intake.stop()
-        await sandbox.tearDown()
     }
 
     @Test("the same message_id, or the same (channel, external_id), opens no second ticket")
     func idempotent() async throws {
-        let sandbox = try await TestSandbox("intake-idem")
-        try await Fixtures.prepare(sandbox)
-        let intake = try ServiceProcess("intake", sandbox: sandbox)
-        let events = try await EventCollector(sandbox: sandbox)
-        let adapter = try TestAdapter(sandbox: sandbox)
-        do {
-            try await intake.waitHealthy()
+        try await withIntake("intake-idem") { sandbox, intake, events, adapter in
             let body = Fixtures.json(Fixtures.demand(.twelve345, externalId: "12345-0001"))
             try await adapter.publish([("demand.12345", body, "m-1"), ("demand.12345", body, "m-1")])
             try await adapter.publish([("demand.12345", body, "m-1")])
@@ -80,24 +62,12 @@ struct IntakeTests {
             #expect(try await sandbox.count("SELECT count(*) FROM tickets") == 3)
             #expect(try await sandbox.count("SELECT count(*) FROM demands WHERE message_id = 'm-1'") == 1)
             #expect(try await sandbox.count("SELECT count(*) FROM demands WHERE outcome = 'duplicate' AND ticket_no = $1", [ticket]) == 1)
-        } catch {
-            Issue.record("\(error)\n\(intake.logTail())")
         }
-        await adapter.close()
-        await events.close()
-        await intake.stop()
-        await sandbox.tearDown()
     }
 
     @Test("an invalid demand yields demand.rejected with every error, and its raw body is kept byte for byte")
     func rejected() async throws {
-        let sandbox = try await TestSandbox("intake-reject")
-        try await Fixtures.prepare(sandbox)
-        let intake = try ServiceProcess("intake", sandbox: sandbox)
-        let events = try await EventCollector(sandbox: sandbox)
-        let adapter = try TestAdapter(sandbox: sandbox)
-        do {
-            try await intake.waitHealthy()
+        try await withIntake("intake-reject") { sandbox, intake, events, adapter in
             let bad: [String: Any] = [
                 "submitted_at": "yesterday", "content": "   ", "urgency": "panic",
                 "location": ["lat": 91, "lon": 10, "grid": "G-NOPE"], "category": "NOPE",
@@ -133,24 +103,12 @@ struct IntakeTests {
             }
             #expect(kept == "fffe00417b")
             #expect(try await sandbox.count("SELECT jsonb_array_length(errors) FROM demands WHERE message_id = 'm-bad'") == expected.count)
-        } catch {
-            Issue.record("\(error)\n\(intake.logTail())")
         }
-        await adapter.close()
-        await events.close()
-        await intake.stop()
-        await sandbox.tearDown()
     }
 
     @Test("feedback and evaluations are checked against their ticket")
     func followUps() async throws {
-        let sandbox = try await TestSandbox("intake-followup")
-        try await Fixtures.prepare(sandbox)
-        let intake = try ServiceProcess("intake", sandbox: sandbox)
-        let events = try await EventCollector(sandbox: sandbox)
-        let adapter = try TestAdapter(sandbox: sandbox)
-        do {
-            try await intake.waitHealthy()
+        try await withIntake("intake-followup") { sandbox, intake, events, adapter in
             try await adapter.publish(.grid, Fixtures.demand(.grid, externalId: "G-1"), messageId: "m-grid")
             let opened = try await events.waitFor("the grid ticket") { $0.contains { $0.sourceMessageId == "m-grid" } }
             let ticket = try #require(opened.first { $0.sourceMessageId == "m-grid" }?["ticket_no"] as? String)
@@ -175,13 +133,7 @@ struct IntakeTests {
             #expect(fields == ["satisfaction", "resolved"])
             #expect(try await sandbox.count("SELECT count(*) FROM feedback") == 1)
             #expect(try await sandbox.count("SELECT count(*) FROM evaluations") == 1)
-        } catch {
-            Issue.record("\(error)\n\(intake.logTail())")
         }
-        await adapter.close()
-        await events.close()
-        await intake.stop()
-        await sandbox.tearDown()
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WhistleAMQP
 import WhistleMessages
 
 /// The four services together: dispatcher, notifier and evaluator each record ticket.accepted;
@@ -31,6 +32,12 @@ struct ServicesTests {
                     try await sandbox.count("SELECT count(*) FROM event_journal WHERE consumer = $1 AND event_type = 'ticket.accepted'", [consumer]) == 3,
                     "\(consumer) recorded each ticket once")
             }
+            let admin = AMQPConnection(configuration: try AMQPConfiguration(url: sandbox.amqpURL), name: "admin", logger: .init(label: "test"))
+            for code in ["T-ZHZX", "T-CGJ", "T-XFJ", "S-T-JDB"] {
+                let status = try await admin.queueStatus(departmentQueue(code))
+                #expect(status.messages == 0, "dispatcher declared dept.\(code)")
+            }
+            await admin.close()
             let api = "http://127.0.0.1:\(processes["evaluator"]!.port)"
             let ticketNo = try #require(all.first { $0.sourceMessageId == "s-1" }?["ticket_no"] as? String)
             let (status, body) = try await HTTP.json("\(api)/v1/tickets/\(ticketNo)")

@@ -10,13 +10,9 @@ public enum EvaluatorApp {
     public static let eventKeys = [EventType.ticketAccepted.routingKey]
 
     public static func build(configuration: EvaluatorConfiguration, logger: Logger) async throws -> ServiceGroup {
-        let settings = configuration.service
-        let kit = try ServiceKit(configuration: settings, logger: logger)
+        let kit = try ServiceKit(configuration: configuration.service, logger: logger)
         try await kit.prepare()
-        let consumer = kit.consumer(
-            name: "evaluator", queues: [WhistleTopology.evaluatorEventsQueue],
-            topology: WhistleTopology.events(queue: WhistleTopology.evaluatorEventsQueue, keys: eventKeys, deliveryLimit: settings.deliveryLimit),
-            handler: EventJournalHandler(consumer: "evaluator", logger: logger))
+        let consumer = kit.journalConsumer(name: "evaluator", queue: WhistleTopology.evaluatorEventsQueue, eventKeys: eventKeys)
         let pool = kit.pool
         return kit.serviceGroup(consumers: [consumer]) { router in
             ReadAPI.routes(router, pool: pool, logger: logger)

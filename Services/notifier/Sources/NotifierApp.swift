@@ -10,13 +10,9 @@ public enum NotifierApp {
     public static let eventKeys = [EventType.ticketAccepted.routingKey]
 
     public static func build(configuration: NotifierConfiguration, logger: Logger) async throws -> ServiceGroup {
-        let settings = configuration.service
-        let kit = try ServiceKit(configuration: settings, logger: logger)
+        let kit = try ServiceKit(configuration: configuration.service, logger: logger)
         try await kit.prepare()
-        let consumer = kit.consumer(
-            name: "notifier", queues: [WhistleTopology.notifierEventsQueue],
-            topology: WhistleTopology.events(queue: WhistleTopology.notifierEventsQueue, keys: eventKeys, deliveryLimit: settings.deliveryLimit),
-            handler: EventJournalHandler(consumer: "notifier", logger: logger))
+        let consumer = kit.journalConsumer(name: "notifier", queue: WhistleTopology.notifierEventsQueue, eventKeys: eventKeys)
         return kit.serviceGroup(consumers: [consumer])
     }
 }

@@ -91,3 +91,26 @@ extension TestSandbox {
         }
     }
 }
+
+/// Runs `body` with a prepared sandbox, intake running as a process, an event collector and a
+/// channel adapter; records intake's log with any error, and cleans everything up afterwards.
+func withIntake(
+    _ label: String, sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: (TestSandbox, ServiceProcess, EventCollector, TestAdapter) async throws -> Void
+) async throws {
+    let sandbox = try await TestSandbox(label)
+    try await Fixtures.prepare(sandbox)
+    let intake = try ServiceProcess("intake", sandbox: sandbox)
+    let events = try await EventCollector(sandbox: sandbox)
+    let adapter = try TestAdapter(sandbox: sandbox)
+    do {
+        try await intake.waitHealthy()
+        try await body(sandbox, intake, events, adapter)
+    } catch {
+        Issue.record("\(error)\n\(intake.logTail())", sourceLocation: sourceLocation)
+    }
+    await adapter.close()
+    await events.close()
+    await intake.stop()
+    await sandbox.tearDown()
+}

@@ -1,0 +1,53 @@
+import Logging
+import ServiceLifecycle
+import WhistleAMQP
+import WhistleMessages
+import WhistlePostgres
+import WhistleReliability
+
+/// Declares `dept.<code>` for every active department in the reference data, at start and
+/// whenever new departments appear, so that a department can consume before its first
+/// assignment (CONTRACT §3).
+final class DepartmentQueues: Service, @unchecked Sendable {
+    private let pool: PostgresPool
+    private let connection: AMQPConnection
+    private let deliveryLimit: Int
+    private let interval: Duration
+    private let logger: Logger
+    private var declared = Set<String>()
+
+    init(pool: PostgresPool, amqp: AMQPConfiguration, deliveryLimit: Int, interval: Duration = .seconds(15), logger: Logger) {
+        self.pool = pool
+        self.connection = AMQPConnection(configuration: amqp, name: "dispatcher-departments", logger: logger)
+        self.deliveryLimit = deliveryLimit
+        self.interval = interval
+        self.logger = logger
+    }
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                try await declareNew()
+            } catch {
+                logger.warning("declaring department queues failed; retrying", metadata: ["error": "\(error)"])
+            }
+            let interval = interval
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        }
+        await connection.close()
+    }
+
+    /// Declares the queues of departments not declared yet by this process.
+    func declareNew() async throws {
+        let codes = try await pool.withConnection { connection in
+            try connection.query("SELECT code FROM departments WHERE active ORDER BY code").map { try $0.decode(0, as: String.self) }
+        }
+        let fresh = codes.filter { !declared.contains($0) }
+        guard !fresh.isEmpty else { return }
+        let limit = deliveryLimit
+        try await connection.declare(
+            Topology(exchanges: WhistleTopology.exchanges, queues: fresh.map { WhistleTopology.department($0, deliveryLimit: limit) }))
+        declared.formUnion(fresh)
+        logger.info("department queues declared", metadata: ["count": "\(fresh.count)"])
+    }
+}
