@@ -118,8 +118,8 @@ public final class BatchConsumer: Service, @unchecked Sendable {
                 try await pool.transaction { connection in
                     let fresh = try Inbox.claim(connection, consumer: consumerName, messageIds: messages.map(\.inboxKey))
                     var seen = Set<String>()
-                    let todo = messages.filter { fresh.contains($0.inboxKey) && seen.insert($0.inboxKey).inserted }
-                    if !todo.isEmpty { try handler.apply(todo, on: connection) }
+                    let unseen = messages.filter { fresh.contains($0.inboxKey) && seen.insert($0.inboxKey).inserted }
+                    if !unseen.isEmpty { try handler.apply(unseen, on: connection) }
                 }
                 signal?.notify()
                 return .done

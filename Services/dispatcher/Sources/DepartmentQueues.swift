@@ -44,10 +44,19 @@ final class DepartmentQueues: Service, @unchecked Sendable {
         }
         let fresh = codes.filter { !declared.contains($0) }
         guard !fresh.isEmpty else { return }
-        let limit = deliveryLimit
-        try await connection.declare(
-            Topology(exchanges: WhistleTopology.exchanges, queues: fresh.map { WhistleTopology.department($0, deliveryLimit: limit) }))
-        declared.formUnion(fresh)
-        logger.info("department queues declared", metadata: ["count": "\(fresh.count)"])
+        // One declaration per queue: a queue that exists with other arguments makes the broker
+        // close the channel, and must not keep the other departments' queues from being declared.
+        var count = 0
+        for code in fresh {
+            do {
+                try await connection.declare(
+                    Topology(exchanges: WhistleTopology.exchanges, queues: [WhistleTopology.department(code, deliveryLimit: deliveryLimit)]))
+                declared.insert(code)
+                count += 1
+            } catch {
+                logger.error("cannot declare the department's queue", metadata: ["department": "\(code)", "error": "\(error)"])
+            }
+        }
+        if count > 0 { logger.info("department queues declared", metadata: ["count": "\(count)"]) }
     }
 }
