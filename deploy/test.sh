@@ -28,6 +28,16 @@ phase() {
     return "$rc"
 }
 
+# The closing line: tests passed and failed, from Swift Testing's results.
+summary() {
+    [[ -n "${TEST_LOG:-}" && -f "$TEST_LOG" ]] || return 0
+    local total failed
+    total="$(grep -oE 'Test run with [0-9]+ tests?' "$TEST_LOG" | grep -oE '[0-9]+' | tail -n 1)"
+    failed="$(grep -E '^✘ Test .* failed after' "$TEST_LOG" | sed -E 's/ (with [0-9]+ test cases? )?failed after.*//' | sort -u | wc -l)"
+    rm -f "$TEST_LOG"
+    [[ -n "$total" ]] && printf '%d passed, %d failed\n' "$((total - failed))" "$failed"
+}
+
 finish() {
     local rc=$?
     trap - EXIT
@@ -36,6 +46,7 @@ finish() {
     ((${#PHASES[@]})) && printf '  %s\n' "${PHASES[@]}"
     printf '  %-28s %7s s\n' "total" "$(awk -v a="$T_ALL" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')"
     if ((rc == 0)); then echo "test.sh: passed"; else echo "test.sh: FAILED (exit $rc)"; fi
+    summary || true
     exit "$rc"
 }
 trap finish EXIT
@@ -64,4 +75,6 @@ export WHISTLE_TEST_BIN_DIR
 printf '\nWHISTLE_TEST_AMQP_URL=%s\nWHISTLE_TEST_DATABASE_URL=%s\nWHISTLE_TEST_BIN_DIR=%s\n' \
     "$WHISTLE_TEST_AMQP_URL" "$WHISTLE_TEST_DATABASE_URL" "$WHISTLE_TEST_BIN_DIR"
 # Serially: fault tests restart the shared broker and database, which parallel suites would feel.
-phase "swift test" swift test --skip-build --no-parallel "$@"
+TEST_LOG="$(mktemp)"
+run_tests() { swift test --skip-build --no-parallel "$@" 2>&1 | tee "$TEST_LOG"; return "${PIPESTATUS[0]}"; }
+phase "swift test" run_tests "$@"
