@@ -4,6 +4,7 @@ import Histogram
 import WhistleAMQP
 import WhistleMessages
 import WhistleReliability
+import WhistleRuntime
 
 /// A burst of demands through intake: every channel, published with confirms as fast as the
 /// broker takes them; measured until each demand's outcome event has arrived.
@@ -19,7 +20,7 @@ struct BurstCommand: AsyncParsableCommand {
     @Flag(help: "Print the result as JSON.") var json = false
 
     func run() async throws {
-        let url = amqpURL ?? ProcessInfo.processInfo.environment["WHISTLE_AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:5672/%2F"
+        let url = amqpURL ?? ProcessInfo.processInfo.environment["WHISTLE_AMQP_URL"] ?? ServiceConfiguration.defaultAMQPURL
         let configuration = try AMQPConfiguration(url: url)
         let templates = try SampleDemands.load(from: samples)
         let run = "bench-\(UUID().uuidString.prefix(8).lowercased())"

@@ -17,7 +17,8 @@ struct MemoryCommand: ParsableCommand {
             else { continue }
             let rss = Self.kilobytes("VmRSS:", in: status)
             let peak = Self.kilobytes("VmHWM:", in: status)
-            print(String(format: "%-14@ %-9d %7.1f    %7.1f", comm as NSString, pid, Double(rss) / 1024, Double(peak) / 1024))
+            let name = comm.padding(toLength: 14, withPad: " ", startingAt: 0)
+            print(name + " " + String(format: "%-9d %7.1f    %7.1f", pid, Double(rss) / 1024, Double(peak) / 1024))
         }
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WhistleRuntime
 import Logging
 import WhistleAMQP
 import WhistlePostgres
@@ -8,8 +9,8 @@ import WhistleReliability
 /// `--amqp-url`, `--database-url` and `--verbose`, shared by every subcommand. The URLs default
 /// to `WHISTLE_AMQP_URL` and `WHISTLE_DATABASE_URL`, then to the services' own defaults.
 struct ConnectionOptions: ParsableArguments {
-    static let defaultAMQPURL = "amqp://guest:guest@127.0.0.1:5672/%2F"
-    static let defaultDatabaseURL = "postgres://whistle:whistle@127.0.0.1:5432/whistle"
+    static let defaultAMQPURL = ServiceConfiguration.defaultAMQPURL
+    static let defaultDatabaseURL = ServiceConfiguration.defaultDatabaseURL
 
     @Option(name: .customLong("amqp-url"), help: "Broker URL (default: $WHISTLE_AMQP_URL, else \(defaultAMQPURL)).")
     var amqpURL: String?

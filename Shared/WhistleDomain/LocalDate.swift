@@ -1,3 +1,4 @@
+import Foundation
 import WhistleMessages
 
 /// A day of the week, Monday first (ISO 8601 order).
@@ -47,6 +48,14 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
     }
 
     /// The date `days` days after 1970-01-01 (negative: before it).
+    /// The local date and time of day (whole seconds since local midnight, 0…86 399) of
+    /// `instant` in `timeZone`. Fractions of a second are dropped.
+    public static func local(of instant: Date, in timeZone: TimeZone) -> (date: LocalDate, secondOfDay: Int) {
+        let wall = Int64(instant.timeIntervalSince1970.rounded(.down)) + Int64(timeZone.secondsFromGMT(for: instant))
+        let days = wall >= 0 ? wall / 86_400 : (wall - 86_399) / 86_400
+        return (LocalDate(daysSinceEpoch: days), Int(wall - days * 86_400))
+    }
+
     public init(daysSinceEpoch days: Int64) {
         let civil = RFC3339.civil(fromDays: days)
         year = civil.year

@@ -3,18 +3,11 @@ import WhistleMessages
 
 /// Ticket numbers `W20261121-000123`: the local date of acceptance and a daily sequence.
 public enum TicketNumber {
-    /// The local calendar day of `date` in `timeZone`, as (year, month, day).
-    public static func localDay(of date: Date, in timeZone: TimeZone) -> (year: Int, month: Int, day: Int) {
-        let local = Int64(date.timeIntervalSince1970.rounded(.down)) + Int64(timeZone.secondsFromGMT(for: date))
-        let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
-        return RFC3339.civil(fromDays: days)
-    }
+    /// The local calendar day of `date` in `timeZone`.
+    public static func localDay(of date: Date, in timeZone: TimeZone) -> LocalDate { LocalDate.local(of: date, in: timeZone).date }
 
     /// `YYYY-MM-DD` of the local day, for SQL `date` parameters.
-    public static func isoDay(of date: Date, in timeZone: TimeZone) -> String {
-        let d = localDay(of: date, in: timeZone)
-        return String(format: "%04d-%02d-%02d", d.year, d.month, d.day)
-    }
+    public static func isoDay(of date: Date, in timeZone: TimeZone) -> String { localDay(of: date, in: timeZone).description }
 
     /// The ticket number for a local day and a sequence (1…`maxSequence`).
     public static func format(year: Int, month: Int, day: Int, sequence: Int) -> String {

@@ -104,9 +104,7 @@ public struct WorkingCalendar: Sendable, Hashable {
     /// The local date and the local time of day, in whole seconds since local midnight (0…86 399),
     /// of `instant`. Fractions of a second are dropped.
     public func localTime(of instant: Date) -> (date: LocalDate, secondOfDay: Int) {
-        let wall = Int64(instant.timeIntervalSince1970.rounded(.down)) + Int64(utcOffset(at: instant))
-        let days = wall >= 0 ? wall / 86_400 : (wall - 86_399) / 86_400
-        return (LocalDate(daysSinceEpoch: days), Int(wall - days * 86_400))
+        LocalDate.local(of: instant, in: timeZone)
     }
 
     /// The instant at which local clocks show `secondOfDay` seconds after midnight of `date`

@@ -65,8 +65,8 @@ public final class BatchConsumer: Service, @unchecked Sendable {
             guard !batch.isEmpty else { continue }
             let started = ContinuousClock.now
             await process(batch.map(InboundMessage.init))
-            batchTimer.recordNanoseconds(Int64((ContinuousClock.now - started).components.attoseconds / 1_000_000_000)
-                + (ContinuousClock.now - started).components.seconds * 1_000_000_000)
+            let took = (ContinuousClock.now - started).components
+            batchTimer.recordNanoseconds(took.seconds * 1_000_000_000 + took.attoseconds / 1_000_000_000)
         }
         await consumer.close()
         logger.info("consumer stopped", metadata: ["consumer": "\(name)"])

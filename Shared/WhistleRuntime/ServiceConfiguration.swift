@@ -33,9 +33,14 @@ public struct ServiceConfiguration: Sendable, Equatable {
 
     public enum LogFormat: String, Sendable { case text, json }
 
+    /// The broker when `WHISTLE_AMQP_URL` is not set.
+    public static let defaultAMQPURL = "amqp://guest:guest@127.0.0.1:5672/%2F"
+    /// The database when `WHISTLE_DATABASE_URL` is not set.
+    public static let defaultDatabaseURL = "postgres://whistle:whistle@127.0.0.1:5432/whistle"
+
     public init(
-        serviceName: String, amqpURL: String = "amqp://guest:guest@127.0.0.1:5672/%2F",
-        databaseURL: String = "postgres://whistle:whistle@127.0.0.1:5432/whistle", httpHost: String = "127.0.0.1",
+        serviceName: String, amqpURL: String = Self.defaultAMQPURL,
+        databaseURL: String = Self.defaultDatabaseURL, httpHost: String = "127.0.0.1",
         httpPort: Int, logLevel: Logger.Level = .info, logFormat: LogFormat = .text, timeZone: String = "Asia/Shanghai",
         prefetch: Int = 500, batchSize: Int = 200, databasePoolSize: Int = 4, deliveryLimit: Int = 5, migrate: Bool = true
     ) {

@@ -99,7 +99,8 @@ struct AMQPTests {
         acked.formUnion(first.compactMap(\.messageId))
         let unacked = try await consumer.nextBatch(max: 20)
         #expect(!unacked.isEmpty)
-        #expect(try sandbox.servers.control("rabbitmq-restart") == 0)
+        let restarted = try await sandbox.servers.control("rabbitmq-restart")
+            #expect(restarted == 0)
         // The old deliveries' tags are void now: acking them fails (or is a no-op once the consumer
         // has reconnected), and the broker delivers them again.
         _ = try? await consumer.ack(through: try #require(unacked.last))

@@ -105,7 +105,7 @@ struct FaultTests {
     func restartBroker() async throws {
         try await withIntake("fault-broker") { sandbox, intake, events, adapter in
             try await Self.publish(Self.stream("broker"), with: adapter, faultAt: 300) {
-                let status = try sandbox.servers.control("rabbitmq-restart")
+                let status = try await sandbox.servers.control("rabbitmq-restart")
                 #expect(status == 0, "the broker restarts")
             }
             #expect(try await Self.settle(sandbox) == Self.total)

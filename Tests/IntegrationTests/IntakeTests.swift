@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WhistleDomain
 import WhistleMessages
 
 /// Intake as a process, driven through the broker the way a channel adapter drives it.
@@ -22,7 +23,7 @@ struct IntakeTests {
                 let source = try #require(event.data["source"] as? [String: Any])
                 #expect(source["channel"] as? String == channel.rawValue)
                 #expect(source["external_id"] as? String == "E-\(channel.rawValue)")
-                #expect(TicketNumberCheck.valid(event["ticket_no"] as? String))
+                #expect(TicketNumber.isValid(event["ticket_no"] as? String ?? ""))
                 #expect(event["event_id"] as? String != nil && event["occurred_at"] as? String != nil)
             }
             let grid = try #require(accepted.first { $0.sourceMessageId == ids[.grid] })
@@ -134,12 +135,5 @@ struct IntakeTests {
             #expect(try await sandbox.count("SELECT count(*) FROM feedback") == 1)
             #expect(try await sandbox.count("SELECT count(*) FROM evaluations") == 1)
         }
-    }
-}
-
-enum TicketNumberCheck {
-    static func valid(_ text: String?) -> Bool {
-        guard let text, text.count == 16, text.hasPrefix("W") else { return false }
-        return text.dropFirst().replacingOccurrences(of: "-", with: "").allSatisfy(\.isNumber)
     }
 }

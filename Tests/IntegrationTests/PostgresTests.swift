@@ -251,15 +251,12 @@ import WhistlePostgres
     }
 
     @Test func poolSurvivesServerRestart() async throws {
-        let environment = ProcessInfo.processInfo.environment
-        let script = try #require(
-            environment["WHISTLE_TEST_SERVERS"], "WHISTLE_TEST_SERVERS is not set: it names the script that restarts PostgreSQL")
-        let profile = try #require(environment["WHISTLE_TEST_PROFILE"], "WHISTLE_TEST_PROFILE is not set")
+        let servers = try TestServers.fromEnvironment()
         try await Self.withPool(poolSize: 4) { pool in
             // Open all four connections.
             _ = try await Self.concurrently(4) { _ in try await pool.withConnection { _ = try $0.query("SELECT pg_sleep(0.05)") } }
-            let status = try await Self.run(script, ["postgres-restart", profile])
-            #expect(status == 0, "\(script) postgres-restart exited with \(status)")
+            let status = try await servers.control("postgres-restart")
+            #expect(status == 0, "\(servers.script) postgres-restart exited with \(status)")
 
             let deadline = ContinuousClock.now + .seconds(20)
             var losses = 0, recovered = false
@@ -279,21 +276,6 @@ import WhistlePostgres
             }
             #expect(values == Array(0..<8))
             #expect(await pool.ping())
-        }
-    }
-
-    /// Runs a program without blocking a cooperative thread; returns its exit status. On Linux,
-    /// Foundation sees a child exit through a socket the child inherits; a server the script starts
-    /// would hold it open forever, so bash first closes every descriptor above stderr.
-    static func run(_ path: String, _ arguments: [String]) async throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        let closeAndExec = #"for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null; done; exec "$@""#
-        process.arguments = ["-c", closeAndExec, "whistle-test-run", path] + arguments
-        process.standardInput = nil
-        return try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do { try process.run() } catch { continuation.resume(throwing: error) }
         }
     }
 }

@@ -85,13 +85,15 @@ struct ServicesTests {
         let intake = try ServiceProcess("intake", sandbox: sandbox)
         do {
             try await intake.waitHealthy()
-            #expect(try sandbox.servers.control("postgres-stop") == 0)
+            let stopped = try await sandbox.servers.control("postgres-stop")
+            #expect(stopped == 0)
             let (down, _) = try await HTTP.get("http://127.0.0.1:\(intake.port)/healthz")
             #expect(down == 503)
-            #expect(try sandbox.servers.control("postgres-start") == 0)
+            let started = try await sandbox.servers.control("postgres-start")
+            #expect(started == 0)
             try await intake.waitHealthy(timeout: .seconds(20))
         } catch {
-            _ = try? sandbox.servers.control("postgres-start")
+            _ = try? await sandbox.servers.control("postgres-start")
             Issue.record("\(error)\n\(intake.logTail())")
         }
         await intake.stop()

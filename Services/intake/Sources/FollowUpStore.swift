@@ -17,8 +17,10 @@ struct FollowUpStore {
     func record(feedback: [InboundMessage], evaluations: [InboundMessage]) throws {
         var events: [OutboundMessage] = []
         var timeline = TimelineRows()
-        let validatedFeedback = feedback.map { ($0, FeedbackValidator().validate(body: $0.body)) }
-        let validatedEvaluations = evaluations.map { ($0, EvaluationValidator(reference: reference).validate(body: $0.body)) }
+        let feedbackValidator = FeedbackValidator()
+        let evaluationValidator = EvaluationValidator(reference: reference)
+        let validatedFeedback = feedback.map { ($0, feedbackValidator.validate(body: $0.body)) }
+        let validatedEvaluations = evaluations.map { ($0, evaluationValidator.validate(body: $0.body)) }
         var ticketNos: [String] = []
         for case (_, .valid(let item)) in validatedFeedback { ticketNos.append(item.ticketNo) }
         for case (_, .valid(let item)) in validatedEvaluations { ticketNos.append(item.ticketNo) }

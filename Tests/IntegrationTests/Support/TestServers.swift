@@ -25,19 +25,25 @@ struct TestServers {
 
     /// Runs the servers script (`rabbitmq-restart`, `rabbitmqctl add_vhost …`); returns its status.
     @discardableResult
-    func control(_ arguments: String...) throws -> Int32 {
-        try Self.run(script, [arguments[0], profile] + arguments.dropFirst())
+    func control(_ arguments: String...) async throws -> Int32 {
+        try await Self.run(script, [arguments[0], profile] + arguments.dropFirst())
     }
 
-    static func run(_ executable: String, _ arguments: [String]) throws -> Int32 {
+    /// Runs a program without blocking a cooperative thread; returns its exit status. On Linux,
+    /// Foundation sees a child exit through a descriptor the child inherits; a server the script
+    /// starts would hold it open forever, so bash first closes every descriptor above stderr.
+    static func run(_ path: String, _ arguments: [String]) async throws -> Int32 {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        let closeAndExec = #"for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null; done; exec "$@""#
+        process.arguments = ["-c", closeAndExec, "whistle-test-run", path] + arguments
+        process.standardInput = nil
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
+        return try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do { try process.run() } catch { continuation.resume(throwing: error) }
+        }
     }
 
     /// A URL for `vhost` with the same credentials and broker.
@@ -75,15 +81,17 @@ final class TestSandbox: @unchecked Sendable {
         amqpURL = servers.amqpURL(vhost: vhost)
         databaseURL = servers.databaseURL(database: database)
         let user = try AMQPConfiguration(url: servers.amqpURL).user
-        #expect(try servers.control("rabbitmqctl", "add_vhost", vhost) == 0, "cannot create vhost \(vhost)")
-        #expect(try servers.control("rabbitmqctl", "set_permissions", "-p", vhost, user, ".*", ".*", ".*") == 0)
+        let created = try await servers.control("rabbitmqctl", "add_vhost", vhost)
+        #expect(created == 0, "cannot create vhost \(vhost)")
+        let permitted = try await servers.control("rabbitmqctl", "set_permissions", "-p", vhost, user, ".*", ".*", ".*")
+        #expect(permitted == 0)
         let name = database
         try await Self.admin(servers) { connection in _ = try connection.query("CREATE DATABASE \(name)") }
     }
 
     /// Drops the vhost and the database.
     func tearDown() async {
-        _ = try? servers.control("rabbitmqctl", "delete_vhost", vhost)
+        _ = try? await servers.control("rabbitmqctl", "delete_vhost", vhost)
         let name = database
         try? await Self.admin(servers) { connection in _ = try connection.query("DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
     }
