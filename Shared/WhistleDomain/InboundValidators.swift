@@ -129,7 +129,7 @@ public struct ReplyValidator: Sendable {
 }
 
 /// `ticket_no`: required, `W` + 8 digits + `-` + 6 digits (`invalid_format` otherwise).
-private func readTicketNo(_ field: Field, _ reader: inout FieldReader) -> String? {
+func readTicketNo(_ field: Field, _ reader: inout FieldReader) -> String? {
     guard let ticketNo = reader.string(field, required: true) else { return nil }
     guard TextRules.isTicketNumber(ticketNo) else {
         reader.fail(field.path, .invalidFormat, "must be a ticket number such as W20261121-000123")

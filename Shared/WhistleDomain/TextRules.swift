@@ -2,7 +2,7 @@ import WhistleMessages
 
 /// The character-level rules of the wire (CONTRACT §1, §2): trimming, control characters and
 /// the formats of phone numbers, hotline numbers, ticket numbers and attachment URLs.
-enum TextRules {
+public enum TextRules {
     /// U+0000–U+001F except tab, line feed and carriage return, and U+007F.
     static func isForbiddenControl(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
@@ -29,7 +29,7 @@ enum TextRules {
     }
 
     /// A value quoted for a message, cut to 40 characters.
-    static func quoted(_ text: String) -> String {
+    public static func quoted(_ text: String) -> String {
         let scalars = text.unicodeScalars
         if scalars.count <= 40 { return "\"\(text)\"" }
         return "\"\(String(String.UnicodeScalarView(scalars.prefix(40))))…\""

@@ -75,25 +75,31 @@ public final class OutboxRelay: Service, @unchecked Sendable {
             do {
                 let outcomes = try await publisher.publish(rows.map(\.message), timeout: .seconds(5))
                 var done: [Int64] = []
+                var returned: [Int64] = []
                 for (row, outcome) in zip(rows, outcomes) {
                     switch outcome {
                     case .confirmed:
                         done.append(row.id)
                     case .returned:
                         logger.error(
-                            "message unroutable: no queue bound",
+                            "message unroutable: no queue bound; kept in the outbox and tried again in 5 s",
                             metadata: [
                                 "message.id": "\(row.message.messageId)", "exchange": "\(row.message.exchange)",
                                 "routing.key": "\(row.message.routingKey)",
                             ])
-                        done.append(row.id)
+                        returned.append(row.id)
                     case .nacked:
                         break  // stays in the outbox for the next batch
                     }
                 }
                 let confirmed = done
+                let unroutable = returned
                 try await session.run { connection in
                     _ = try connection.query("DELETE FROM outbox WHERE id = ANY($1::int8[])", [confirmed])
+                    if !unroutable.isEmpty {
+                        _ = try connection.query(
+                            "UPDATE outbox SET not_before = now() + interval '5 seconds' WHERE id = ANY($1::int8[])", [unroutable])
+                    }
                     try connection.execute("COMMIT")
                 }
                 published.increment(by: Int64(confirmed.count))
@@ -109,7 +115,8 @@ public final class OutboxRelay: Service, @unchecked Sendable {
         let result = try connection.query(
             """
             SELECT id, exchange, routing_key, message_id, type, body, mandatory FROM outbox
-            WHERE publisher = $1 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED
+            WHERE publisher = $1 AND (not_before IS NULL OR not_before <= now())
+            ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED
             """, [publisher, limit])
         return try result.map { row in
             (

@@ -4,44 +4,58 @@ import ServiceLifecycle
 import WhistleDomain
 import WhistlePostgres
 
-/// The reference codes validators check against, loaded from the database and refreshed
-/// periodically (so `whistlectl seed` takes effect without a restart).
+/// The reference data a service decides with (`ReferenceSnapshot`), loaded from the database
+/// and refreshed periodically, so that `whistlectl seed` takes effect without a restart.
 public final class ReferenceCache: Service, @unchecked Sendable {
     private let pool: PostgresPool
     private let interval: Duration
+    private let timeZone: TimeZone
     private let logger: Logger
     private let lock = NSLock()
-    private var codes = ReferenceCodes.empty
+    private var snapshotValue: ReferenceSnapshot
     private var loadedAt = ContinuousClock.now - .seconds(3600)
 
-    public init(pool: PostgresPool, interval: Duration = .seconds(15), logger: Logger) {
+    /// - Parameter timeZone: the calendar's zone when the settings name none.
+    public init(pool: PostgresPool, interval: Duration = .seconds(15), timeZone: TimeZone = .gmt, logger: Logger) {
         self.pool = pool
         self.interval = interval
+        self.timeZone = timeZone
         self.logger = logger
+        snapshotValue = .empty(timeZone: timeZone)
     }
 
     /// The latest snapshot.
-    public var current: ReferenceCodes { lock.withLock { codes } }
+    public var snapshot: ReferenceSnapshot { lock.withLock { snapshotValue } }
 
-    /// Loads the codes now.
+    /// The codes of the latest snapshot.
+    public var current: ReferenceCodes { snapshot.codes }
+
+    /// Loads the reference data now.
     public func refresh() async throws {
-        let loaded = try await pool.withConnection { connection in try Self.load(connection) }
+        let zone = timeZone
+        let loaded = try await pool.withConnection { connection in try ReferenceSnapshot.load(connection, defaultTimeZone: zone) }
         store(loaded)
     }
 
     /// A snapshot no older than `maxAge`, re-read on `connection` when needed: before rejecting a
-    /// message for an unknown code, a consumer asks again, so that codes seeded a moment ago count.
-    public func fresh(on connection: PostgresConnection, maxAge: Duration = .seconds(1)) throws -> ReferenceCodes {
-        let (snapshot, age) = lock.withLock { (codes, ContinuousClock.now - loadedAt) }
-        guard age > maxAge else { return snapshot }
-        let loaded = try Self.load(connection)
+    /// message for an unknown code (or routing a ticket to triage), a consumer asks again, so that
+    /// reference data seeded a moment ago counts.
+    public func freshSnapshot(on connection: PostgresConnection, maxAge: Duration = .seconds(1)) throws -> ReferenceSnapshot {
+        let (current, age) = lock.withLock { (snapshotValue, ContinuousClock.now - loadedAt) }
+        guard age > maxAge else { return current }
+        let loaded = try ReferenceSnapshot.load(connection, defaultTimeZone: timeZone)
         store(loaded)
         return loaded
     }
 
-    private func store(_ loaded: ReferenceCodes) {
+    /// The codes of `freshSnapshot(on:maxAge:)`.
+    public func fresh(on connection: PostgresConnection, maxAge: Duration = .seconds(1)) throws -> ReferenceCodes {
+        try freshSnapshot(on: connection, maxAge: maxAge).codes
+    }
+
+    private func store(_ loaded: ReferenceSnapshot) {
         lock.withLock {
-            codes = loaded
+            snapshotValue = loaded
             loadedAt = .now
         }
     }
@@ -60,14 +74,6 @@ public final class ReferenceCache: Service, @unchecked Sendable {
 
     /// Reads every code of the reference tables.
     public static func load(_ connection: PostgresConnection) throws -> ReferenceCodes {
-        var codes = ReferenceCodes()
-        for row in try connection.query("SELECT code FROM categories") { codes.categories.insert(try row.decode(0)) }
-        for row in try connection.query("SELECT code FROM areas WHERE level = 'grid'") { codes.grids.insert(try row.decode(0)) }
-        for row in try connection.query("SELECT code, kind FROM departments WHERE active") {
-            let code: String = try row.decode(0)
-            codes.departments.insert(code)
-            if try row.decode(1, as: String.self) == "street_office" { codes.streetOffices.insert(code) }
-        }
-        return codes
+        try ReferenceSnapshot.load(connection, defaultTimeZone: .gmt).codes
     }
 }

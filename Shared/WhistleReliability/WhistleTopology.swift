@@ -56,6 +56,14 @@ public enum WhistleTopology {
         return topology
     }
 
+    /// Dispatcher's replies queue: every routing key on `whistle.replies` (departments' codes and
+    /// the command centers' `triage.<code>`), so that no reply goes unanswered.
+    public static func replies(deliveryLimit: Int) -> Topology {
+        var topology = base
+        topology.queues.append(queue(dispatcherRepliesQueue, deliveryLimit: deliveryLimit, bindings: [.init(Exchange.replies, "#")]))
+        return topology
+    }
+
     /// A department's queue `dept.<code>`, bound to `whistle.dispatch` with its code.
     public static func department(_ code: String, deliveryLimit: Int) -> Topology.Queue {
         queue(departmentQueue(code), deliveryLimit: deliveryLimit, bindings: [.init(Exchange.dispatch, code)])

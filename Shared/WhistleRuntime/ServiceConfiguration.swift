@@ -16,6 +16,7 @@ import Logging
 /// | `WHISTLE_DB_POOL_SIZE` | `4` |
 /// | `WHISTLE_DELIVERY_LIMIT` | `5` |
 /// | `WHISTLE_MIGRATE` | `true` |
+/// | `WHISTLE_CLOCK` | `system` (or `file:<path>` holding an RFC 3339 instant, for tests and drills) |
 public struct ServiceConfiguration: Sendable, Equatable {
     public var serviceName: String
     public var amqpURL: String
@@ -30,6 +31,8 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var databasePoolSize: Int
     public var deliveryLimit: Int
     public var migrate: Bool
+    /// Where the service reads the time from (`WHISTLE_CLOCK`).
+    public var clock: WhistleClock = .system
 
     public enum LogFormat: String, Sendable { case text, json }
 
@@ -77,6 +80,11 @@ public struct ServiceConfiguration: Sendable, Equatable {
         databasePoolSize = try env.int("WHISTLE_DB_POOL_SIZE", default: databasePoolSize, in: 1...64)
         deliveryLimit = try env.int("WHISTLE_DELIVERY_LIMIT", default: deliveryLimit, in: 1...1000)
         migrate = try env.bool("WHISTLE_MIGRATE", default: migrate)
+        let clockSetting = env.string("WHISTLE_CLOCK", default: "system")
+        guard let clock = WhistleClock(setting: clockSetting) else {
+            throw ConfigurationError(variable: "WHISTLE_CLOCK", message: "\(clockSetting) is neither system nor file:<path>")
+        }
+        self.clock = clock
         if batchSize > prefetch {
             throw ConfigurationError(
                 variable: "WHISTLE_BATCH_SIZE", message: "\(batchSize) is larger than WHISTLE_PREFETCH (\(prefetch))")

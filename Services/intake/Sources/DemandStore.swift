@@ -11,39 +11,60 @@ import WhistleReliability
 struct DemandStore {
     let connection: PostgresConnection
     let outbox: Outbox
+    let reference: ReferenceSnapshot
     let timeZone: TimeZone
     let now: Date
 
     func record(_ items: [(message: InboundMessage, channel: Channel?, result: DemandValidation)]) throws {
         let existing = try knownTickets(items.compactMap(\.result.demand))
         let decisions = IntakePlan.decide(items.map { ($0.channel, $0.result) }, existing: existing)
-        let opened = decisions.indices.filter { if case .open = decisions[$0] { true } else { false } }
+        let filings = try file(decisions)
+        let opened = decisions.indices.filter { if case .open? = filings[$0] { true } else { false } }
         let numbers = try allocate(opened.count)
+        var number: [String: String] = [:]
+        for (index, ticketNo) in zip(opened, numbers) { number[Self.batchKey(index)] = ticketNo }
+        func resolve(_ key: String) -> String { number[key] ?? key }
         var ticketOf: [Int: String] = [:]
-        for (index, number) in zip(opened, numbers) { ticketOf[index] = number }
-
         var rows = DemandRows()
         var tickets = TicketRows()
         var timeline = TimelineRows()
         var events: [OutboundMessage] = []
+        var merges: [(index: Int, ticketNo: String, source: MessageSource, similarity: Double)] = []
         for (index, decision) in decisions.enumerated() {
             let message = items[index].message
             let source = MessageSource(channel: items[index].channel?.rawValue, externalId: decision.externalId, messageId: message.messageId)
             switch decision {
             case .open(let demand):
-                let ticketNo = ticketOf[index]!
-                tickets.append(ticketNo, demand)
-                rows.append(message, demand: demand, externalId: nil, outcome: "accepted", ticketNo: ticketNo, errors: nil)
-                timeline.append(ticketNo, type: EventType.ticketAccepted.rawValue, actor: "intake", source: source)
-                events.append(
-                    try Outbox.event(
-                        EventEnvelope(
-                            type: .ticketAccepted, occurredAt: now, ticketNo: ticketNo,
-                            data: TicketAccepted(source: source, category: demand.category, urgency: demand.urgency, area: demand.location?.grid))))
+                switch filings[index] {
+                case .merge(let into, let similarity)?:
+                    let ticketNo = resolve(into)
+                    ticketOf[index] = ticketNo
+                    rows.append(message, demand: demand, externalId: nil, outcome: "merged", ticketNo: ticketNo, errors: nil)
+                    merges.append((index, ticketNo, source, similarity))
+                case .open(let category, let method, let linkedTo)?:
+                    let ticketNo = resolve(Self.batchKey(index))
+                    ticketOf[index] = ticketNo
+                    let link = linkedTo.map(resolve)
+                    tickets.append(ticketNo, demand, category: category, method: method, linkedTo: link)
+                    rows.append(message, demand: demand, externalId: nil, outcome: "accepted", ticketNo: ticketNo, errors: nil)
+                    timeline.append(ticketNo, type: EventType.ticketAccepted.rawValue, actor: "intake", source: source)
+                    if let link {
+                        try timeline.append(link, type: "ticket.linked", actor: "intake", detail: ["petition_ticket": ticketNo])
+                        try timeline.append(ticketNo, type: "ticket.linked", actor: "intake", detail: ["linked_ticket": link])
+                    }
+                    events.append(
+                        try Outbox.event(
+                            EventEnvelope(
+                                type: .ticketAccepted, occurredAt: now, ticketNo: ticketNo,
+                                data: TicketAccepted(source: source, category: category, urgency: demand.urgency, area: demand.location?.grid))))
+                case nil:
+                    continue
+                }
             case .duplicate(let demand, let ticketNo):
                 try duplicate(message, demand, ticketNo: ticketNo, source: source, rows: &rows, timeline: &timeline, events: &events)
             case .duplicateOfBatch(let demand, let first):
-                try duplicate(message, demand, ticketNo: ticketOf[first]!, source: source, rows: &rows, timeline: &timeline, events: &events)
+                guard let ticketNo = ticketOf[first] else { continue }
+                try duplicate(message, demand, ticketNo: ticketNo, source: source, rows: &rows, timeline: &timeline, events: &events)
             case .reject(_, let externalId, let errors):
                 rows.append(message, demand: nil, externalId: externalId, outcome: "rejected", ticketNo: nil, errors: errors)
                 events.append(
@@ -53,9 +74,76 @@ struct DemandStore {
         }
         try tickets.insert(connection, openedAt: now)
         try rows.insert(connection)
+        events += try merged(merges, timeline: &timeline)
         try timeline.insert(connection, at: now)
         try outbox.enqueue(connection, events)
     }
+
+    /// How each demand that opens something is filed: a new ticket (classified), or merged into
+    /// an open one (并单). Indexes without a filing are duplicates or rejections.
+    private func file(_ decisions: [IntakeDecision]) throws -> [Filing?] {
+        var categories: [Int: KeywordClassification] = [:]
+        var earliest = now
+        for (index, decision) in decisions.enumerated() {
+            guard case .open(let demand) = decision else { continue }
+            categories[index] = reference.classifier.classify(demand)
+            earliest = min(earliest, demand.submittedAt)
+        }
+        guard !categories.isEmpty else { return decisions.map { _ in nil } }
+        var candidates = try MergeCandidates.load(
+            connection, categories: Set(categories.values.compactMap(\.categoryCode)), earliest: earliest)
+        var filings: [Filing?] = []
+        for (index, decision) in decisions.enumerated() {
+            guard case .open(let demand) = decision, let classification = categories[index] else {
+                filings.append(nil)
+                continue
+            }
+            let category = classification.categoryCode
+            switch candidates.decide(demand, category: category) {
+            case .merge(let ticketNo, let similarity):
+                filings.append(.merge(into: ticketNo, similarity: similarity))
+            case .link(let ticketNo):
+                filings.append(.open(category: category, classification: classification.method, linkedTo: ticketNo))
+            case .new:
+                filings.append(.open(category: category, classification: classification.method, linkedTo: nil))
+                if demand.channel != .petition {
+                    candidates.add(key: Self.batchKey(index), demand: demand, category: category, openedAt: now)
+                }
+            }
+        }
+        return filings
+    }
+
+    /// Adds the merged demands to their tickets' report counts (atomically, so concurrent intake
+    /// instances count right) and returns one `ticket.merged` per demand with the count it made.
+    private func merged(
+        _ merges: [(index: Int, ticketNo: String, source: MessageSource, similarity: Double)], timeline: inout TimelineRows
+    ) throws -> [OutboundMessage] {
+        guard !merges.isEmpty else { return [] }
+        var added: [String: Int] = [:]
+        for merge in merges { added[merge.ticketNo, default: 0] += 1 }
+        let rows = try connection.query(
+            """
+            UPDATE tickets t SET report_count = t.report_count + a.n, updated_at = now()
+            FROM unnest($1::text[], $2::int[]) AS a(ticket_no, n)
+            WHERE t.ticket_no = a.ticket_no
+            RETURNING t.ticket_no, t.report_count
+            """, [Array(added.keys), Array(added.values)])
+        var final: [String: Int] = [:]
+        for row in rows { final[try row.decode(0)] = try row.decode(1, as: Int.self) }
+        var seen: [String: Int] = [:]
+        var events: [OutboundMessage] = []
+        for merge in merges {
+            seen[merge.ticketNo, default: 0] += 1
+            let count = (final[merge.ticketNo] ?? 0) - (added[merge.ticketNo] ?? 0) + (seen[merge.ticketNo] ?? 0)
+            let data = TicketMerged(source: merge.source, reportCount: count)
+            try timeline.append(merge.ticketNo, type: EventType.ticketMerged.rawValue, actor: "intake", detail: MergeDetail(data: data, similarity: merge.similarity))
+            events.append(try Outbox.event(EventEnvelope(type: .ticketMerged, occurredAt: now, ticketNo: merge.ticketNo, data: data)))
+        }
+        return events
+    }
+
+    static func batchKey(_ index: Int) -> String { "batch:\(index)" }
 
     private func duplicate(
         _ message: InboundMessage, _ demand: Demand, ticketNo: String, source: MessageSource,
@@ -110,5 +198,18 @@ extension IntakeDecision {
         case .open(let demand), .duplicate(let demand, _), .duplicateOfBatch(let demand, _): return demand.externalId
         case .reject(_, let externalId, _): return externalId
         }
+    }
+}
+
+/// The timeline detail of a merge: the event's data and how similar the texts were.
+struct MergeDetail: Encodable {
+    let source: MessageSource
+    let reportCount: Int
+    let similarity: Double
+
+    init(data: TicketMerged, similarity: Double) {
+        source = data.source
+        reportCount = data.reportCount
+        self.similarity = (similarity * 1000).rounded() / 1000
     }
 }

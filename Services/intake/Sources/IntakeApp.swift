@@ -12,10 +12,11 @@ public enum IntakeApp {
         let settings = configuration.service
         let kit = try ServiceKit(configuration: settings, logger: logger)
         try await kit.prepare()
-        let reference = ReferenceCache(pool: kit.pool, logger: logger)
-        try? await reference.refresh()
         let timeZone = TimeZone(identifier: settings.timeZone) ?? .gmt
-        let handler = IntakeHandler(reference: reference, outbox: kit.outbox, timeZone: timeZone, logger: logger)
+        let reference = ReferenceCache(pool: kit.pool, timeZone: timeZone, logger: logger)
+        try? await reference.refresh()
+        let handler = IntakeHandler(
+            reference: reference, outbox: kit.outbox, timeZone: timeZone, logger: logger, clock: settings.clock.function)
         let consumer = kit.consumer(
             name: "intake", queues: [WhistleTopology.intakeQueue],
             topology: WhistleTopology.intake(deliveryLimit: settings.deliveryLimit), handler: handler)

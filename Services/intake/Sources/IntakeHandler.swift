@@ -18,21 +18,22 @@ struct IntakeHandler: BatchHandler {
 
     func apply(_ messages: [InboundMessage], on connection: PostgresConnection) throws {
         let now = clock()
-        var codes = reference.current
+        var snapshot = reference.snapshot
+        var codes = snapshot.codes
         var demands = Self.validateDemands(messages, codes: codes, now: now)
         let unknownCode = demands.contains { $0.result.errors.contains { $0.code == .unknownCode } }
         if unknownCode || messages.contains(where: { $0.routingKey == IntakeRoutingKey.evaluation }) {
             // Before rejecting for an unknown code, look again: the codes may have been seeded just now.
-            let fresher = try reference.fresh(on: connection)
-            if fresher != codes {
-                codes = fresher
+            snapshot = try reference.freshSnapshot(on: connection)
+            if snapshot.codes != codes {
+                codes = snapshot.codes
                 demands = Self.validateDemands(messages, codes: codes, now: now)
             }
         }
         let feedback = messages.filter { $0.routingKey == IntakeRoutingKey.feedback }
         let evaluations = messages.filter { $0.routingKey == IntakeRoutingKey.evaluation }
         if !demands.isEmpty {
-            try DemandStore(connection: connection, outbox: outbox, timeZone: timeZone, now: now).record(demands)
+            try DemandStore(connection: connection, outbox: outbox, reference: snapshot, timeZone: timeZone, now: now).record(demands)
         }
         if !feedback.isEmpty || !evaluations.isEmpty {
             try FollowUpStore(connection: connection, outbox: outbox, reference: codes, now: now).record(feedback: feedback, evaluations: evaluations)

@@ -83,15 +83,15 @@ struct DemandRows {
 
 /// New tickets of a batch, inserted in one statement with status `accepted`.
 struct TicketRows {
-    private var columns = [[String?]](repeating: [], count: 13)
+    private var columns = [[String?]](repeating: [], count: 15)
 
-    mutating func append(_ ticketNo: String, _ demand: Demand) {
+    mutating func append(_ ticketNo: String, _ demand: Demand, category: String?, method: String, linkedTo: String?) {
         let location = demand.location.flatMap { (try? WhistleJSON.encode($0)).map { String(decoding: $0, as: UTF8.self) } }
         let whistle = demand.whistle.flatMap { (try? WhistleJSON.encode($0)).map { String(decoding: $0, as: UTF8.self) } }
         let values: [String?] = [
-            ticketNo, demand.channel.rawValue, demand.category, demand.urgency.rawValue, demand.location?.grid,
+            ticketNo, demand.channel.rawValue, category, demand.urgency.rawValue, demand.location?.grid,
             demand.title, demand.content, location, demand.isConfidential ? "t" : "f", demand.petition?.kind.rawValue,
-            demand.petition?.subjectUnit, demand.petition.map { String($0.petitioners) }, whistle,
+            demand.petition?.subjectUnit, demand.petition.map { String($0.petitioners) }, whistle, method, linkedTo,
         ]
         for (i, value) in values.enumerated() { columns[i].append(value) }
     }
@@ -101,12 +101,14 @@ struct TicketRows {
         _ = try connection.query(
             """
             INSERT INTO tickets (ticket_no, status, channel, category_code, urgency, area_code, title, content, location,
-                                 confidential, petition_kind, subject_unit, petitioners, whistle, opened_at)
+                                 confidential, petition_kind, subject_unit, petitioners, whistle, category_method,
+                                 linked_ticket, opened_at)
             SELECT t.no, 'accepted', t.ch, t.cat, t.urg, t.area, t.title, t.content, t.loc::jsonb,
-                   t.conf::bool, t.kind, t.subject, t.pet::int, t.whistle::jsonb, $14
+                   t.conf::bool, t.kind, t.subject, t.pet::int, t.whistle::jsonb, t.method, t.linked, $16
             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-                        $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
-              AS t(no, ch, cat, urg, area, title, content, loc, conf, kind, subject, pet, whistle)
+                        $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[])
+              AS t(no, ch, cat, urg, area, title, content, loc, conf, kind, subject, pet, whistle, method, linked)
+            ORDER BY t.linked NULLS FIRST
             """, columns.map { TextArray($0) } + [openedAt])
     }
 }

@@ -1,0 +1,157 @@
+import Foundation
+import WhistleDomain
+import WhistleMessages
+
+/// The dispatch flow on locked tickets: routing, dispatch rounds, the ticket state machine's
+/// effects and escalation. Each step changes the records in memory and queues its events and
+/// timeline entries; `DispatchWork.flush` writes them.
+extension DispatchWork {
+    /// Routes a newly accepted ticket: classification (given, else keywords, else triage), the
+    /// routing rules or the whistle, then the first dispatch round; a group petition escalates.
+    func route(_ ticketNo: String) throws {
+        guard var ticket = tickets[ticketNo], ticket.status == .accepted, ticket.dispatchRound == 0 else { return }
+        if ticket.category == nil, ticket.whistle == nil {
+            // Intake classified with the reference data of its time; reference data seeded since may know more.
+            if let code = reference.classifier.classify(title: ticket.title, content: ticket.content).categoryCode {
+                ticket.category = code
+                ticket.categoryMethod = "keywords"
+                ticket.isDirty = true
+            }
+        }
+        tickets[ticketNo] = ticket
+        let request = ticket.routingRequest
+        switch router.route(request) {
+        case .assign(let lead, let co, let rule):
+            try dispatch(ticketNo, lead: lead, co: co, rule: rule, actor: "dispatcher")
+        case .triage(let reason):
+            try apply(.triageRouted(.noRule), to: ticketNo, actor: "dispatcher", detail: reason)
+        }
+        if let reason = RepeatEscalation.groupPetition(request) {
+            try escalate(ticketNo, reason: reason, to: reason.target(from: tickets[ticketNo]?.escalationLevel), actor: "dispatcher")
+        }
+    }
+
+    /// A new dispatch round: one assignment for the lead and one per co-department, all with the
+    /// deadlines of the ticket's policy counted from now, their timers, the assignment messages,
+    /// `ticket.dispatched`, and the round fed to the ticket's state machine.
+    func dispatch(_ ticketNo: String, lead: String, co: [String], rule: String, actor: String) throws {
+        guard var ticket = tickets[ticketNo] else { return }
+        let policy = reference.policies.policy(channel: ticket.channel, urgency: ticket.urgency)
+        let clock = AssignmentClock(start: now, policy: policy, calendar: reference.calendar)
+        ticket.dispatchRound += 1
+        ticket.isDirty = true
+        var round: [AssignmentRecord] = []
+        for (department, role) in [(lead, AssignmentRole.lead)] + co.map({ ($0, AssignmentRole.co) }) {
+            var assignment = AssignmentRecord(
+                id: UUID().uuidString.lowercased(), ticketNo: ticketNo, department: department, role: role, state: .dispatched,
+                round: ticket.dispatchRound, reopenCount: ticket.reopenCount, ackDue: clock.ackDue, resolveDue: clock.resolveDue,
+                dispatchedAt: now)
+            assignment.isNew = true
+            round.append(assignment)
+            for timer in TimerPlan.timers(for: clock) {
+                timers.plan(ticketNo: ticketNo, assignmentId: assignment.id, kind: timer.kind, dueAt: timer.dueAt)
+            }
+            outgoing.append((ticketNo, assignment.id))
+        }
+        ticket.assignments += round
+        tickets[ticketNo] = ticket
+        let listed = round.map {
+            DispatchedAssignment(
+                assignmentId: $0.id, department: $0.department, role: $0.role.rawValue, ackDue: $0.ackDue, resolveDue: $0.resolveDue)
+        }
+        let data = TicketDispatched(round: ticket.dispatchRound, assignments: listed, category: ticket.category, rule: rule)
+        try emit(.ticketDispatched, ticketNo: ticketNo, data)
+        try note(ticketNo, EventType.ticketDispatched.rawValue, actor: actor, data)
+        let input = round.map { TicketAssignment(assignmentId: $0.id, department: $0.department, role: $0.role, state: .dispatched) }
+        try apply(.dispatched(round: input), to: ticketNo, actor: actor)
+    }
+
+    /// Feeds `input` to the ticket's state machine and carries out the effects in order.
+    /// `detail` says why, for a triage.
+    func apply(_ input: TicketInput, to ticketNo: String, actor: String, detail: String? = nil) throws {
+        guard let ticket = tickets[ticketNo] else { return }
+        let decision = TicketMachine.reduce(ticket.snapshot, input, now: now)
+        guard case .changed(let next, let effects) = decision else {
+            if case .unchanged(let reason) = decision {
+                logger.debug("ticket unchanged", metadata: ["ticket.no": "\(ticketNo)", "reason": "\(reason)"])
+            }
+            return
+        }
+        tickets[ticketNo]?.adopt(next)
+        for effect in effects {
+            try perform(effect, ticketNo: ticketNo, actor: actor, detail: detail)
+        }
+    }
+
+    private func perform(_ effect: TicketEffect, ticketNo: String, actor: String, detail: String?) throws {
+        guard let ticket = tickets[ticketNo] else { return }
+        switch effect {
+        case .emit(let type, let data):
+            try emitTicketEvent(type, data, ticket: ticket, actor: actor, detail: detail)
+        case .dispatchAgain(let lead):
+            try dispatch(ticketNo, lead: lead, co: [], rule: "reopen \(ticket.reopenCount): the same lead", actor: actor)
+        case .reroute(let excluding):
+            switch router.route(ticket.routingRequest, excluding: Set(excluding)) {
+            case .assign(let lead, _, let rule):
+                // The live co-departments keep their work: the round only needs a new lead.
+                try dispatch(ticketNo, lead: lead, co: [], rule: "re-routed after a return; \(rule)", actor: actor)
+            case .triage(let reason):
+                try apply(.triageRouted(.noDepartmentLeft), to: ticketNo, actor: actor, detail: reason)
+            }
+        case .toTriage:
+            break  // the ticket.triage event of the same decision tells the command center
+        case .escalate(let reason):
+            try escalate(ticketNo, reason: reason, to: reason.target(from: ticket.escalationLevel), actor: actor)
+        case .close:
+            tickets[ticketNo]?.closedAt = now
+            timers.cancel(ticketNo: ticketNo)
+        case .startFeedbackWindow:
+            let due = ticket.feedbackDue ?? TimerPlan.feedbackTimer(resolvedAt: now).dueAt
+            timers.plan(ticketNo: ticketNo, assignmentId: nil, kind: .feedbackWindow, dueAt: due)
+        case .cancelAssignments(let ids):
+            for id in ids {
+                timers.cancel(assignmentId: id, kinds: Set(TimerKind.allCases))
+                if let index = tickets[ticketNo]?.assignmentIndex(id) {
+                    tickets[ticketNo]?.assignments[index].isDirty = true
+                }
+            }
+        }
+    }
+
+    private func emitTicketEvent(_ type: EventType, _ data: TicketEventData, ticket: TicketRecord, actor: String, detail: String?) throws {
+        let ticketNo = ticket.ticketNo
+        switch data {
+        case .none:
+            let payload = TicketResolved(feedbackDue: ticket.feedbackDue)
+            try emit(type, ticketNo: ticketNo, payload)
+            try note(ticketNo, type.rawValue, actor: actor, payload)
+        case .reopened(let count):
+            let payload = TicketReopened(reopenCount: count, leadDepartment: ticket.leadDepartment)
+            try emit(type, ticketNo: ticketNo, payload)
+            try note(ticketNo, type.rawValue, actor: actor, payload)
+        case .closed(let outcome):
+            let payload = TicketClosed(outcome: outcome.rawValue)
+            try emit(type, ticketNo: ticketNo, payload)
+            try note(ticketNo, type.rawValue, actor: actor, payload)
+        case .triage(let reason):
+            let center = reference.data.commandCenter(for: ticket.area)?.code
+            let payload = TicketTriaged(reason: reason.rawValue, detail: detail, commandCenter: center)
+            try emit(type, ticketNo: ticketNo, payload)
+            try note(ticketNo, type.rawValue, actor: actor, payload)
+        }
+    }
+
+    /// Raises the ticket to `level` for `reason` when that is above where it is; records who
+    /// now supervises it and emits `ticket.escalated`. Nothing when `level` is nil or not higher.
+    func escalate(_ ticketNo: String, reason: EscalationReason, to level: EscalationLevel?, actor: String) throws {
+        guard let level, var ticket = tickets[ticketNo], !ticket.status.isFinal || reason == .repeated else { return }
+        if let current = ticket.escalationLevel, current >= level { return }
+        ticket.escalationLevel = level
+        ticket.isDirty = true
+        tickets[ticketNo] = ticket
+        let department = EscalationTarget.department(for: level, area: ticket.area, in: reference.data)?.code
+        let payload = TicketEscalated(level: level.rawValue, reason: reason.rawValue, department: department)
+        try emit(.ticketEscalated, ticketNo: ticketNo, payload)
+        try note(ticketNo, EventType.ticketEscalated.rawValue, actor: actor, payload)
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import WhistleDomain
+import WhistleMessages
+import WhistlePostgres
+
+/// Reads tickets with all their assignments, locking the tickets for the batch's transaction
+/// in ticket-number order, so that two dispatcher instances never change one ticket at once and
+/// never deadlock on each other.
+enum TicketLoader {
+    /// Locks and reads `ticketNos`; with `skipLocked`, tickets another transaction holds are left
+    /// out (the timer loop: another instance is firing them).
+    static func lock(_ connection: PostgresConnection, _ ticketNos: [String], skipLocked: Bool = false) throws -> [String: TicketRecord] {
+        guard !ticketNos.isEmpty else { return [:] }
+        let rows = try connection.query(
+            """
+            SELECT ticket_no, status, channel, category_code, category_method, urgency, area_code, lead_department, title,
+                   content, location::text, confidential, petition_kind, subject_unit, petitioners, whistle::text,
+                   report_count, reopen_count, return_count, dispatch_round, escalation_level, extended, outcome,
+                   opened_at, resolved_at, feedback_due, closed_at
+            FROM tickets WHERE ticket_no = ANY($1::text[]) ORDER BY ticket_no
+            FOR UPDATE\(skipLocked ? " SKIP LOCKED" : "")
+            """, [Array(Set(ticketNos))])
+        var tickets: [String: TicketRecord] = [:]
+        for row in rows {
+            guard let status = TicketStatus(rawValue: try row.decode(1)), let channel = Channel(rawValue: try row.decode(2)),
+                let urgency = Urgency(rawValue: try row.decode(5))
+            else { continue }
+            let record = TicketRecord(
+                ticketNo: try row.decode(0), status: status, channel: channel, category: try row.decodeIfPresent(3),
+                categoryMethod: try row.decodeIfPresent(4), urgency: urgency, area: try row.decodeIfPresent(6),
+                leadDepartment: try row.decodeIfPresent(7), title: try row.decodeIfPresent(8), content: try row.decode(9),
+                location: json(try row.decodeIfPresent(10, as: String.self), Location.self), confidential: try row.decode(11),
+                petitionKind: (try row.decodeIfPresent(12, as: String.self)).flatMap(Petition.Kind.init(rawValue:)),
+                subjectUnit: try row.decodeIfPresent(13), petitioners: try row.decodeIfPresent(14),
+                whistle: json(try row.decodeIfPresent(15, as: String.self), Whistle.self), reportCount: try row.decode(16),
+                reopenCount: try row.decode(17), returnCount: try row.decode(18), dispatchRound: try row.decode(19),
+                escalationLevel: (try row.decodeIfPresent(20, as: String.self)).flatMap(EscalationLevel.init(rawValue:)),
+                extended: try row.decode(21), outcome: (try row.decodeIfPresent(22, as: String.self)).flatMap(TicketOutcome.init(rawValue:)),
+                openedAt: try row.decode(23), resolvedAt: try row.decodeIfPresent(24), feedbackDue: try row.decodeIfPresent(25),
+                closedAt: try row.decodeIfPresent(26))
+            tickets[record.ticketNo] = record
+        }
+        guard !tickets.isEmpty else { return tickets }
+        let assignmentRows = try connection.query(
+            """
+            SELECT assignment_id::text, ticket_no, department, role, status, round, reopen_count, ack_due, resolve_due,
+                   created_at, acknowledged_at, completed_at, returned_at, result, return_reason, extended_at
+            FROM assignments WHERE ticket_no = ANY($1::text[]) ORDER BY created_at, round, role DESC, department
+            """, [Array(tickets.keys)])
+        for row in assignmentRows {
+            guard let role = AssignmentRole(rawValue: try row.decode(3)), let state = AssignmentState(rawValue: try row.decode(4))
+            else { continue }
+            let assignment = AssignmentRecord(
+                id: try row.decode(0), ticketNo: try row.decode(1), department: try row.decode(2), role: role, state: state,
+                round: try row.decode(5), reopenCount: try row.decode(6), ackDue: try row.decode(7), resolveDue: try row.decode(8),
+                dispatchedAt: try row.decode(9), acknowledgedAt: try row.decodeIfPresent(10), completedAt: try row.decodeIfPresent(11),
+                returnedAt: try row.decodeIfPresent(12), result: try row.decodeIfPresent(13), returnReason: try row.decodeIfPresent(14),
+                extendedAt: try row.decodeIfPresent(15))
+            tickets[assignment.ticketNo]?.assignments.append(assignment)
+        }
+        return tickets
+    }
+
+    /// The ticket of each assignment id that exists (ids that are not UUIDs are simply absent).
+    static func ticketsOfAssignments(_ connection: PostgresConnection, _ ids: [String]) throws -> [String: String] {
+        let candidates = ids.filter { UUID(uuidString: $0) != nil }.map { $0.lowercased() }
+        guard !candidates.isEmpty else { return [:] }
+        let rows = try connection.query(
+            "SELECT assignment_id::text, ticket_no FROM assignments WHERE assignment_id = ANY($1::uuid[])", [candidates])
+        var found: [String: String] = [:]
+        for row in rows { found[try row.decode(0)] = try row.decode(1, as: String.self) }
+        return found
+    }
+
+    private static func json<T: Decodable>(_ text: String?, _ type: T.Type) -> T? {
+        guard let text else { return nil }
+        return try? WhistleJSON.decode(type, from: Data(text.utf8))
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import WhistleDomain
+import WhistleMessages
+import WhistlePostgres
+
+/// One row of `assignments` as the dispatcher holds it during a batch.
+struct AssignmentRecord: Sendable {
+    var id: String
+    var ticketNo: String
+    var department: String
+    var role: AssignmentRole
+    var state: AssignmentState
+    var round: Int
+    var reopenCount: Int
+    var ackDue: Date
+    var resolveDue: Date
+    /// The dispatch instant both clocks count from (`created_at`).
+    var dispatchedAt: Date
+    var acknowledgedAt: Date?
+    var completedAt: Date?
+    var returnedAt: Date?
+    var result: String?
+    var returnReason: String?
+    var extendedAt: Date?
+    /// Inserted by this batch.
+    var isNew = false
+    /// Changed by this batch.
+    var isDirty = false
+
+    var snapshot: AssignmentSnapshot {
+        AssignmentSnapshot(
+            assignmentId: id, ticketNo: ticketNo, department: department, role: role, state: state, ackDue: ackDue,
+            resolveDue: resolveDue, extended: extendedAt != nil)
+    }
+}
+
+/// A ticket and all its assignments, locked (`FOR UPDATE`) for the batch that changes it.
+struct TicketRecord: Sendable {
+    var ticketNo: String
+    var status: TicketStatus
+    var channel: Channel
+    var category: String?
+    var categoryMethod: String?
+    var urgency: Urgency
+    var area: String?
+    var leadDepartment: String?
+    var title: String?
+    var content: String
+    var location: Location?
+    var confidential: Bool
+    var petitionKind: Petition.Kind?
+    var subjectUnit: String?
+    var petitioners: Int?
+    var whistle: Whistle?
+    var reportCount: Int
+    var reopenCount: Int
+    var returnCount: Int
+    var dispatchRound: Int
+    var escalationLevel: EscalationLevel?
+    var extended: Bool
+    var outcome: TicketOutcome?
+    var openedAt: Date
+    var resolvedAt: Date?
+    var feedbackDue: Date?
+    var closedAt: Date?
+    var assignments: [AssignmentRecord] = []
+    var isDirty = false
+
+    /// The facts routing decides on.
+    var routingRequest: RoutingRequest {
+        RoutingRequest(
+            channel: channel, category: category, area: area, whistle: whistle, petitionKind: petitionKind,
+            subjectUnit: subjectUnit, petitioners: petitioners)
+    }
+
+    /// The ticket as `TicketMachine` sees it: the assignments of the current cycle (those
+    /// dispatched since the last reopen) and every department that ever returned it.
+    var snapshot: TicketSnapshot {
+        let returned = assignments.filter { $0.state == .returned }
+            .sorted { ($0.returnedAt ?? .distantPast) < ($1.returnedAt ?? .distantPast) }
+        var returnedDepartments: [String] = []
+        for assignment in returned where !returnedDepartments.contains(assignment.department) {
+            returnedDepartments.append(assignment.department)
+        }
+        return TicketSnapshot(
+            status: status, leadDepartment: leadDepartment, reopenCount: reopenCount, returnCount: returnCount,
+            returnedDepartments: returnedDepartments,
+            assignments: assignments.filter { $0.reopenCount == reopenCount }.map {
+                TicketAssignment(assignmentId: $0.id, department: $0.department, role: $0.role, state: $0.state)
+            },
+            resolvedAt: resolvedAt, feedbackDue: feedbackDue, outcome: outcome)
+    }
+
+    /// Takes over the columns and assignment states of a snapshot `TicketMachine` returned.
+    mutating func adopt(_ next: TicketSnapshot) {
+        status = next.status
+        leadDepartment = next.leadDepartment
+        reopenCount = next.reopenCount
+        returnCount = next.returnCount
+        resolvedAt = next.resolvedAt
+        feedbackDue = next.feedbackDue
+        outcome = next.outcome
+        isDirty = true
+        for assignment in next.assignments {
+            guard let index = assignments.firstIndex(where: { $0.id == assignment.assignmentId }),
+                assignments[index].state != assignment.state
+            else { continue }
+            assignments[index].state = assignment.state
+            assignments[index].isDirty = true
+        }
+    }
+
+    /// The assignment with this id, if it belongs to the ticket.
+    func assignmentIndex(_ id: String) -> Int? { assignments.firstIndex { $0.id == id } }
+}

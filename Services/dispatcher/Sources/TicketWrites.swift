@@ -1,0 +1,85 @@
+import Foundation
+import WhistleDomain
+import WhistleMessages
+import WhistlePostgres
+import WhistleReliability
+
+/// The multi-row statements that write a batch's ticket and assignment changes.
+enum TicketWrites {
+    private static func time(_ date: Date?) -> String? { date.map(RFC3339.format) }
+
+    /// Every changed column of the changed tickets, in one `UPDATE … FROM unnest`.
+    static func update(_ connection: PostgresConnection, _ tickets: [TicketRecord]) throws {
+        guard !tickets.isEmpty else { return }
+        var columns = [[String?]](repeating: [], count: 15)
+        for ticket in tickets {
+            let values: [String?] = [
+                ticket.ticketNo, ticket.status.rawValue, ticket.category, ticket.categoryMethod, ticket.leadDepartment,
+                String(ticket.reopenCount), String(ticket.returnCount), String(ticket.dispatchRound),
+                ticket.escalationLevel?.rawValue, ticket.extended ? "t" : "f", ticket.outcome?.rawValue,
+                time(ticket.resolvedAt), time(ticket.feedbackDue), time(ticket.closedAt), String(ticket.reportCount),
+            ]
+            for (index, value) in values.enumerated() { columns[index].append(value) }
+        }
+        _ = try connection.query(
+            """
+            UPDATE tickets t SET status = u.status, category_code = u.category, category_method = u.method,
+                lead_department = u.lead, reopen_count = u.reopen::int, return_count = u.returns::int,
+                dispatch_round = u.round::int, escalation_level = u.level, extended = u.extended::bool,
+                outcome = u.outcome, resolved_at = u.resolved::timestamptz, feedback_due = u.feedback::timestamptz,
+                closed_at = u.closed::timestamptz, report_count = greatest(t.report_count, u.reports::int), updated_at = now()
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                        $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[])
+              AS u(no, status, category, method, lead, reopen, returns, round, level, extended, outcome, resolved, feedback,
+                   closed, reports)
+            WHERE t.ticket_no = u.no
+            """, columns.map { TextArray($0) })
+    }
+
+    /// New assignments, in one `INSERT … SELECT unnest`.
+    static func insert(_ connection: PostgresConnection, _ assignments: [AssignmentRecord]) throws {
+        guard !assignments.isEmpty else { return }
+        _ = try connection.query(
+            """
+            INSERT INTO assignments (assignment_id, ticket_no, department, role, status, round, reopen_count, ack_due,
+                                     resolve_due, created_at, acknowledged_at, completed_at, returned_at)
+            SELECT a.id::uuid, a.ticket, a.department, a.role, a.status, a.round::int, a.reopen::int, a.ack::timestamptz,
+                   a.resolve::timestamptz, a.created::timestamptz, a.acknowledged::timestamptz, a.completed::timestamptz,
+                   a.returned::timestamptz
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                        $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
+              AS a(id, ticket, department, role, status, round, reopen, ack, resolve, created, acknowledged, completed, returned)
+            """,
+            [
+                TextArray(assignments.map(\.id)), TextArray(assignments.map(\.ticketNo)), TextArray(assignments.map(\.department)),
+                TextArray(assignments.map(\.role.rawValue)), TextArray(assignments.map(\.state.rawValue)),
+                TextArray(assignments.map { String($0.round) }), TextArray(assignments.map { String($0.reopenCount) }),
+                TextArray(assignments.map { time($0.ackDue) }), TextArray(assignments.map { time($0.resolveDue) }),
+                TextArray(assignments.map { time($0.dispatchedAt) }), TextArray(assignments.map { time($0.acknowledgedAt) }),
+                TextArray(assignments.map { time($0.completedAt) }), TextArray(assignments.map { time($0.returnedAt) }),
+            ])
+    }
+
+    /// Changed assignments (state, times, result, reason, extension), in one `UPDATE … FROM unnest`.
+    static func update(_ connection: PostgresConnection, _ assignments: [AssignmentRecord]) throws {
+        guard !assignments.isEmpty else { return }
+        _ = try connection.query(
+            """
+            UPDATE assignments a SET status = u.status, resolve_due = u.resolve::timestamptz,
+                acknowledged_at = u.acknowledged::timestamptz, completed_at = u.completed::timestamptz,
+                returned_at = u.returned::timestamptz, result = u.result, return_reason = u.reason,
+                extended_at = u.extended::timestamptz
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                        $9::text[])
+              AS u(id, status, resolve, acknowledged, completed, returned, result, reason, extended)
+            WHERE a.assignment_id = u.id::uuid
+            """,
+            [
+                TextArray(assignments.map(\.id)), TextArray(assignments.map(\.state.rawValue)),
+                TextArray(assignments.map { time($0.resolveDue) }), TextArray(assignments.map { time($0.acknowledgedAt) }),
+                TextArray(assignments.map { time($0.completedAt) }), TextArray(assignments.map { time($0.returnedAt) }),
+                TextArray(assignments.map(\.result)), TextArray(assignments.map(\.returnReason)),
+                TextArray(assignments.map { time($0.extendedAt) }),
+            ])
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import Logging
+import Metrics
+import ServiceLifecycle
+import WhistleDomain
+import WhistleMessages
+import WhistlePostgres
+import WhistleReliability
+
+/// Fires the clocks: every `interval`, takes the tickets with timers due (up to `batchSize`),
+/// locks them with `FOR UPDATE SKIP LOCKED` — so several dispatcher instances share the work and
+/// none fires a timer another holds — and, in one transaction, fires their due timers, marks them
+/// fired and writes the consequences. A crash before commit leaves them unfired for the next pass.
+final class TimerService: Service, @unchecked Sendable {
+    private let pool: PostgresPool
+    private let context: DispatchContext
+    private let interval: Duration
+    private let batchSize: Int
+    private let signal: OutboxSignal
+    private let firedCounter = Counter(label: "whistle_timers_fired_total")
+
+    init(pool: PostgresPool, context: DispatchContext, interval: Duration, batchSize: Int = 200, signal: OutboxSignal) {
+        self.pool = pool
+        self.context = context
+        self.interval = interval
+        self.batchSize = batchSize
+        self.signal = signal
+    }
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            var full = false
+            do {
+                let (tickets, fired) = try await fireDue()
+                if fired > 0 {
+                    firedCounter.increment(by: Int64(fired))
+                    signal.notify()
+                }
+                full = tickets >= batchSize
+            } catch {
+                context.logger.warning("firing timers failed; retrying", metadata: ["error": "\(error)"])
+            }
+            if full { continue }
+            let interval = interval
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        }
+    }
+
+    /// One pass: returns how many tickets were taken and how many timers fired.
+    func fireDue() async throws -> (tickets: Int, fired: Int) {
+        let context = context
+        let limit = batchSize
+        return try await pool.transaction { connection in
+            let now = context.now()
+            let candidates = try connection.query(
+                """
+                SELECT DISTINCT ticket_no FROM timers
+                WHERE due_at <= $1 AND fired_at IS NULL AND cancelled_at IS NULL LIMIT $2
+                """, [now, limit]
+            ).map { try $0.decode(0, as: String.self) }
+            guard !candidates.isEmpty else { return (0, 0) }
+            let work = try context.work(on: connection, now: now)
+            try work.load(candidates, skipLocked: true)
+            guard !work.tickets.isEmpty else { return (0, 0) }
+            let due = try connection.query(
+                """
+                SELECT id, kind, ticket_no, assignment_id::text, due_at FROM timers
+                WHERE ticket_no = ANY($1::text[]) AND due_at <= $2 AND fired_at IS NULL AND cancelled_at IS NULL
+                ORDER BY due_at, id
+                """, [Array(work.tickets.keys), now])
+            var fired = 0
+            for row in due {
+                let id = try row.decode(0, as: Int64.self)
+                work.timers.markFired(id)
+                guard let kind = TimerKind(rawValue: try row.decode(1)) else { continue }
+                try TimerFiring(work: work).fire(
+                    kind, ticketNo: try row.decode(2), assignmentId: try row.decodeIfPresent(3), dueAt: try row.decode(4))
+                fired += 1
+            }
+            try work.flush()
+            return (work.tickets.count, fired)
+        }
+    }
+}
+
+/// What one due timer does, checked against the assignment as it is now: a timer whose work
+/// is done (acknowledged, completed, returned, cancelled, ticket closed) fires nothing.
+struct TimerFiring {
+    let work: DispatchWork
+
+    func fire(_ kind: TimerKind, ticketNo: String, assignmentId: String?, dueAt: Date) throws {
+        guard let ticket = work.tickets[ticketNo], !ticket.status.isFinal else { return }
+        if kind == .feedbackWindow {
+            return try work.apply(.feedbackWindowElapsed, to: ticketNo, actor: "clock")
+        }
+        guard let assignmentId, let index = ticket.assignmentIndex(assignmentId) else { return }
+        let assignment = ticket.assignments[index]
+        switch kind {
+        case .ackDueSoon where assignment.state == .dispatched:
+            try announce(.assignmentDueSoon, assignment, clock: "acknowledge", due: assignment.ackDue)
+        case .ackOverdue where assignment.state == .dispatched:
+            try announce(.assignmentOverdue, assignment, clock: "acknowledge", due: assignment.ackDue)
+            try work.escalate(ticketNo, reason: .overdue, to: .street, actor: "clock")
+        case .resolveDueSoon where assignment.state.isOpen:
+            try announce(.assignmentDueSoon, assignment, clock: "resolve", due: assignment.resolveDue)
+        case .resolveOverdue where assignment.state.isOpen:
+            try announce(.assignmentOverdue, assignment, clock: "resolve", due: assignment.resolveDue)
+            try work.escalate(ticketNo, reason: .overdue, to: .district, actor: "clock")
+        case .escalateCity where assignment.state.isOpen:
+            try work.escalate(ticketNo, reason: .overdue, to: .city, actor: "clock")
+        default:
+            work.logger.debug("timer fired on finished work", metadata: ["ticket.no": "\(ticketNo)", "timer": "\(kind.rawValue)"])
+        }
+    }
+
+    private func announce(_ type: EventType, _ assignment: AssignmentRecord, clock: String, due: Date) throws {
+        let payload = AssignmentEvent(
+            assignmentId: assignment.id, department: assignment.department, role: assignment.role.rawValue, clock: clock, dueAt: due)
+        try work.emit(type, ticketNo: assignment.ticketNo, payload)
+        try work.note(assignment.ticketNo, type.rawValue, actor: "clock", payload)
+    }
+}
