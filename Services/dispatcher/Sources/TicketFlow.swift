@@ -53,8 +53,11 @@ extension DispatchWork {
             }
             outgoing.append((ticketNo, assignment.id))
         }
-        ticket.assignments += round
         tickets[ticketNo] = ticket
+        // The state machine takes the round as new work, then the records hold it.
+        let input = round.map { TicketAssignment(assignmentId: $0.id, department: $0.department, role: $0.role, state: .dispatched) }
+        try apply(.dispatched(round: input), to: ticketNo, actor: actor)
+        tickets[ticketNo]?.assignments += round
         let listed = round.map {
             DispatchedAssignment(
                 assignmentId: $0.id, department: $0.department, role: $0.role.rawValue, ackDue: $0.ackDue, resolveDue: $0.resolveDue)
@@ -62,8 +65,6 @@ extension DispatchWork {
         let data = TicketDispatched(round: ticket.dispatchRound, assignments: listed, category: ticket.category, rule: rule)
         try emit(.ticketDispatched, ticketNo: ticketNo, data)
         try note(ticketNo, EventType.ticketDispatched.rawValue, actor: actor, data)
-        let input = round.map { TicketAssignment(assignmentId: $0.id, department: $0.department, role: $0.role, state: .dispatched) }
-        try apply(.dispatched(round: input), to: ticketNo, actor: actor)
     }
 
     /// Feeds `input` to the ticket's state machine and carries out the effects in order.
@@ -93,7 +94,16 @@ extension DispatchWork {
         case .reroute(let excluding):
             switch router.route(ticket.routingRequest, excluding: Set(excluding)) {
             case .assign(let lead, _, let rule):
-                // The live co-departments keep their work: the round only needs a new lead.
+                // The live co-departments keep their work: the round only needs a new lead. A co
+                // that becomes the lead gives up its co assignment for the lead's.
+                for index in ticket.assignments.indices
+                where ticket.assignments[index].department == lead && ticket.assignments[index].role == .co
+                    && ticket.assignments[index].state.isOpen
+                {
+                    tickets[ticketNo]?.assignments[index].state = .cancelled
+                    tickets[ticketNo]?.assignments[index].isDirty = true
+                    timers.cancel(assignmentId: ticket.assignments[index].id, kinds: Set(TimerKind.allCases))
+                }
                 try dispatch(ticketNo, lead: lead, co: [], rule: "re-routed after a return; \(rule)", actor: actor)
             case .triage(let reason):
                 try apply(.triageRouted(.noDepartmentLeft), to: ticketNo, actor: actor, detail: reason)

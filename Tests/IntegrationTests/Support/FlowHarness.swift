@@ -34,6 +34,9 @@ final class FlowHarness: @unchecked Sendable {
         try Data(instant.utf8).write(to: clockFile, options: .atomic)
     }
 
+    /// The HTTP port of the (first) service called `name`.
+    func port(_ name: String) -> Int { services.first { $0.name == name }?.port ?? 0 }
+
     /// The log tails of every service, for a failure report.
     func logs() -> String { services.map { "── \($0.name) ──\n\($0.logTail(40))" }.joined(separator: "\n") }
 
@@ -56,7 +59,7 @@ final class FlowHarness: @unchecked Sendable {
                 sandbox: sandbox, clockFile: clockFile, events: try await EventCollector(sandbox: sandbox),
                 adapter: try TestAdapter(sandbox: sandbox), desk: try DepartmentDesk(sandbox: sandbox))
             harness = flow
-            let clock = ["WHISTLE_CLOCK": "file:\(clockFile.path)", "WHISTLE_TIMER_INTERVAL_MS": "100"]
+            let clock = ["WHISTLE_CLOCK": "file:\(clockFile.path)", "WHISTLE_TIMER_INTERVAL_MS": "100", "WHISTLE_LOG_LEVEL": "debug"]
             flow.services.append(try ServiceProcess("intake", sandbox: sandbox, extra: clock))
             for _ in 0..<dispatchers { flow.services.append(try ServiceProcess("dispatcher", sandbox: sandbox, extra: clock)) }
             flow.services.append(try ServiceProcess("notifier", sandbox: sandbox))
