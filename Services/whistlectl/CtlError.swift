@@ -19,6 +19,8 @@ struct CtlError: Error, CustomStringConvertible {
         case notFound = "not_found"
         /// Waited for something that did not happen in time.
         case timeout
+        /// The system received a message and refused it (e.g. `reply.rejected`).
+        case rejected
     }
 
     var code: Code

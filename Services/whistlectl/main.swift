@@ -6,13 +6,16 @@ import Foundation
 struct Whistlectl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "whistlectl",
-        abstract: "Operate Whistle: seed reference data, publish messages, inspect tickets.",
+        abstract: "Operate Whistle: seed reference data, publish messages, inspect tickets, act as a department or the command center.",
         discussion: """
             Connection settings come from WHISTLE_AMQP_URL and WHISTLE_DATABASE_URL (or --amqp-url and \
             --database-url). Local times use WHISTLE_TIMEZONE (default Asia/Shanghai). Every command that \
             reads or writes the database first applies pending schema migrations.
             """,
-        subcommands: [SeedCommand.self, PublishCommand.self, TicketsCommand.self, OutcomesCommand.self, TicketCommand.self])
+        subcommands: [
+            SeedCommand.self, PublishCommand.self, TicketsCommand.self, OutcomesCommand.self, TicketCommand.self, DeptCommand.self,
+            TriageCommand.self,
+        ])
 }
 
 /// Parses the command line and runs the command. Every failure prints one line to standard

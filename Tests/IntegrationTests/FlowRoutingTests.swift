@@ -25,9 +25,9 @@ import WhistleMessages
         }
     }
 
-    static func demand(_ external: String, _ content: String, _ extra: [String: Any]) -> [String: Any] {
+    static func demand(_ external: String, _ content: String, _ extra: [String: Any], submittedAt: String = start) -> [String: Any] {
         var body: [String: Any] = [
-            "external_id": external, "submitted_at": start, "content": content,
+            "external_id": external, "submitted_at": submittedAt, "content": content,
             "reporter": ["name": "王小明", "phone": "13812345678"],
         ]
         for (key, value) in extra { body[key] = value }

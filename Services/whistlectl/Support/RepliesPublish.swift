@@ -1,0 +1,60 @@
+import Foundation
+import WhistleAMQP
+import WhistleMessages
+import WhistleReliability
+
+/// Sends one body to `whistle.replies`, as a department (or the command center) would:
+/// persistent, `application/json`, with its `message_id`, mandatory, and waits for the
+/// publisher confirm. A message no queue takes (no dispatcher has declared its queue yet) is an
+/// error, never a silent drop.
+enum RepliesPublish {
+    static func send(_ body: [UInt8], routingKey: String, messageId: String, connection: ConnectionOptions) async throws {
+        let publisher = AMQPPublisher(
+            configuration: try connection.amqpConfiguration(), name: "whistlectl-reply", topology: WhistleTopology.base,
+            reconnectPolicy: ReconnectPolicy(maxAttempts: 3), logger: connection.logger)
+        let message = OutboundMessage(exchange: Exchange.replies, routingKey: routingKey, body: body, messageId: messageId, mandatory: true)
+        let outcome: PublishOutcome?
+        do {
+            outcome = try await publisher.publish([message], timeout: .seconds(15)).first
+            await publisher.close()
+        } catch {
+            await publisher.close()
+            throw error
+        }
+        switch outcome {
+        case .confirmed:
+            return
+        case .returned:
+            throw CtlError(
+                .broker,
+                "no queue is bound to \(Exchange.replies) for \(routingKey), so the broker dropped the message; start the dispatcher (it declares \(WhistleTopology.dispatcherRepliesQueue)) and send again"
+            )
+        case .nacked, nil:
+            throw CtlError(.broker, "the broker refused the message (basic.nack); send again")
+        }
+    }
+
+    /// The JSON of a wire body (snake_case keys, sorted, nil members left out).
+    static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+        do {
+            return [UInt8](try WhistleJSON.encode(value))
+        } catch {
+            throw CtlError(.usage, "cannot encode the message: \(error)")
+        }
+    }
+
+    /// Checks `--message-id` (1–128 characters); nil when fine.
+    static func problem(messageId: String?) -> String? {
+        guard let messageId else { return nil }
+        return messageId.isEmpty || messageId.count > 128 ? "--message-id must be 1–128 characters" : nil
+    }
+
+    /// Checks `--wait` (more than 0, at most 3600 seconds); nil when fine.
+    static func problem(wait: Double?) -> String? {
+        guard let wait else { return nil }
+        return wait > 0 && wait <= 3600 ? nil : "--wait must be between 0 and 3600 seconds"
+    }
+
+    /// "1.5 s", "20 s".
+    static func seconds(_ value: Double) -> String { String(format: "%g s", value) }
+}
