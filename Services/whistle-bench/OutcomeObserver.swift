@@ -13,6 +13,8 @@ final class OutcomeObserver: @unchecked Sendable {
     private let run: String
     private(set) var latencies = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
     private(set) var outcomes: [String: Int] = [:]
+    /// The demand (bench message id) that opened each ticket.
+    private(set) var openedBy: [String: String] = [:]
     private var seen = Set<String>()
 
     init(configuration: AMQPConfiguration, run: String) async throws {
@@ -63,6 +65,9 @@ final class OutcomeObserver: @unchecked Sendable {
                 let messageId = source["message_id"] as? String, messageId.hasPrefix(run), seen.insert(messageId).inserted
             else { continue }
             outcomes[event["type"] as? String ?? "?", default: 0] += 1
+            if event["type"] as? String == EventType.ticketAccepted.rawValue, let ticketNo = event["ticket_no"] as? String {
+                openedBy[ticketNo] = messageId
+            }
             if let sentAt = published[messageId] {
                 let elapsed = arrived - sentAt
                 _ = latencies.record(UInt64(max(0, elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000)))

@@ -19,9 +19,20 @@ struct SampleDemands {
     }
 
     /// The `i`-th body: a sample in rotation (every channel in turn) with its own external id.
-    func body(_ i: Int, run: String) -> (Channel, [UInt8]) {
+    /// With `distinct`, no two bodies are the same matter (并单 would otherwise fold a burst of
+    /// 25 samples into a few tickets): demands other than grid reports lose their place (merging
+    /// needs one), and grid reports carry a long case serial that keeps their texts apart.
+    func body(_ i: Int, run: String, distinct: Bool = false) -> (Channel, [UInt8]) {
         var (channel, body) = templates[i % templates.count]
         body["external_id"] = "\(run)-\(i)"
+        if distinct {
+            if channel == .grid {
+                let serial = String(repeating: String(format: "%08x", i &* 2_654_435_761 & 0xffff_ffff), count: 6)
+                body["content"] = "\(body["content"] as? String ?? "") 巡查流水 \(serial)"
+            } else {
+                body["location"] = nil
+            }
+        }
         let data = (try? JSONSerialization.data(withJSONObject: body)) ?? Data()
         return (channel, Array(data))
     }

@@ -20,6 +20,9 @@ public enum MergeDecision: Sendable, Hashable {
 /// - the contents' character-bigram Dice coefficient (`TextSimilarity.bigramDice`) is at least
 ///   `minSimilarity`.
 ///
+/// A grid report that blows the whistle (吹哨) is never merged either: each whistle summons its
+/// departments and is scored on its own (一哨一考核), so it always opens its own ticket.
+///
 /// Petitions are never merged: a new petition that qualifies is `.link`ed instead (a petition with
 /// no location at all skips the place test, as letters often carry none), and a petition ticket
 /// absorbs nothing. The best candidate has the highest similarity, then the latest `openedAt`,
@@ -35,8 +38,14 @@ public struct MergePolicy: Sendable {
         /// The demand's time the 72 h are measured from (its `submitted_at`, or when it arrived).
         public var at: Date
         public var content: String
+        /// The demand blows the whistle: it never merges.
+        public var hasWhistle: Bool
 
-        public init(channel: Channel, category: String?, grid: String?, lat: Double?, lon: Double?, at: Date, content: String) {
+        public init(
+            channel: Channel, category: String?, grid: String?, lat: Double?, lon: Double?, at: Date, content: String,
+            hasWhistle: Bool = false
+        ) {
+            self.hasWhistle = hasWhistle
             self.channel = channel
             self.category = category
             self.grid = grid
@@ -50,7 +59,7 @@ public struct MergePolicy: Sendable {
         public init(demand: Demand, category: String?) {
             self.init(
                 channel: demand.channel, category: category, grid: demand.location?.grid, lat: demand.location?.lat,
-                lon: demand.location?.lon, at: demand.submittedAt, content: demand.content)
+                lon: demand.location?.lon, at: demand.submittedAt, content: demand.content, hasWhistle: demand.whistle != nil)
         }
 
         var hasPlace: Bool { grid != nil || (lat != nil && lon != nil) }
@@ -97,7 +106,7 @@ public struct MergePolicy: Sendable {
     /// The decision for `incoming` among `candidates`.
     public func decide(_ incoming: Incoming, candidates: [OpenTicket]) -> MergeDecision {
         let isPetition = incoming.channel == .petition
-        guard let category = incoming.category else { return .new }
+        guard let category = incoming.category, !incoming.hasWhistle else { return .new }
         let text = TextSimilarity.normalizedScalars(incoming.content)
         var best: (ticket: OpenTicket, similarity: Double)?
         for ticket in candidates where ticket.category == category {

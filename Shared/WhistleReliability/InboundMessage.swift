@@ -19,7 +19,7 @@ public struct InboundMessage: Sendable {
 
     public init(_ delivery: Delivery) {
         self.delivery = delivery
-        if let id = delivery.messageId, !id.isEmpty, id.utf8.count <= 128 {
+        if let id = delivery.messageId, !id.isEmpty, id.unicodeScalars.count <= 128 {
             messageId = id
             hasOwnMessageId = true
         } else {

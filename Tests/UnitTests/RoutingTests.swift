@@ -375,6 +375,14 @@ struct RoutingMergeTests {
         return 2 * Double(Set(left).intersection(right).count) / Double(left.count + right.count)
     }
 
+    @Test("a whistle never merges, however similar: each whistle is scored on its own")
+    func whistleNeverMerges() {
+        var whistle = incoming(channel: .grid)
+        #expect(policy.decide(whistle, candidates: [ticket()]) != .new, "the same report without a whistle merges")
+        whistle.hasWhistle = true
+        #expect(policy.decide(whistle, candidates: [ticket()]) == .new)
+    }
+
     @Test("similar text, same grid, within 72 h → merge")
     func merges() {
         guard case .merge(let ticketNo, let similarity) = policy.decide(incoming(), candidates: [ticket()]) else {

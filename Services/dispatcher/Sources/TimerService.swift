@@ -52,15 +52,19 @@ final class TimerService: Service, @unchecked Sendable {
         let limit = batchSize
         return try await pool.transaction { connection in
             let now = context.now()
+            // Lock up to `limit` tickets with due timers, skipping those another instance holds,
+            // so that instances take different tickets instead of queueing on the same ones.
             let candidates = try connection.query(
                 """
-                SELECT DISTINCT ticket_no FROM timers
-                WHERE due_at <= $1 AND fired_at IS NULL AND cancelled_at IS NULL LIMIT $2
-                """, [now, limit]
+                SELECT ticket_no FROM tickets
+                WHERE ticket_no IN (SELECT ticket_no FROM timers
+                                    WHERE due_at <= $1 AND fired_at IS NULL AND cancelled_at IS NULL LIMIT $3)
+                ORDER BY ticket_no LIMIT $2 FOR UPDATE SKIP LOCKED
+                """, [now, limit, limit * 10]
             ).map { try $0.decode(0, as: String.self) }
             guard !candidates.isEmpty else { return (0, 0) }
             let work = try context.work(on: connection, now: now)
-            try work.load(candidates, skipLocked: true)
+            try work.load(candidates)
             guard !work.tickets.isEmpty else { return (0, 0) }
             let due = try connection.query(
                 """

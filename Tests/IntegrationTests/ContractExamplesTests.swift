@@ -1,0 +1,193 @@
+import Foundation
+import Testing
+import WhistleDomain
+import WhistleMessages
+
+/// docs/examples against intake running as a process: every valid demand example opens a
+/// ticket, feedback and evaluation examples are recorded on a real ticket, and every invalid
+/// example is rejected with exactly the (field, code) pairs its file expects.
+@Suite("Contract examples end to end", .serialized)
+struct ContractExamplesTests {
+    @Test("each valid demand example is answered with ticket.accepted, each invalid one with demand.rejected and its errors")
+    func demands() async throws {
+        let channels = Channel.allCases.map { "demand-\($0.rawValue)" }
+        let examples = try DocExample.load().filter { channels.contains($0.schema) }
+        #expect(examples.count >= 20)
+        try await withSeededIntake("contract-demands") { _, _, events, adapter in
+            let ids = examples.map { "doc-\($0.schema)-\($0.file)" }
+            try await adapter.publish(
+                zip(examples, ids).map { example, id in ("demand." + example.schema.dropFirst("demand-".count), example.bytes, id) })
+            let all = try await events.waitFor("an outcome for every example") { list in
+                ids.allSatisfy { id in list.contains { $0.sourceMessageId == id } }
+            }
+            for (example, id) in zip(examples, ids) {
+                let event = try #require(all.first { $0.sourceMessageId == id })
+                if let expected = example.expectedErrors {
+                    #expect(event["type"] as? String == "demand.rejected", "\(example.file)")
+                    #expect(event.errorPairs == expected.sorted(), "\(example.schema)/\(example.file)")
+                } else {
+                    #expect(event["type"] as? String == "ticket.accepted", "\(example.schema)/\(example.file): \(event)")
+                }
+            }
+        }
+    }
+
+    @Test("feedback and evaluation examples on real tickets: recorded, or rejected with exactly the expected errors")
+    func followUps() async throws {
+        let examples = try DocExample.load().filter { $0.schema == "feedback" || $0.schema == "evaluation" }
+        #expect(examples.count >= 10)
+        try await withSeededIntake("contract-followups") { _, _, events, adapter in
+            // One ticket per example, so that no department is scored twice on a ticket.
+            let openers = examples.indices.map { "doc-ticket-\($0)" }
+            try await adapter.publish(
+                openers.enumerated().map { index, id in
+                    let body: [String: Any] = [
+                        "external_id": "DOC-\(index)", "submitted_at": "2026-11-21T09:00:00+08:00",
+                        "content": "第\(index + 1)号回访测试：青石街道文庙后街第\(index + 1)盏路灯不亮",
+                    ]
+                    return ("demand.12345", Fixtures.json(body), id)
+                })
+            let opened = try await events.waitFor("the tickets") { list in
+                openers.allSatisfy { id in list.contains { $0.sourceMessageId == id } }
+            }
+            let tickets = try openers.map { id in try #require(opened.first { $0.sourceMessageId == id }?["ticket_no"] as? String) }
+            let ids = examples.map { "doc-\($0.schema)-\($0.file)" }
+            try await adapter.publish(
+                zip(examples, zip(tickets, ids)).map { example, pair in (example.schema, example.bytes(ticketNo: pair.0), pair.1) })
+            let all = try await events.waitFor("an outcome for every example") { list in
+                ids.allSatisfy { id in list.contains { $0.sourceMessageId == id } }
+            }
+            for (example, (ticket, id)) in zip(examples, zip(tickets, ids)) {
+                let event = try #require(all.first { $0.sourceMessageId == id })
+                let name = "\(example.schema)/\(example.file)"
+                if let expected = example.expectedErrors {
+                    #expect(event["type"] as? String == "\(example.schema).rejected", "\(name)")
+                    #expect(event.errorPairs == expected.sorted(), "\(name)")
+                } else {
+                    let type = example.schema == "feedback" ? "feedback.received" : "evaluation.recorded"
+                    #expect(event["type"] as? String == type, "\(name): \(event)")
+                    #expect(event["ticket_no"] as? String == ticket, "\(name)")
+                }
+            }
+        }
+    }
+}
+
+/// One example of docs/examples, as the integration tests publish it.
+struct DocExample {
+    /// The ticket number the feedback and evaluation examples name; replaced by a real one.
+    static let exampleTicketNo = "W20261121-000123"
+
+    var schema: String
+    var file: String
+    var body: JSONValue
+    /// "field:code" pairs, nil for a valid example.
+    var expectedErrors: [String]?
+
+    var bytes: [UInt8] { body.jsonBytes }
+
+    /// The body with `ticket_no` replaced by `ticketNo` when it is the example ticket number.
+    func bytes(ticketNo: String) -> [UInt8] {
+        guard case .object(var members) = body, members["ticket_no"] == .string(Self.exampleTicketNo) else { return bytes }
+        members["ticket_no"] = .string(ticketNo)
+        return JSONValue.object(members).jsonBytes
+    }
+
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// Every example of docs/examples.
+    static func load() throws -> [DocExample] {
+        let root = repository.appendingPathComponent("docs/examples")
+        var found: [DocExample] = []
+        for folder in try FileManager.default.contentsOfDirectory(atPath: root.path).sorted() {
+            let directory = root.appendingPathComponent(folder)
+            for file in try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() where file.hasSuffix(".json") {
+                let json = try JSONParser().parse(try Data(contentsOf: directory.appendingPathComponent(file)))
+                if file.hasPrefix("valid-") {
+                    found.append(DocExample(schema: folder, file: file, body: json, expectedErrors: nil))
+                } else {
+                    let body = try #require(json["body"], "\(folder)/\(file)")
+                    let expected = try #require(json["expected_errors"]?.arrayValue, "\(folder)/\(file)").map {
+                        "\($0["field"]?.stringValue ?? "null"):\($0["code"]?.stringValue ?? "")"
+                    }
+                    found.append(DocExample(schema: folder, file: file, body: body, expectedErrors: expected))
+                }
+            }
+        }
+        return found
+    }
+
+    /// SQL that loads the areas, departments and categories of deploy/seed (one YAML flow
+    /// mapping per line), without keywords, routing rules or deadlines: the codes intake checks.
+    static func seedSQL() throws -> String {
+        func rows(_ file: String) throws -> [[String: String]] {
+            let text = try String(contentsOf: repository.appendingPathComponent("deploy/seed/\(file)"), encoding: .utf8)
+            let regex = try NSRegularExpression(pattern: #"\b(code|name|level|kind|parent|area): ([^,{}\[\]]+)"#)
+            return text.split(separator: "\n").map(String.init).filter { $0.trimmingCharacters(in: .whitespaces).hasPrefix("- {code: ") }
+                .map { line in
+                    var row: [String: String] = [:]
+                    for match in regex.matches(in: line, range: NSRange(line.startIndex..., in: line)) {
+                        guard let key = Range(match.range(at: 1), in: line), let value = Range(match.range(at: 2), in: line) else {
+                            continue
+                        }
+                        row[String(line[key])] = line[value].trimmingCharacters(in: .whitespaces)
+                    }
+                    return row
+                }
+        }
+        func literal(_ value: String?) -> String { value.map { "'" + $0.replacingOccurrences(of: "'", with: "''") + "'" } ?? "NULL" }
+        func values(_ file: String, _ keys: [String]) throws -> [String] {
+            try rows(file).map { row in "(" + keys.map { literal(row[$0]) }.joined(separator: ", ") + ")" }
+        }
+        let areas = try values("areas.yaml", ["code", "name", "level", "parent"])
+        let departments = try values("departments.yaml", ["code", "name", "level", "kind", "parent", "area"])
+        let categories = try values("categories.yaml", ["code", "name", "parent"])
+        try #require(areas.count > 70 && departments.count > 30 && categories.count > 50, "deploy/seed was not read")
+        return """
+            INSERT INTO areas (code, name, level, parent_code) VALUES \(areas.joined(separator: ", "));
+            INSERT INTO departments (code, name, level, kind, parent_code, area_code) VALUES \(departments.joined(separator: ", "));
+            INSERT INTO categories (code, name, parent_code) VALUES \(categories.joined(separator: ", "));
+            """
+    }
+}
+
+extension Dictionary where Key == String, Value == Any {
+    /// The sorted "field:code" pairs of a rejection event's `data.errors`.
+    var errorPairs: [String] {
+        ((data["errors"] as? [[String: Any]]) ?? []).map { "\($0["field"] as? String ?? "null"):\($0["code"] as? String ?? "")" }.sorted()
+    }
+}
+
+/// `withIntake` with the reference data of deploy/seed loaded before intake starts, so that the
+/// examples' codes are known from its first batch.
+func withSeededIntake(
+    _ label: String, sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: (TestSandbox, ServiceProcess, EventCollector, TestAdapter) async throws -> Void
+) async throws {
+    let sandbox = try await TestSandbox(label)
+    do {
+        try await Fixtures.prepare(sandbox)
+        let sql = try DocExample.seedSQL()
+        let pool = try sandbox.pool()
+        try await pool.transaction { connection in try connection.execute(sql) }
+        await pool.close()
+    } catch {
+        Issue.record("cannot prepare the sandbox: \(error)", sourceLocation: sourceLocation)
+        await sandbox.tearDown()
+        return
+    }
+    let intake = try ServiceProcess("intake", sandbox: sandbox)
+    let events = try await EventCollector(sandbox: sandbox)
+    let adapter = try TestAdapter(sandbox: sandbox)
+    do {
+        try await intake.waitHealthy()
+        try await body(sandbox, intake, events, adapter)
+    } catch {
+        Issue.record("\(error)\n\(intake.logTail())", sourceLocation: sourceLocation)
+    }
+    await adapter.close()
+    await events.close()
+    await intake.stop()
+    await sandbox.tearDown()
+}
