@@ -71,29 +71,10 @@ struct PublishCommand: AsyncParsableCommand {
         }
         let id = messageId ?? UUID().uuidString.lowercased()
         let key = routingKey
-        let publisher = AMQPPublisher(
-            configuration: try connection.amqpConfiguration(), name: "whistlectl-publish", topology: WhistleTopology.base,
-            reconnectPolicy: ReconnectPolicy(maxAttempts: 3), logger: connection.logger)
-        let message = OutboundMessage(exchange: Exchange.intake, routingKey: key, body: body, messageId: id, mandatory: true)
-        let outcome: PublishOutcome?
-        do {
-            outcome = try await publisher.publish([message], timeout: .seconds(15)).first
-            await publisher.close()
-        } catch {
-            await publisher.close()
-            throw error
-        }
-        switch outcome {
-        case .confirmed:
-            print("published \(id) to \(Exchange.intake)/\(key)")
-        case .returned:
-            throw CtlError(
-                .broker,
-                "no queue is bound to \(Exchange.intake) for \(key), so the broker dropped the message; start intake (it declares \(WhistleTopology.intakeQueue)) and publish again"
-            )
-        case .nacked, nil:
-            throw CtlError(.broker, "the broker refused the message (basic.nack); publish again")
-        }
+        try await ConfirmedPublish.send(
+            body, exchange: Exchange.intake, routingKey: key, messageId: id, connection: connection,
+            declarer: "intake (it declares \(WhistleTopology.intakeQueue))")
+        print("published \(id) to \(Exchange.intake)/\(key)")
         if let wait {
             try await DemandWatch(connection: connection, routingKey: key, messageId: id).watch(seconds: wait)
         }

@@ -70,9 +70,9 @@ struct DeptListenCommand: AsyncParsableCommand {
             if let count {
                 throw CtlError(
                     .timeout,
-                    "only \(end.printed) of \(count) messages arrived on \(queue): none for \(RepliesPublish.seconds(timeout ?? 0))")
+                    "only \(end.printed) of \(count) messages arrived on \(queue): none for \(ConfirmedPublish.seconds(timeout ?? 0))")
             }
-            if !json { printError("no message for \(RepliesPublish.seconds(timeout ?? 0)); stopped after \(Self.messages(end.printed))") }
+            if !json { printError("no message for \(ConfirmedPublish.seconds(timeout ?? 0)); stopped after \(Self.messages(end.printed))") }
         case .interrupted:
             if let count, end.printed < count {
                 printError("whistlectl: interrupted after \(end.printed) of \(count) messages on \(queue)")

@@ -56,14 +56,14 @@ struct DeptReplyCommand: AsyncParsableCommand {
     func validate() throws {
         var problems = body.problems
         if let department, department.trimmingCharacters(in: .whitespaces).isEmpty { problems.append("--department must not be empty") }
-        if let problem = RepliesPublish.problem(messageId: messageId) { problems.append(problem) }
-        if let problem = RepliesPublish.problem(wait: wait) { problems.append(problem) }
+        if let problem = ConfirmedPublish.problem(messageId: messageId) { problems.append(problem) }
+        if let problem = ConfirmedPublish.problem(wait: wait) { problems.append(problem) }
         if !problems.isEmpty { throw ValidationError(problems.joined(separator: "; ")) }
     }
 
     func run() async throws {
         let body = body
-        let bytes = try RepliesPublish.encode(body)
+        let bytes = try ConfirmedPublish.encode(body)
         let id = messageId ?? UUID().uuidString.lowercased()
         let routingKey: String
         if let department {
@@ -80,13 +80,13 @@ struct DeptReplyCommand: AsyncParsableCommand {
         let connection = connection
         let published = "published \(id) to \(Exchange.replies)/\(routingKey): \(action) \(assignmentId)"
         guard let wait else {
-            try await RepliesPublish.send(bytes, routingKey: routingKey, messageId: id, connection: connection)
+            try await ConfirmedPublish.send(bytes, routingKey: routingKey, messageId: id, connection: connection)
             print(published)
             return
         }
         let keys = ["assignment.#", EventType.replyRejected.rawValue]
         let event = try await EventWait.with(connection, keys: keys) { events in
-            try await RepliesPublish.send(bytes, routingKey: routingKey, messageId: id, connection: connection)
+            try await ConfirmedPublish.send(bytes, routingKey: routingKey, messageId: id, connection: connection)
             print(published)
             fflush(nil)
             return try await events.first(within: wait) { Self.answers(id, $0) }
@@ -94,7 +94,7 @@ struct DeptReplyCommand: AsyncParsableCommand {
         guard let event else {
             throw CtlError(
                 .timeout,
-                "published, but no assignment.* or reply.rejected event carried message_id \(id) within \(RepliesPublish.seconds(wait)) (is the dispatcher running on this broker?)"
+                "published, but no assignment.* or reply.rejected event carried message_id \(id) within \(ConfirmedPublish.seconds(wait)) (is the dispatcher running on this broker?)"
             )
         }
         print("outcome: \(event.type)" + (event.ticketNo.map { ", ticket \($0)" } ?? ""))

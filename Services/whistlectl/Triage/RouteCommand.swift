@@ -56,8 +56,8 @@ struct TriageRouteCommand: AsyncParsableCommand {
         }
         if Set(departments).count != departments.count { problems.append("a department is named twice (lead and co must all differ)") }
         if let commandCenter, commandCenter.trimmingCharacters(in: .whitespaces).isEmpty { problems.append("--as must not be empty") }
-        if let problem = RepliesPublish.problem(messageId: messageId) { problems.append(problem) }
-        if let problem = RepliesPublish.problem(wait: wait) { problems.append(problem) }
+        if let problem = ConfirmedPublish.problem(messageId: messageId) { problems.append(problem) }
+        if let problem = ConfirmedPublish.problem(wait: wait) { problems.append(problem) }
         if !problems.isEmpty { throw ValidationError(problems.joined(separator: "; ")) }
     }
 
@@ -70,7 +70,7 @@ struct TriageRouteCommand: AsyncParsableCommand {
 
     func run() async throws {
         let time = LocalTime(zone: try ConnectionOptions.timeZone())
-        let bytes = try RepliesPublish.encode(TriageRoute(ticketNo: ticketNo, lead: lead, co: co, note: note))
+        let bytes = try ConfirmedPublish.encode(TriageRoute(ticketNo: ticketNo, lead: lead, co: co, note: note))
         let id = messageId ?? UUID().uuidString.lowercased()
         let center: String
         if let commandCenter {
@@ -84,13 +84,13 @@ struct TriageRouteCommand: AsyncParsableCommand {
         let published =
             "published \(id) to \(Exchange.replies)/\(routingKey): route \(ticketNo) to \(([lead] + co).joined(separator: ", "))"
         guard let wait else {
-            try await RepliesPublish.send(bytes, routingKey: routingKey, messageId: id, connection: connection)
+            try await ConfirmedPublish.send(bytes, routingKey: routingKey, messageId: id, connection: connection)
             print(published)
             return
         }
         let keys = [EventType.ticketDispatched.rawValue, EventType.replyRejected.rawValue]
         let event = try await EventWait.with(connection, keys: keys) { events in
-            try await RepliesPublish.send(bytes, routingKey: routingKey, messageId: id, connection: connection)
+            try await ConfirmedPublish.send(bytes, routingKey: routingKey, messageId: id, connection: connection)
             print(published)
             fflush(nil)
             return try await events.first(within: wait) { Self.answers(id, ticketNo: ticketNo, $0) }
@@ -98,7 +98,7 @@ struct TriageRouteCommand: AsyncParsableCommand {
         guard let event else {
             throw CtlError(
                 .timeout,
-                "published, but neither ticket.dispatched for \(ticketNo) nor reply.rejected for message_id \(id) came within \(RepliesPublish.seconds(wait)) (is the dispatcher running on this broker?)"
+                "published, but neither ticket.dispatched for \(ticketNo) nor reply.rejected for message_id \(id) came within \(ConfirmedPublish.seconds(wait)) (is the dispatcher running on this broker?)"
             )
         }
         if event.type == EventType.replyRejected.rawValue {

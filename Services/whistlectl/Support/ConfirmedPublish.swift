@@ -3,16 +3,21 @@ import WhistleAMQP
 import WhistleMessages
 import WhistleReliability
 
-/// Sends one body to `whistle.replies`, as a department (or the command center) would:
-/// persistent, `application/json`, with its `message_id`, mandatory, and waits for the
-/// publisher confirm. A message no queue takes (no dispatcher has declared its queue yet) is an
-/// error, never a silent drop.
-enum RepliesPublish {
-    static func send(_ body: [UInt8], routingKey: String, messageId: String, connection: ConnectionOptions) async throws {
+/// Publishes one message as an adapter, a department or the command center would: persistent,
+/// `application/json`, with its `message_id`, mandatory, and waits for the publisher confirm. A
+/// message no queue takes (the consuming service has not declared its queue yet) is an error,
+/// never a silent drop.
+enum ConfirmedPublish {
+    /// Sends `body` to `exchange` with `routingKey`; `declarer` names the service whose queue
+    /// takes it, for the error when none does.
+    static func send(
+        _ body: [UInt8], exchange: String = Exchange.replies, routingKey: String, messageId: String,
+        connection: ConnectionOptions, declarer: String = "the dispatcher (it declares \(WhistleTopology.dispatcherRepliesQueue))"
+    ) async throws {
         let publisher = AMQPPublisher(
-            configuration: try connection.amqpConfiguration(), name: "whistlectl-reply", topology: WhistleTopology.base,
+            configuration: try connection.amqpConfiguration(), name: "whistlectl-publish", topology: WhistleTopology.base,
             reconnectPolicy: ReconnectPolicy(maxAttempts: 3), logger: connection.logger)
-        let message = OutboundMessage(exchange: Exchange.replies, routingKey: routingKey, body: body, messageId: messageId, mandatory: true)
+        let message = OutboundMessage(exchange: exchange, routingKey: routingKey, body: body, messageId: messageId, mandatory: true)
         let outcome: PublishOutcome?
         do {
             outcome = try await publisher.publish([message], timeout: .seconds(15)).first
@@ -27,10 +32,10 @@ enum RepliesPublish {
         case .returned:
             throw CtlError(
                 .broker,
-                "no queue is bound to \(Exchange.replies) for \(routingKey), so the broker dropped the message; start the dispatcher (it declares \(WhistleTopology.dispatcherRepliesQueue)) and send again"
+                "no queue is bound to \(exchange) for \(routingKey), so the broker dropped the message; start \(declarer) and publish again"
             )
         case .nacked, nil:
-            throw CtlError(.broker, "the broker refused the message (basic.nack); send again")
+            throw CtlError(.broker, "the broker refused the message (basic.nack); publish again")
         }
     }
 
