@@ -27,7 +27,11 @@ struct SampleDemands {
         body["external_id"] = "\(run)-\(i)"
         if distinct {
             if channel == .grid {
-                let serial = String(repeating: String(format: "%08x", i &* 2_654_435_761 & 0xffff_ffff), count: 6)
+                var state = UInt64(truncatingIfNeeded: i) &+ 0x9E37_79B9_7F4A_7C15
+                let serial = (0..<3).map { _ -> String in
+                    state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                    return String(format: "%016llx", state)
+                }.joined()
                 body["content"] = "\(body["content"] as? String ?? "") 巡查流水 \(serial)"
             } else {
                 body["location"] = nil

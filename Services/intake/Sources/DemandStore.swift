@@ -90,8 +90,11 @@ struct DemandStore {
             earliest = min(earliest, demand.submittedAt)
         }
         guard !categories.isEmpty else { return decisions.map { _ in nil } }
-        var candidates = try MergeCandidates.load(
-            connection, categories: Set(categories.values.compactMap(\.categoryCode)), earliest: earliest)
+        let probes = categories.keys.sorted().compactMap { index -> (demand: Demand, category: String?)? in
+            guard case .open(let demand) = decisions[index] else { return nil }
+            return (demand, categories[index]?.categoryCode)
+        }
+        var candidates = try MergeCandidates.load(connection, demands: probes, earliest: earliest)
         var filings: [Filing?] = []
         for (index, decision) in decisions.enumerated() {
             guard case .open(let demand) = decision, let classification = categories[index] else {

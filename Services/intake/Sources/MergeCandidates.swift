@@ -2,13 +2,11 @@ import Foundation
 import WhistleDomain
 import WhistleMessages
 import WhistlePostgres
+import WhistleReliability
 
 /// The open tickets a batch of new demands may join (并单), read once per batch, plus the tickets
 /// the batch itself opens, so that three similar demands in one batch also become one ticket.
 struct MergeCandidates {
-    /// Ticket statuses that still absorb demands: not resolved, closed or rejected.
-    static let openStatuses = ["accepted", "triage", "dispatched", "in_progress"]
-
     private(set) var tickets: [MergePolicy.OpenTicket]
     let policy: MergePolicy
 
@@ -17,18 +15,36 @@ struct MergeCandidates {
         self.policy = policy
     }
 
-    /// The open tickets of `categories` opened within the merge window before `earliest`.
+    /// The open tickets that may absorb one of `demands` (with their decided categories): the same
+    /// category, opened within the merge window before the earliest demand, and in the same grid
+    /// or within a box around the demand's coordinates (a petition without a place looks at every
+    /// place). Only these are read, so a busy day's thousands of open tickets cost nothing here.
     static func load(
-        _ connection: PostgresConnection, categories: Set<String>, earliest: Date, policy: MergePolicy = MergePolicy()
+        _ connection: PostgresConnection, demands: [(demand: Demand, category: String?)], earliest: Date,
+        policy: MergePolicy = MergePolicy()
     ) throws -> MergeCandidates {
-        guard !categories.isEmpty else { return MergeCandidates(tickets: [], policy: policy) }
+        let probes = demands.filter { $0.category != nil && $0.demand.whistle == nil }
+        guard !probes.isEmpty else { return MergeCandidates(tickets: [], policy: policy) }
+        // Degrees of latitude / longitude that surely contain the merge radius at these latitudes.
+        let latSpan = policy.maxDistanceMeters / 111_000 * 1.5
+        let lonSpan = latSpan / max(0.2, cos(25 * Double.pi / 180))
         let rows = try connection.query(
             """
-            SELECT ticket_no, category_code, area_code, (location->>'lat')::float8, (location->>'lon')::float8,
-                   opened_at, content, channel
-            FROM tickets
-            WHERE category_code = ANY($1::text[]) AND status = ANY($2::text[]) AND opened_at >= $3
-            """, [Array(categories), openStatuses, earliest.addingTimeInterval(-policy.maxAge)])
+            SELECT DISTINCT t.ticket_no, t.category_code, t.area_code, (t.location->>'lat')::float8, (t.location->>'lon')::float8,
+                   t.opened_at, t.content, t.channel
+            FROM unnest($1::text[], $2::text[], $3::float8[], $4::float8[], $5::bool[]) AS p(category, grid, lat, lon, anywhere)
+            JOIN tickets t ON t.category_code = p.category
+            WHERE t.status NOT IN ('closed', 'rejected') AND t.status <> 'resolved' AND t.opened_at >= $6
+              AND (p.anywhere OR t.area_code = p.grid
+                   OR (p.lat IS NOT NULL AND abs((t.location->>'lat')::float8 - p.lat) <= $7
+                       AND abs((t.location->>'lon')::float8 - p.lon) <= $8))
+            """,
+            [
+                TextArray(probes.map(\.category)), TextArray(probes.map(\.demand.location?.grid)),
+                FloatArray(probes.map(\.demand.location?.lat)), FloatArray(probes.map(\.demand.location?.lon)),
+                TextArray(probes.map { $0.demand.channel == .petition && $0.demand.location == nil ? "t" : "f" }),
+                earliest.addingTimeInterval(-policy.maxAge), latSpan, lonSpan,
+            ])
         var tickets: [MergePolicy.OpenTicket] = []
         for row in rows {
             guard let channel = Channel(rawValue: try row.decode(7)) else { continue }
@@ -74,4 +90,11 @@ extension KeywordClassification {
         case .triage: "none"
         }
     }
+}
+
+/// A PostgreSQL float8 array whose elements may be NULL.
+struct FloatArray: PostgresEncodable {
+    var elements: [Double?]
+    init(_ elements: [Double?]) { self.elements = elements }
+    var postgresText: String? { "{" + elements.map { $0.map { "\($0)" } ?? "NULL" }.joined(separator: ",") + "}" }
 }
