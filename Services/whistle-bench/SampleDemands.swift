@@ -28,7 +28,7 @@ struct SampleDemands {
         if distinct {
             if channel == .grid {
                 var state = UInt64(truncatingIfNeeded: i) &+ 0x9E37_79B9_7F4A_7C15
-                let serial = (0..<3).map { _ -> String in
+                let serial = (0..<6).map { _ -> String in
                     state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
                     return String(format: "%016llx", state)
                 }.joined()

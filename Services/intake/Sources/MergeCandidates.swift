@@ -7,6 +7,10 @@ import WhistleReliability
 /// The open tickets a batch of new demands may join (并单), read once per batch, plus the tickets
 /// the batch itself opens, so that three similar demands in one batch also become one ticket.
 struct MergeCandidates {
+    /// How many of the most recent open tickets of a category per place a demand is compared
+    /// with: the matter a new demand repeats is almost always one of the latest.
+    static let perPlace = 50
+
     private(set) var tickets: [MergePolicy.OpenTicket]
     let policy: MergePolicy
 
@@ -28,22 +32,35 @@ struct MergeCandidates {
         // Degrees of latitude / longitude that surely contain the merge radius at these latitudes.
         let latSpan = policy.maxDistanceMeters / 111_000 * 1.5
         let lonSpan = latSpan / max(0.2, cos(25 * Double.pi / 180))
+        // Per demand, the most recent open tickets of its category in its grid, and those within
+        // the box around its coordinates: both index range scans, however busy the place is.
         let rows = try connection.query(
             """
-            SELECT DISTINCT t.ticket_no, t.category_code, t.area_code, (t.location->>'lat')::float8, (t.location->>'lon')::float8,
-                   t.opened_at, t.content, t.channel
-            FROM unnest($1::text[], $2::text[], $3::float8[], $4::float8[], $5::bool[]) AS p(category, grid, lat, lon, anywhere)
-            JOIN tickets t ON t.category_code = p.category
-            WHERE t.status NOT IN ('closed', 'rejected') AND t.status <> 'resolved' AND t.opened_at >= $6
-              AND (p.anywhere OR t.area_code = p.grid
-                   OR (p.lat IS NOT NULL AND abs((t.location->>'lat')::float8 - p.lat) <= $7
-                       AND abs((t.location->>'lon')::float8 - p.lon) <= $8))
+            SELECT DISTINCT c.* FROM unnest($1::text[], $2::text[], $3::float8[], $4::float8[], $5::bool[])
+                AS p(category, grid, lat, lon, anywhere)
+            CROSS JOIN LATERAL (
+                (SELECT t.ticket_no, t.category_code, t.area_code, (t.location->>'lat')::float8 AS lat,
+                        (t.location->>'lon')::float8 AS lon, t.opened_at, t.content, t.channel
+                 FROM tickets t
+                 WHERE t.category_code = p.category AND (t.area_code = p.grid OR p.anywhere)
+                   AND t.status NOT IN ('closed', 'rejected') AND t.status <> 'resolved' AND t.opened_at >= $6
+                 ORDER BY t.opened_at DESC LIMIT $9)
+                UNION ALL
+                (SELECT t.ticket_no, t.category_code, t.area_code, (t.location->>'lat')::float8,
+                        (t.location->>'lon')::float8, t.opened_at, t.content, t.channel
+                 FROM tickets t
+                 WHERE p.lat IS NOT NULL AND t.category_code = p.category
+                   AND (t.location->>'lat')::float8 BETWEEN p.lat - $7 AND p.lat + $7
+                   AND abs((t.location->>'lon')::float8 - p.lon) <= $8
+                   AND t.status NOT IN ('closed', 'rejected') AND t.status <> 'resolved' AND t.opened_at >= $6
+                 ORDER BY t.opened_at DESC LIMIT $9)
+            ) AS c
             """,
             [
                 TextArray(probes.map(\.category)), TextArray(probes.map(\.demand.location?.grid)),
                 FloatArray(probes.map(\.demand.location?.lat)), FloatArray(probes.map(\.demand.location?.lon)),
                 TextArray(probes.map { $0.demand.channel == .petition && $0.demand.location == nil ? "t" : "f" }),
-                earliest.addingTimeInterval(-policy.maxAge), latSpan, lonSpan,
+                earliest.addingTimeInterval(-policy.maxAge), latSpan, lonSpan, Self.perPlace,
             ])
         var tickets: [MergePolicy.OpenTicket] = []
         for row in rows {
