@@ -73,9 +73,11 @@ public struct MergePolicy: Sendable {
         public var lat: Double?
         public var lon: Double?
         public var openedAt: Date
-        public var content: String
+        public let content: String
         /// The channel of the ticket's first demand.
         public var channel: Channel
+        /// The content's bigrams, computed once for the many comparisons of a batch.
+        public let profile: TextSimilarity.BigramProfile
 
         public init(
             ticketNo: String, category: String?, grid: String?, lat: Double?, lon: Double?, openedAt: Date,
@@ -88,6 +90,7 @@ public struct MergePolicy: Sendable {
             self.lon = lon
             self.openedAt = openedAt
             self.content = content
+            self.profile = TextSimilarity.BigramProfile(text: content)
             self.channel = channel
         }
     }
@@ -107,13 +110,13 @@ public struct MergePolicy: Sendable {
     public func decide(_ incoming: Incoming, candidates: [OpenTicket]) -> MergeDecision {
         let isPetition = incoming.channel == .petition
         guard let category = incoming.category, !incoming.hasWhistle else { return .new }
-        let text = TextSimilarity.normalizedScalars(incoming.content)
+        let text = TextSimilarity.BigramProfile(text: incoming.content)
         var best: (ticket: OpenTicket, similarity: Double)?
         for ticket in candidates where ticket.category == category {
             if !isPetition && ticket.channel == .petition { continue }
             guard incoming.at.timeIntervalSince(ticket.openedAt) <= maxAge else { continue }
             guard (isPetition && !incoming.hasPlace) || isNear(incoming, ticket) else { continue }
-            let similarity = TextSimilarity.bigramDice(text, TextSimilarity.normalizedScalars(ticket.content))
+            let similarity = TextSimilarity.bigramDice(text, ticket.profile)
             guard similarity >= minSimilarity else { continue }
             if let current = best, !Self.isBetter(ticket, similarity, than: current) { continue }
             best = (ticket, similarity)

@@ -55,28 +55,51 @@ public enum TextSimilarity {
 
     /// The Dice coefficient of two already normalised scalar sequences.
     public static func bigramDice(_ lhs: [Unicode.Scalar], _ rhs: [Unicode.Scalar]) -> Double {
-        guard lhs.count >= 2, rhs.count >= 2 else {
-            return !lhs.isEmpty && lhs == rhs ? 1 : 0
+        bigramDice(BigramProfile(lhs), BigramProfile(rhs))
+    }
+
+    /// The Dice coefficient of two profiles: the multiset intersection of their sorted bigrams,
+    /// counted in one merge pass.
+    public static func bigramDice(_ lhs: BigramProfile, _ rhs: BigramProfile) -> Double {
+        guard lhs.length >= 2, rhs.length >= 2 else {
+            return lhs.length > 0 && lhs.scalars == rhs.scalars ? 1 : 0
         }
-        var counts: [Bigram: Int] = [:]
-        for pair in bigrams(lhs) { counts[pair, default: 0] += 1 }
-        var shared = 0
-        for pair in bigrams(rhs) {
-            if let left = counts[pair], left > 0 {
-                counts[pair] = left - 1
+        let left = lhs.sortedBigrams, right = rhs.sortedBigrams
+        var i = 0, j = 0, shared = 0
+        while i < left.count && j < right.count {
+            if left[i] == right[j] {
                 shared += 1
+                i += 1
+                j += 1
+            } else if left[i] < right[j] {
+                i += 1
+            } else {
+                j += 1
             }
         }
-        return Double(2 * shared) / Double((lhs.count - 1) + (rhs.count - 1))
+        return Double(2 * shared) / Double(left.count + right.count)
     }
 
-    private struct Bigram: Hashable {
-        var first: UInt32
-        var second: UInt32
-    }
+    /// A normalised text ready for many comparisons: its bigrams as sorted 64-bit keys.
+    public struct BigramProfile: Sendable, Hashable {
+        /// The normalised scalars, kept only when fewer than two (no bigram to compare).
+        let scalars: [Unicode.Scalar]
+        let length: Int
+        let sortedBigrams: [UInt64]
 
-    private static func bigrams(_ scalars: [Unicode.Scalar]) -> [Bigram] {
-        zip(scalars, scalars.dropFirst()).map { Bigram(first: $0.value, second: $1.value) }
+        public init(_ normalized: [Unicode.Scalar]) {
+            length = normalized.count
+            scalars = normalized.count < 2 ? normalized : []
+            var keys: [UInt64] = []
+            keys.reserveCapacity(max(0, normalized.count - 1))
+            for (first, second) in zip(normalized, normalized.dropFirst()) {
+                keys.append(UInt64(first.value) << 32 | UInt64(second.value))
+            }
+            sortedBigrams = keys.sorted()
+        }
+
+        /// The profile of a text, normalised first.
+        public init(text: String) { self.init(TextSimilarity.normalizedScalars(text)) }
     }
 
     /// Whether `needle` occurs as a contiguous run in `haystack` (both scalar sequences).
