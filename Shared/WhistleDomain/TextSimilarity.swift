@@ -62,7 +62,7 @@ public enum TextSimilarity {
     /// counted in one merge pass.
     public static func bigramDice(_ lhs: BigramProfile, _ rhs: BigramProfile) -> Double {
         guard lhs.length >= 2, rhs.length >= 2 else {
-            return lhs.length > 0 && lhs.scalars == rhs.scalars ? 1 : 0
+            return lhs.length > 0 && lhs.length == rhs.length && lhs.scalars == rhs.scalars ? 1 : 0
         }
         let left = lhs.sortedBigrams, right = rhs.sortedBigrams
         var i = 0, j = 0, shared = 0

@@ -4,8 +4,9 @@ import WhistleMessages
 
 @testable import WhistleDomain
 
-/// SplitMix64: a small seeded generator, so that every random run is reproducible.
-private struct SeededGenerator: RandomNumberGenerator {
+/// SplitMix64: a small seeded generator, so that every random run is reproducible (shared by the
+/// unit tests' property checks).
+struct SeededGenerator: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {
