@@ -37,6 +37,16 @@ final class FlowHarness: @unchecked Sendable {
     /// The HTTP port of the (first) service called `name`.
     func port(_ name: String) -> Int { services.first { $0.name == name }?.port ?? 0 }
 
+    /// SIGKILLs the (first) service called `name` and starts a fresh one in its place.
+    func killAndRestart(_ name: String) async throws {
+        guard let index = services.firstIndex(where: { $0.name == name }) else { return }
+        services[index].signal(SIGKILL)
+        _ = try await services[index].waitForExit()
+        let clock = ["WHISTLE_CLOCK": "file:\(clockFile.path)", "WHISTLE_TIMER_INTERVAL_MS": "100"]
+        services[index] = try ServiceProcess(name, sandbox: sandbox, extra: clock)
+        try await services[index].waitHealthy()
+    }
+
     /// The log tails of every service, for a failure report.
     func logs() -> String { services.map { "── \($0.name) ──\n\($0.logTail(40))" }.joined(separator: "\n") }
 
@@ -59,7 +69,7 @@ final class FlowHarness: @unchecked Sendable {
                 sandbox: sandbox, clockFile: clockFile, events: try await EventCollector(sandbox: sandbox),
                 adapter: try TestAdapter(sandbox: sandbox), desk: try DepartmentDesk(sandbox: sandbox))
             harness = flow
-            let clock = ["WHISTLE_CLOCK": "file:\(clockFile.path)", "WHISTLE_TIMER_INTERVAL_MS": "100", "WHISTLE_LOG_LEVEL": "debug"]
+            let clock = ["WHISTLE_CLOCK": "file:\(clockFile.path)", "WHISTLE_TIMER_INTERVAL_MS": "100"]
             flow.services.append(try ServiceProcess("intake", sandbox: sandbox, extra: clock))
             for _ in 0..<dispatchers { flow.services.append(try ServiceProcess("dispatcher", sandbox: sandbox, extra: clock)) }
             flow.services.append(try ServiceProcess("notifier", sandbox: sandbox))
