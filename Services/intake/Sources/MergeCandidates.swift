@@ -32,8 +32,14 @@ struct MergeCandidates {
         // Degrees of latitude / longitude that surely contain the merge radius at these latitudes.
         let latSpan = policy.maxDistanceMeters / 111_000 * 1.5
         let lonSpan = latSpan / max(0.2, cos(25 * Double.pi / 180))
-        // Per demand, the most recent open tickets of its category in its grid, and those within
-        // the box around its coordinates: both index range scans, however busy the place is.
+        // Per demand, the most recent open tickets of its category in its grid, those within the
+        // box around its coordinates, and (a petition without a place) anywhere: each branch an
+        // index range scan with a limit, however busy the place is.
+        // The planner misjudges the per-demand limit and reads every open ticket of a busy place
+        // by bitmap; the ordered index scan reads 50 (measured on 20,000 tickets: 1 ms against
+        // 10–20 ms for two demands).
+        try connection.execute("SET LOCAL enable_bitmapscan = off")
+        defer { try? connection.execute("SET LOCAL enable_bitmapscan = on") }
         let rows = try connection.query(
             """
             SELECT DISTINCT c.* FROM unnest($1::text[], $2::text[], $3::float8[], $4::float8[], $5::bool[])
@@ -42,7 +48,14 @@ struct MergeCandidates {
                 (SELECT t.ticket_no, t.category_code, t.area_code, (t.location->>'lat')::float8 AS lat,
                         (t.location->>'lon')::float8 AS lon, t.opened_at, t.content, t.channel
                  FROM tickets t
-                 WHERE t.category_code = p.category AND (t.area_code = p.grid OR p.anywhere)
+                 WHERE t.category_code = p.category AND t.area_code = p.grid
+                   AND t.status NOT IN ('closed', 'rejected') AND t.status <> 'resolved' AND t.opened_at >= $6
+                 ORDER BY t.opened_at DESC LIMIT $9)
+                UNION ALL
+                (SELECT t.ticket_no, t.category_code, t.area_code, (t.location->>'lat')::float8,
+                        (t.location->>'lon')::float8, t.opened_at, t.content, t.channel
+                 FROM tickets t
+                 WHERE p.anywhere AND t.category_code = p.category
                    AND t.status NOT IN ('closed', 'rejected') AND t.status <> 'resolved' AND t.opened_at >= $6
                  ORDER BY t.opened_at DESC LIMIT $9)
                 UNION ALL
