@@ -48,11 +48,6 @@ public final class ReferenceCache: Service, @unchecked Sendable {
         return loaded
     }
 
-    /// The codes of `freshSnapshot(on:maxAge:)`.
-    public func fresh(on connection: PostgresConnection, maxAge: Duration = .seconds(1)) throws -> ReferenceCodes {
-        try freshSnapshot(on: connection, maxAge: maxAge).codes
-    }
-
     private func store(_ loaded: ReferenceSnapshot) {
         lock.withLock {
             snapshotValue = loaded
@@ -70,10 +65,5 @@ public final class ReferenceCache: Service, @unchecked Sendable {
             let interval = interval
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
-    }
-
-    /// Reads every code of the reference tables.
-    public static func load(_ connection: PostgresConnection) throws -> ReferenceCodes {
-        try ReferenceSnapshot.load(connection, defaultTimeZone: .gmt).codes
     }
 }
