@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // C libraries, wrapped only by WhistleAMQP and WhistlePostgres.
@@ -69,7 +70,10 @@ let package = Package(
         .executableTarget(name: "intake", dependencies: ["IntakeService"], path: "Services/intake/Main"),
         .target(name: "DispatcherService", dependencies: ["WhistleReliability", "WhistleDomain"], path: "Services/dispatcher/Sources"),
         .executableTarget(name: "dispatcher", dependencies: ["DispatcherService"], path: "Services/dispatcher/Main"),
-        .target(name: "NotifierService", dependencies: ["WhistleReliability", "WhistleDomain"], path: "Services/notifier/Sources"),
+        .target(
+            name: "NotifierService",
+            dependencies: ["WhistleReliability", "WhistleDomain", .product(name: "Mustache", package: "swift-mustache")],
+            path: "Services/notifier/Sources", resources: [.copy("Templates")]),
         .executableTarget(name: "notifier", dependencies: ["NotifierService"], path: "Services/notifier/Main"),
         .target(name: "EvaluatorService", dependencies: ["WhistleReliability", "WhistleDomain"], path: "Services/evaluator/Sources"),
         .executableTarget(name: "evaluator", dependencies: ["EvaluatorService"], path: "Services/evaluator/Main"),
@@ -80,6 +84,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "Services/whistlectl"),
         .executableTarget(

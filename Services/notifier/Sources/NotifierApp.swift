@@ -1,18 +1,35 @@
+import Foundation
 import Logging
 import ServiceLifecycle
 import WhistleMessages
 import WhistleReliability
 
-/// Builds notifier. In this release it consumes `ticket.accepted` into its journal: the queue,
-/// the inbox and the outbox relay are in place for rendering and delivering notifications.
+/// Builds notifier: the events consumer that plans and words notifications, the delivery loop
+/// that POSTs them signed to each audience's webhook, the reference data, the outbox relay
+/// (`notification.sent` / `notification.failed`) and `/healthz` + `/metrics`.
 public enum NotifierApp {
     /// The events notifier consumes.
-    public static let eventKeys = [EventType.ticketAccepted.routingKey]
+    public static let eventKeys = NotificationHandler.eventKeys
 
     public static func build(configuration: NotifierConfiguration, logger: Logger) async throws -> ServiceGroup {
-        let kit = try ServiceKit(configuration: configuration.service, logger: logger)
+        let settings = configuration.service
+        let templates = try Templates(overrides: configuration.templatesDirectory)
+        let kit = try ServiceKit(configuration: settings, logger: logger)
         try await kit.prepare()
-        let consumer = kit.journalConsumer(name: "notifier", queue: WhistleTopology.notifierEventsQueue, eventKeys: eventKeys)
-        return kit.serviceGroup(consumers: [consumer])
+        let timeZone = TimeZone(identifier: settings.timeZone) ?? .gmt
+        let reference = ReferenceCache(pool: kit.pool, timeZone: timeZone, logger: logger)
+        try? await reference.refresh()
+        let handler = NotificationHandler(
+            reference: reference, templates: templates, configuration: configuration, timeZone: timeZone,
+            clock: settings.clock.function, logger: logger)
+        let consumer = kit.consumer(
+            name: "notifier", queues: [WhistleTopology.notifierEventsQueue],
+            topology: WhistleTopology.events(queue: WhistleTopology.notifierEventsQueue, keys: eventKeys, deliveryLimit: settings.deliveryLimit),
+            handler: handler)
+        let delivery = DeliveryService(
+            pool: kit.pool, configuration: configuration, outbox: kit.outbox, signal: kit.signal,
+            alerts: FailureAlerts(reference: reference, templates: templates, configuration: configuration),
+            clock: settings.clock.function, logger: logger)
+        return kit.serviceGroup(consumers: [consumer], services: [reference, delivery])
     }
 }

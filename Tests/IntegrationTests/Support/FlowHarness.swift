@@ -52,7 +52,8 @@ final class FlowHarness: @unchecked Sendable {
 
     /// Runs `body` with the flow up: `dispatchers` dispatcher instances, the clock at `start`.
     static func run(
-        _ label: String, dispatchers: Int = 1, start: String, sourceLocation: SourceLocation = #_sourceLocation,
+        _ label: String, dispatchers: Int = 1, start: String, notifier: [String: String] = [:],
+        sourceLocation: SourceLocation = #_sourceLocation,
         _ body: (FlowHarness) async throws -> Void
     ) async throws {
         let sandbox = try await TestSandbox(label)
@@ -72,7 +73,7 @@ final class FlowHarness: @unchecked Sendable {
             let clock = ["WHISTLE_CLOCK": "file:\(clockFile.path)", "WHISTLE_TIMER_INTERVAL_MS": "100"]
             flow.services.append(try ServiceProcess("intake", sandbox: sandbox, extra: clock))
             for _ in 0..<dispatchers { flow.services.append(try ServiceProcess("dispatcher", sandbox: sandbox, extra: clock)) }
-            flow.services.append(try ServiceProcess("notifier", sandbox: sandbox))
+            flow.services.append(try ServiceProcess("notifier", sandbox: sandbox, extra: clock.merging(notifier) { $1 }))
             flow.services.append(try ServiceProcess("evaluator", sandbox: sandbox))
             for service in flow.services { try await service.waitHealthy() }
             try await body(flow)

@@ -1,0 +1,157 @@
+import Foundation
+import WhistleDomain
+import WhistleMessages
+import WhistleReliability
+
+/// One message to word and deliver; `suppressed` when it must not go out (and why).
+struct PlannedNotification {
+    var audience: WebhookNotification.Audience
+    var recipient: String
+    var template: String
+    var values: [String: Any]
+    var urgent: Bool
+    var suppressed: String?
+}
+
+/// From an event to its audiences, recipients and templates (DESIGN "notifier"): citizens hear
+/// the receipt, the merge, the result with a survey, the reopening and the closing; the grid
+/// worker verifies a resolved grid ticket; departments hear new work, warnings and overdue
+/// notices; supervisors hear 督办, escalations, triage and hotspots; the whistling street hears
+/// each summoned department's acknowledgement and completion. Masking is decided here too:
+/// departments see the reporter only as `ReporterView` allows, a petitioner's identity only the
+/// petition bureau, and nothing of a complaint petition is addressed to its subject unit.
+struct NotificationRules {
+    let reference: ReferenceSnapshot
+    let timeZone: TimeZone
+
+    func plan(_ event: ReceivedEvent, _ ticket: TicketContext) -> [PlannedNotification] {
+        var base: [String: Any] = ["ticket_no": ticket.ticketNo, "title": ticket.subject]
+        var planned: [PlannedNotification] = []
+        func add(_ audience: WebhookNotification.Audience, _ recipient: String?, _ template: String, _ values: [String: Any] = [:]) {
+            guard let recipient, recipient != ticket.complaintSubject else { return }
+            planned.append(
+                PlannedNotification(
+                    audience: audience, recipient: recipient, template: template, values: base.merging(values) { $1 },
+                    urgent: ticket.urgent, suppressed: nil))
+        }
+        let data = event.data
+        let department = data["department"]?.stringValue
+        switch EventType(rawValue: event.type) {
+        case .ticketAccepted?:
+            let policy = reference.policies.policy(channel: ticket.channel, urgency: ticket.urgent ? .urgent : .normal)
+            base["expected_date"] = Self.date(policy.resolveDue(from: ticket.openedAt, in: reference.calendar), timeZone)
+            planned += citizens(ticket.opener.map { [$0] } ?? [], "citizen_receipt", base, ticket)
+        case .ticketMerged?:
+            let messageId = data["source"]?["message_id"]?.stringValue
+            planned += citizens(ticket.contacts.filter { $0.messageId == messageId && $0.outcome == "merged" }, "citizen_merged", base, ticket)
+        case .ticketDispatched?:
+            for item in data["assignments"]?.arrayValue ?? [] {
+                guard let code = item["department"]?.stringValue, let role = item["role"]?.stringValue else { continue }
+                var values: [String: Any] = [
+                    "role_name": role == "lead" ? "主办" : "协办",
+                    "ack_due": Self.time(item["ack_due"]?.stringValue, timeZone), "resolve_due": Self.time(item["resolve_due"]?.stringValue, timeZone),
+                ]
+                if let contact = contact(for: code, role: role, ticket) { values["contact"] = contact }
+                add(.department, code, "department_assignment", values)
+            }
+        case .assignmentDueSoon?, .assignmentOverdue?:
+            let clock = data["clock"]?.stringValue == "acknowledge" ? "签收" : "办结"
+            let values: [String: Any] = ["clock_name": clock, "due_at": Self.time(data["due_at"]?.stringValue, timeZone)]
+            let overdue = event.type == EventType.assignmentOverdue.rawValue
+            add(.department, department, overdue ? "department_overdue" : "department_due_soon", values)
+            if overdue {
+                let level: EscalationLevel = data["clock"]?.stringValue == "acknowledge" ? .street : .district
+                let supervisor = EscalationTarget.department(for: level, area: ticket.area, in: reference.data)
+                    ?? reference.data.commandCenter(level: .district, for: ticket.area)
+                add(.supervisor, supervisor?.code, "supervisor_overdue", values.merging(["department_name": name(department)]) { $1 })
+            }
+        case .assignmentAcknowledged?, .assignmentCompleted?:
+            guard ticket.hasWhistle, let department, department != ticket.leadDepartment else { break }
+            let action = event.type == EventType.assignmentAcknowledged.rawValue ? "签收报到" : "办结"
+            add(.department, ticket.leadDepartment, "street_report", ["department_name": name(department), "action_name": action])
+        case .ticketEscalated?:
+            let reasons = ["overdue": "超期未办", "repeated": "重复诉求", "group_petition": "集体信访", "returned": "多次退单"]
+            let levels = ["street": "街道", "district": "区级", "city": "市级"]
+            add(
+                .supervisor, department, "supervisor_escalated",
+                ["reason_name": reasons[data["reason"]?.stringValue ?? ""] ?? "督办", "level_name": levels[data["level"]?.stringValue ?? ""] ?? "上级"])
+        case .ticketTriage?:
+            let reasons = ["no_rule": "无匹配的分拨规则", "no_department_left": "无可承办部门", "returned": "多次退单"]
+            let center = data["command_center"]?.stringValue ?? reference.data.commandCenter(for: ticket.area)?.code
+            add(.supervisor, center, "supervisor_triage", ["reason_name": reasons[data["reason"]?.stringValue ?? ""] ?? "需人工分拨"])
+        case .ticketResolved?:
+            base["result"] = ticket.result ?? "已办理"
+            planned += citizens(ticket.contacts, "citizen_result", base, ticket)
+            for worker in Set(ticket.contacts.filter { $0.channel == Channel.grid.rawValue }.compactMap(\.reporterRef)).sorted() {
+                add(.reporter, worker, "reporter_verify")
+            }
+        case .ticketReopened?:
+            base["lead_name"] = name(data["lead_department"]?.stringValue ?? ticket.leadDepartment)
+            planned += citizens(ticket.contacts, "citizen_reopened", base, ticket)
+        case .ticketClosed? where data["outcome"]?.stringValue == "satisfied":
+            planned += citizens(ticket.contacts, "citizen_closed", base, ticket)
+        default:
+            break
+        }
+        return planned
+    }
+
+    /// Citizen messages to these demands' reporters: one per distinct phone; anonymous reporters
+    /// and demands without a phone get none, and the reason is recorded.
+    private func citizens(
+        _ contacts: [TicketContext.Contact], _ template: String, _ values: [String: Any], _ ticket: TicketContext
+    ) -> [PlannedNotification] {
+        var seen = Set<String>()
+        return contacts.compactMap { contact in
+            var planned = PlannedNotification(
+                audience: .citizen, recipient: "", template: template, values: values, urgent: ticket.urgent, suppressed: nil)
+            if contact.anonymous {
+                planned.recipient = "demand:\(contact.demandId)"
+                planned.suppressed = "anonymous reporter"
+            } else if let phone = contact.phone, phone.contains(where: \.isNumber) {
+                guard seen.insert(phone).inserted else { return nil }
+                planned.recipient = phone
+            } else {
+                planned.recipient = "demand:\(contact.demandId)"
+                planned.suppressed = "no phone number"
+            }
+            return planned
+        }
+    }
+
+    /// The reporter as the receiving department may see it: `ReporterView` for ordinary demands;
+    /// on a petition, the identity for the petition bureau only.
+    private func contact(for department: String, role: String, _ ticket: TicketContext) -> [String: Any]? {
+        guard let opener = ticket.opener else { return nil }
+        let reporter = Reporter(name: opener.name, phone: opener.phone, anonymous: opener.anonymous, id: opener.reporterRef)
+        let view: Reporter?
+        if ticket.confidential {
+            let bureau = reference.data.departments[department]?.kind == .petitionBureau
+            view = bureau && !opener.anonymous ? reporter : nil
+        } else {
+            view = ReporterView.for(role: role == "lead" ? .lead : .co, confidential: false, reporter: reporter)
+        }
+        guard let view, view.name != nil || view.phone != nil else { return nil }
+        var values: [String: Any] = ["name": view.name ?? "市民"]
+        if let phone = view.phone { values["phone"] = phone }
+        return values
+    }
+
+    private func name(_ code: String?) -> String {
+        guard let code else { return "承办部门" }
+        return reference.data.departments[code]?.name ?? code
+    }
+
+    /// `11月25日` in the local zone.
+    static func date(_ instant: Date, _ zone: TimeZone) -> String {
+        let local = LocalDate.local(of: instant, in: zone).date
+        return "\(local.month)月\(local.day)日"
+    }
+
+    /// `11月25日 10:00` in the local zone, from an RFC 3339 text.
+    static func time(_ text: String?, _ zone: TimeZone) -> String {
+        guard let text, let instant = RFC3339.parse(text) else { return "" }
+        let (day, second) = LocalDate.local(of: instant, in: zone)
+        return "\(day.month)月\(day.day)日 " + String(format: "%02d:%02d", second / 3600, (second / 60) % 60)
+    }
+}
