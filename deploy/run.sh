@@ -21,6 +21,9 @@ LOG_DIR="$STATE_DIR/logs"
 PID_DIR="$STATE_DIR/pids"
 HEALTH_TIMEOUT=60
 STOP_TIMEOUT=15
+# A local webhook receiver for notifier (whistlectl webhook-sink), with a development secret.
+SINK_PORT=7809
+NOTIFY_SECRET="whistle-local-notify-secret"
 
 say() { printf '[run] %s\n' "$*"; }
 die() { printf '[run] error: %s\n' "$*" >&2; exit 1; }
@@ -73,6 +76,50 @@ stop_services() {
     done
 }
 
+# sink_pid: the pid of the local webhook receiver when it runs.
+sink_pid() {
+    local pid
+    pid="$(cat "$PID_DIR/webhook-sink.pid" 2>/dev/null)" || return 1
+    [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'webhook-sink' || return 1
+    printf '%s\n' "$pid"
+}
+
+stop_sink() {
+    local pid
+    if pid="$(sink_pid)"; then
+        kill -TERM "$pid" 2>/dev/null || true
+        wait_pid_gone "$pid" 5 || kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -f "$PID_DIR/webhook-sink.pid"
+}
+
+# Starts whistlectl webhook-sink: it verifies each signed delivery and prints it, masked.
+start_sink() {
+    local pid
+    stop_sink
+    port_in_use "$SINK_PORT" && die "port $SINK_PORT for the webhook sink is already in use ($(port_owner "$SINK_PORT"))"
+    mkdir -p "$LOG_DIR" "$PID_DIR"
+    (
+        close_inherited_fds
+        cd "$STATE_DIR"
+        exec setsid nohup "$BIN_DIR/whistlectl" webhook-sink --port "$SINK_PORT" --secret "$NOTIFY_SECRET" \
+            --record "$LOG_DIR/webhooks.jsonl" >>"$LOG_DIR/webhook-sink.log" 2>&1 </dev/null
+    ) &
+    pid=$!
+    printf '%s\n' "$pid" >"$PID_DIR/webhook-sink.pid"
+    say "started the webhook sink (pid $pid), http://127.0.0.1:$SINK_PORT, log ${LOG_DIR#"$REPO_ROOT"/}/webhook-sink.log"
+}
+
+# The environment notifier needs to deliver to the local sink.
+notify_env() {
+    local audience
+    for audience in CITIZEN DEPARTMENT SUPERVISOR REPORTER; do
+        printf 'WHISTLE_NOTIFY_%s_URL=http://127.0.0.1:%s/%s\n' "$audience" "$SINK_PORT" "${audience,,}"
+    done
+    printf 'WHISTLE_NOTIFY_SECRET=%s\n' "$NOTIFY_SECRET"
+}
+
 build_release() {
     swift build -c release
     BIN_DIR="$(swift build -c release --show-bin-path)"
@@ -93,8 +140,12 @@ start_services() {
         fi
     done
     mkdir -p "$LOG_DIR" "$PID_DIR"
+    start_sink
+    local extra
     for svc in "${SERVICES[@]}"; do
         port="${HTTP_PORT[$svc]}"
+        extra=()
+        [[ "$svc" == notifier ]] && mapfile -t extra < <(notify_env)
         printf '\n===== %s start =====\n' "$(date -Is)" >>"$LOG_DIR/$svc.log"
         # Its own session, no terminal, none of this shell's descriptors; `exec` keeps the pid.
         (
@@ -105,6 +156,7 @@ start_services() {
                 WHISTLE_DATABASE_URL="$(database_url)" \
                 WHISTLE_HTTP_HOST=127.0.0.1 \
                 WHISTLE_HTTP_PORT="$port" \
+                "${extra[@]}" \
                 "$BIN_DIR/$svc" >>"$LOG_DIR/$svc.log" 2>&1 </dev/null
         ) &
         pid=$!
@@ -180,6 +232,9 @@ cmd_start() {
     sleep 3
     phase "whistlectl tickets --recent 20" whistlectl tickets --recent 20
     phase "whistlectl outcomes --recent 40" whistlectl outcomes --recent 40
+    phase "whistlectl notifications list --ticket $(TZ="${WHISTLE_TIMEZONE:-Asia/Shanghai}" date +W%Y%m%d-000001)" \
+        whistlectl notifications list --ticket "$(TZ="${WHISTLE_TIMEZONE:-Asia/Shanghai}" date +W%Y%m%d-000001)"
+    phase "webhook deliveries (last 12)" tail -n 12 "$LOG_DIR/webhook-sink.log"
 
     cat <<EOF
 
@@ -188,6 +243,7 @@ Whistle runs (started in $(elapsed "$t0") s):
   departments    http://127.0.0.1:${HTTP_PORT[evaluator]}/v1/departments
   health         http://127.0.0.1:${HTTP_PORT[evaluator]}/healthz   (intake :${HTTP_PORT[intake]}, dispatcher :${HTTP_PORT[dispatcher]}, notifier :${HTTP_PORT[notifier]})
   logs           ${LOG_DIR#"$REPO_ROOT"/}/<service>.log
+  webhooks       http://127.0.0.1:$SINK_PORT (whistlectl webhook-sink; ${LOG_DIR#"$REPO_ROOT"/}/webhook-sink.log)
   whistlectl     eval "\$(deploy/servers.sh env run)"; $BIN_DIR/whistlectl --help
   status         ./deploy/run.sh status
   stop           ./deploy/run.sh stop
@@ -213,6 +269,7 @@ cmd_status() {
 
 cmd_stop() {
     stop_services
+    stop_sink
     "$SERVERS" stop run
 }
 

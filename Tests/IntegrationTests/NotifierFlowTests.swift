@@ -10,10 +10,15 @@ import WhistleReliability
 
     /// Notifier pointed at `sink` for every audience (system clock, no quiet hours, fast retries).
     static func environment(_ sink: WebhookSinkProcess, maxAttempts: Int = 5, department: String? = nil) -> [String: String] {
+        environment(sink.url, maxAttempts: maxAttempts, department: department)
+    }
+
+    /// Notifier pointed at the receiver at `base` for every audience.
+    static func environment(_ base: String, maxAttempts: Int = 5, department: String? = nil) -> [String: String] {
         [
             "WHISTLE_CLOCK": "system", "WHISTLE_NOTIFY_QUIET_HOURS": "none", "WHISTLE_NOTIFY_SECRET": secret,
-            "WHISTLE_NOTIFY_CITIZEN_URL": "\(sink.url)/citizen", "WHISTLE_NOTIFY_DEPARTMENT_URL": department ?? "\(sink.url)/department",
-            "WHISTLE_NOTIFY_SUPERVISOR_URL": "\(sink.url)/supervisor", "WHISTLE_NOTIFY_REPORTER_URL": "\(sink.url)/reporter",
+            "WHISTLE_NOTIFY_CITIZEN_URL": "\(base)/citizen", "WHISTLE_NOTIFY_DEPARTMENT_URL": department ?? "\(base)/department",
+            "WHISTLE_NOTIFY_SUPERVISOR_URL": "\(base)/supervisor", "WHISTLE_NOTIFY_REPORTER_URL": "\(base)/reporter",
             "WHISTLE_NOTIFY_BACKOFF_MS": "100", "WHISTLE_NOTIFY_MAX_ATTEMPTS": String(maxAttempts),
         ]
     }
@@ -91,6 +96,38 @@ import WhistleReliability
                 "SELECT count(*)::int FROM notifications WHERE ticket_no = $1 AND status = 'failed' AND attempts = 3", [ticketNo]) == 1)
             // The receipt went to the other sink, signed with the right secret, once.
             #expect(Self.texts(sink.delivered(), ticket: ticketNo).filter { $0.contains("citizen_receipt") }.count == 1)
+        }
+    }
+}
+
+/// Delivery state lives in the database: a receiver down for a while and a notifier killed
+/// meanwhile lose nothing, and nothing recorded sent is sent again.
+@Suite(.serialized) struct NotifierOutageTests {
+    @Test func aReceiverDownAndANotifierKilledLoseNothingAndDoubleNothing() async throws {
+        let port = try FreePort.next()
+        var environment = NotifierFlowTests.environment("http://127.0.0.1:\(port)", maxAttempts: 30)
+        environment["WHISTLE_NOTIFY_BACKOFF_MS"] = "200"
+        try await FlowHarness.run("outage", start: FlowRoutingTests.start, notifier: environment) { flow in
+            var tickets: [String] = []
+            for index in 0..<5 {
+                let demand = FlowRoutingTests.demand("12345-O-\(index)", "第\(index)件：社保转移接续办了两个月没结果", ["category": "LDSB-SBJN"])
+                tickets.append(try #require(try await flow.publish(.twelve345, demand)["ticket_no"] as? String))
+            }
+            // Nobody listens: attempts pile up, nothing is lost.
+            try await Task.sleep(for: .seconds(2))
+            #expect(try await flow.sandbox.count("SELECT count(*)::int FROM notifications WHERE status = 'sent'") == 0)
+            #expect(try await flow.sandbox.count("SELECT count(*)::int FROM notifications WHERE attempts > 1") > 0)
+            try await flow.killAndRestart("notifier", extra: environment)
+            let sink = try WebhookSinkProcess(secret: NotifierFlowTests.secret, port: port)
+            defer { sink.stop() }
+            try await sink.waitListening()
+            let expected = try await flow.sandbox.count("SELECT count(*)::int FROM notifications WHERE status <> 'suppressed'")
+            try await sink.waitFor("every notification") { $0.count >= expected }
+            try await Task.sleep(for: .seconds(2))
+            let ids = sink.requests().compactMap { $0["id"] as? String }
+            #expect(ids.count == expected && Set(ids).count == expected, "each delivered once: \(ids.count) requests for \(expected)")
+            #expect(try await flow.sandbox.count("SELECT count(*)::int FROM notifications WHERE status = 'sent'") == expected)
+            #expect(expected == 10, "a receipt and an assignment notice per ticket")
         }
     }
 }

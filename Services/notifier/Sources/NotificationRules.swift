@@ -148,10 +148,15 @@ struct NotificationRules {
         return "\(local.month)月\(local.day)日"
     }
 
-    /// `11月25日 10:00` in the local zone, from an RFC 3339 text.
+    /// `11月25日 10:00` in the local zone, from an RFC 3339 text; a deadline at midnight reads as
+    /// the end of the day before (`11月27日 24:00`), as people say it.
     static func time(_ text: String?, _ zone: TimeZone) -> String {
         guard let text, let instant = RFC3339.parse(text) else { return "" }
         let (day, second) = LocalDate.local(of: instant, in: zone)
+        if second == 0 {
+            let before = LocalDate.local(of: instant.addingTimeInterval(-1), in: zone).date
+            return "\(before.month)月\(before.day)日 24:00"
+        }
         return "\(day.month)月\(day.day)日 " + String(format: "%02d:%02d", second / 3600, (second / 60) % 60)
     }
 }

@@ -38,12 +38,12 @@ final class FlowHarness: @unchecked Sendable {
     func port(_ name: String) -> Int { services.first { $0.name == name }?.port ?? 0 }
 
     /// SIGKILLs the (first) service called `name` and starts a fresh one in its place.
-    func killAndRestart(_ name: String) async throws {
+    func killAndRestart(_ name: String, extra: [String: String] = [:]) async throws {
         guard let index = services.firstIndex(where: { $0.name == name }) else { return }
         services[index].signal(SIGKILL)
         _ = try await services[index].waitForExit()
         let clock = ["WHISTLE_CLOCK": "file:\(clockFile.path)", "WHISTLE_TIMER_INTERVAL_MS": "100"]
-        services[index] = try ServiceProcess(name, sandbox: sandbox, extra: clock)
+        services[index] = try ServiceProcess(name, sandbox: sandbox, extra: clock.merging(extra) { $1 })
         try await services[index].waitHealthy()
     }
 

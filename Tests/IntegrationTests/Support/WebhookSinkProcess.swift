@@ -10,8 +10,8 @@ final class WebhookSinkProcess: @unchecked Sendable {
     private let output: URL
 
     /// Starts the sink on a free port; `arguments` adds e.g. `--fail-first 3`.
-    init(secret: String, arguments: [String] = []) throws {
-        port = try FreePort.next()
+    init(secret: String, arguments: [String] = [], port fixed: Int? = nil) throws {
+        port = try fixed ?? FreePort.next()
         self.secret = secret
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("sink-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
