@@ -97,7 +97,8 @@ let package = Package(
             path: "Services/whistle-bench"),
 
         .testTarget(
-            name: "UnitTests", dependencies: ["WhistleDomain", "WhistleMessages", "WhistleAMQP", "WhistlePostgres", "WhistleRuntime"],
+            name: "UnitTests",
+            dependencies: ["WhistleDomain", "WhistleMessages", "WhistleAMQP", "WhistlePostgres", "WhistleRuntime", "NotifierService"],
             path: "Tests/UnitTests"),
         .testTarget(
             name: "IntegrationTests",
