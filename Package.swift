@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // C libraries, wrapped only by WhistleAMQP and WhistlePostgres.
@@ -72,7 +73,10 @@ let package = Package(
         .executableTarget(name: "dispatcher", dependencies: ["DispatcherService"], path: "Services/dispatcher/Main"),
         .target(
             name: "NotifierService",
-            dependencies: ["WhistleReliability", "WhistleDomain", .product(name: "Mustache", package: "swift-mustache")],
+            dependencies: [
+                "WhistleReliability", "WhistleDomain", .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             path: "Services/notifier/Sources", resources: [.copy("Templates")]),
         .executableTarget(name: "notifier", dependencies: ["NotifierService"], path: "Services/notifier/Main"),
         .target(name: "EvaluatorService", dependencies: ["WhistleReliability", "WhistleDomain"], path: "Services/evaluator/Sources"),

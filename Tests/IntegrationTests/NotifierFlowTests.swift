@@ -107,6 +107,7 @@ import WhistleReliability
         let port = try FreePort.next()
         var environment = NotifierFlowTests.environment("http://127.0.0.1:\(port)", maxAttempts: 30)
         environment["WHISTLE_NOTIFY_BACKOFF_MS"] = "200"
+        environment["WHISTLE_NOTIFY_TIMEOUT_MS"] = "1000"
         try await FlowHarness.run("outage", start: FlowRoutingTests.start, notifier: environment) { flow in
             var tickets: [String] = []
             for index in 0..<5 {
@@ -114,7 +115,10 @@ import WhistleReliability
                 tickets.append(try #require(try await flow.publish(.twelve345, demand)["ticket_no"] as? String))
             }
             // Nobody listens: attempts pile up, nothing is lost.
-            try await Task.sleep(for: .seconds(2))
+            let deadline = ContinuousClock.now + .seconds(20)
+            while try await flow.sandbox.count("SELECT count(*)::int FROM notifications WHERE attempts > 1") == 0, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(200))
+            }
             #expect(try await flow.sandbox.count("SELECT count(*)::int FROM notifications WHERE status = 'sent'") == 0)
             #expect(try await flow.sandbox.count("SELECT count(*)::int FROM notifications WHERE attempts > 1") > 0)
             try await flow.killAndRestart("notifier", extra: environment)

@@ -1,47 +1,42 @@
+import AsyncHTTPClient
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import NIOCore
 import WhistleMessages
 import WhistleReliability
 
-/// POSTs one notification to its audience's endpoint, signed (CONTRACT §6).
+/// POSTs one notification to its audience's endpoint, signed (CONTRACT §6), over pooled
+/// keep-alive connections (AsyncHTTPClient's shared client: event-loop I/O, no thread per call).
 struct WebhookClient: Sendable {
     let secret: String
     let timeout: TimeInterval
-    private let session: URLSession
 
     init(secret: String, timeout: TimeInterval) {
         self.secret = secret
         self.timeout = timeout
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
-        configuration.timeoutIntervalForResource = timeout * 2
-        configuration.httpMaximumConnectionsPerHost = 32
-        session = URLSession(configuration: configuration)
     }
 
     /// Nil when the receiver answered 2xx; else why not (status or transport error).
     func deliver(_ notification: WebhookNotification, to endpoint: String) async -> String? {
-        guard let url = URL(string: endpoint) else { return "bad endpoint URL" }
         let body: [UInt8]
         do {
             body = Array(try WhistleJSON.encode(notification))
         } catch {
             return "cannot encode: \(error)"
         }
-        var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
-        request.httpMethod = "POST"
-        request.httpBody = Data(body)
-        request.setValue("application/json; charset=utf-8", forHTTPHeaderField: "Content-Type")
-        request.setValue(notification.notificationId, forHTTPHeaderField: WebhookSignature.idHeader)
-        request.setValue(WebhookSignature.sign(body, secret: secret), forHTTPHeaderField: WebhookSignature.header)
+        var request = HTTPClientRequest(url: endpoint)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
+        request.headers.add(name: WebhookSignature.idHeader, value: notification.notificationId)
+        request.headers.add(name: WebhookSignature.header, value: WebhookSignature.sign(body, secret: secret))
+        request.body = .bytes(ByteBuffer(bytes: body))
         do {
-            let (_, response) = try await session.data(for: request)
-            guard let status = (response as? HTTPURLResponse)?.statusCode else { return "no HTTP response" }
+            let response = try await HTTPClient.shared.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
+            // Read (and drop) the answer, so that the connection goes back to the pool.
+            _ = try await response.body.collect(upTo: 64 * 1024)
+            let status = Int(response.status.code)
             return (200..<300).contains(status) ? nil : "HTTP \(status)"
         } catch {
-            return "\((error as NSError).localizedDescription)"
+            return "\(error)"
         }
     }
 }
