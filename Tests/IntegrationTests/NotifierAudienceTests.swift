@@ -104,7 +104,9 @@ import WhistleMessages
             #expect(try await flow.sandbox.count(
                 "SELECT count(*)::int FROM notifications WHERE ticket_no = $1 AND template = 'citizen_receipt' AND status = 'pending' AND next_attempt_at = '2026-11-19T08:00:00+08:00'",
                 [normal]) == 1)
-            #expect(NotifierFlowTests.texts(sink.delivered(), ticket: normal).contains { $0.contains("department_assignment") }, "departments hear at once")
+            try await sink.waitFor("the departments hear at once") {
+                NotifierFlowTests.texts($0, ticket: normal).contains { $0.contains("department_assignment") }
+            }
             try flow.setClock("2026-11-19T08:00:00+08:00")
             try await sink.waitFor("the morning's receipt") { NotifierFlowTests.texts($0, ticket: normal).contains { $0.contains("citizen_receipt") } }
         }

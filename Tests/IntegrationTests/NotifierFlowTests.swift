@@ -47,13 +47,14 @@ import WhistleReliability
             try await flow.adapter.publish([(IntakeRoutingKey.feedback, Fixtures.json(feedback), UUID().uuidString)])
             try await flow.event(.ticketClosed, ticket: ticketNo)
             try await sink.waitFor("four notifications") { Self.texts($0, ticket: ticketNo).count >= 4 }
+            // Independent notifications are delivered concurrently: compare in a fixed order.
             #expect(
-                Self.texts(sink.delivered(), ticket: ticketNo) == [
+                Self.texts(sink.delivered(), ticket: ticketNo).sorted() == [
                     "citizen 13812345678 citizen_receipt: 【云城12345】您反映的诉求已受理，工单号\(ticketNo)。我们将于11月25日前办结并答复您，请保持电话畅通。",
                     "department XS-RSJ department_assignment: 【吹哨报到】新工单\(ticketNo)（主办）：社保卡补办半个月还没拿到，多次询问无果。请于11月18日 12:00前签收，11月25日 10:00前办结。联系人：王小明，电话：13812345678。",
                     "citizen 13812345678 citizen_result: 【云城12345】您反映的诉求（工单\(ticketNo)）已办结：已为您加急补办社保卡，可到社区服务中心领取。请评价办理结果：回复1满意，2基本满意，3不满意。",
                     "citizen 13812345678 citizen_closed: 【云城12345】感谢您的评价，工单\(ticketNo)已办结归档。",
-                ])
+                ].sorted())
             // Each failed three times first (503), then was delivered once and recorded sent once.
             let requests = sink.requests().filter { ($0["body"] as? [String: Any])?["ticket_no"] as? String == ticketNo }
             let byId = Dictionary(grouping: requests) { $0["id"] as? String ?? "" }
