@@ -165,29 +165,10 @@ func withSeededIntake(
     _ label: String, sourceLocation: SourceLocation = #_sourceLocation,
     _ body: (TestSandbox, ServiceProcess, EventCollector, TestAdapter) async throws -> Void
 ) async throws {
-    let sandbox = try await TestSandbox(label)
-    do {
-        try await Fixtures.prepare(sandbox)
+    try await withIntake(label, sourceLocation: sourceLocation, prepare: { sandbox in
         let sql = try DocExample.seedSQL()
         let pool = try sandbox.pool()
         try await pool.transaction { connection in try connection.execute(sql) }
         await pool.close()
-    } catch {
-        Issue.record("cannot prepare the sandbox: \(error)", sourceLocation: sourceLocation)
-        await sandbox.tearDown()
-        return
-    }
-    let intake = try ServiceProcess("intake", sandbox: sandbox)
-    let events = try await EventCollector(sandbox: sandbox)
-    let adapter = try TestAdapter(sandbox: sandbox)
-    do {
-        try await intake.waitHealthy()
-        try await body(sandbox, intake, events, adapter)
-    } catch {
-        Issue.record("\(error)\n\(intake.logTail())", sourceLocation: sourceLocation)
-    }
-    await adapter.close()
-    await events.close()
-    await intake.stop()
-    await sandbox.tearDown()
+    }, body)
 }

@@ -92,14 +92,23 @@ extension TestSandbox {
     }
 }
 
-/// Runs `body` with a prepared sandbox, intake running as a process, an event collector and a
-/// channel adapter; records intake's log with any error, and cleans everything up afterwards.
+/// Runs `body` with a prepared sandbox (the fixtures, then `prepare`), intake running as a
+/// process, an event collector and a channel adapter; records intake's log with any error, and
+/// cleans everything up afterwards.
 func withIntake(
     _ label: String, sourceLocation: SourceLocation = #_sourceLocation,
+    prepare: (TestSandbox) async throws -> Void = { _ in },
     _ body: (TestSandbox, ServiceProcess, EventCollector, TestAdapter) async throws -> Void
 ) async throws {
     let sandbox = try await TestSandbox(label)
-    try await Fixtures.prepare(sandbox)
+    do {
+        try await Fixtures.prepare(sandbox)
+        try await prepare(sandbox)
+    } catch {
+        Issue.record("cannot prepare the sandbox: \(error)", sourceLocation: sourceLocation)
+        await sandbox.tearDown()
+        return
+    }
     let intake = try ServiceProcess("intake", sandbox: sandbox)
     let events = try await EventCollector(sandbox: sandbox)
     let adapter = try TestAdapter(sandbox: sandbox)

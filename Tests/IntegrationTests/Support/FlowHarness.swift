@@ -29,6 +29,11 @@ final class FlowHarness: @unchecked Sendable {
         self.desk = desk
     }
 
+    /// The services read their time from `file` and look for due timers every 100 ms.
+    static func clockEnvironment(_ file: URL) -> [String: String] {
+        ["WHISTLE_CLOCK": "file:\(file.path)", "WHISTLE_TIMER_INTERVAL_MS": "100"]
+    }
+
     /// Moves the services' clock to `instant` (RFC 3339).
     func setClock(_ instant: String) throws {
         try Data(instant.utf8).write(to: clockFile, options: .atomic)
@@ -42,8 +47,7 @@ final class FlowHarness: @unchecked Sendable {
         guard let index = services.firstIndex(where: { $0.name == name }) else { return }
         services[index].signal(SIGKILL)
         _ = try await services[index].waitForExit()
-        let clock = ["WHISTLE_CLOCK": "file:\(clockFile.path)", "WHISTLE_TIMER_INTERVAL_MS": "100"]
-        services[index] = try ServiceProcess(name, sandbox: sandbox, extra: clock.merging(extra) { $1 })
+        services[index] = try ServiceProcess(name, sandbox: sandbox, extra: Self.clockEnvironment(clockFile).merging(extra) { $1 })
         try await services[index].waitHealthy()
     }
 
@@ -70,7 +74,7 @@ final class FlowHarness: @unchecked Sendable {
                 sandbox: sandbox, clockFile: clockFile, events: try await EventCollector(sandbox: sandbox),
                 adapter: try TestAdapter(sandbox: sandbox), desk: try DepartmentDesk(sandbox: sandbox))
             harness = flow
-            let clock = ["WHISTLE_CLOCK": "file:\(clockFile.path)", "WHISTLE_TIMER_INTERVAL_MS": "100"]
+            let clock = Self.clockEnvironment(clockFile)
             flow.services.append(try ServiceProcess("intake", sandbox: sandbox, extra: clock))
             for _ in 0..<dispatchers { flow.services.append(try ServiceProcess("dispatcher", sandbox: sandbox, extra: clock)) }
             flow.services.append(try ServiceProcess("notifier", sandbox: sandbox, extra: clock.merging(notifier) { $1 }))
