@@ -84,7 +84,7 @@ let package = Package(
         .executableTarget(
             name: "whistlectl",
             dependencies: [
-                "WhistleReliability", "WhistleDomain", "WhistleAMQP", "WhistlePostgres", "WhistleMessages",
+                "WhistleReliability", "WhistleDomain", "WhistleAMQP", "WhistlePostgres", "WhistleMessages", "EvaluatorService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -102,7 +102,9 @@ let package = Package(
 
         .testTarget(
             name: "UnitTests",
-            dependencies: ["WhistleDomain", "WhistleMessages", "WhistleAMQP", "WhistlePostgres", "WhistleRuntime", "NotifierService"],
+            dependencies: [
+                "WhistleDomain", "WhistleMessages", "WhistleAMQP", "WhistlePostgres", "WhistleRuntime", "NotifierService", "EvaluatorService",
+            ],
             path: "Tests/UnitTests"),
         .testTarget(
             name: "IntegrationTests",

@@ -84,7 +84,8 @@ public struct AssignmentEvent: Codable, Sendable, Hashable {
     }
 }
 
-/// `ticket.escalated` `{level, reason}`; `department` (who now supervises it) is an extension.
+/// `ticket.escalated` `{level, reason}`; `department` (who now supervises it) and
+/// `lead_department` (who answers for the ticket; the escalation counts in its KPIs) are extensions.
 public struct TicketEscalated: Codable, Sendable, Hashable {
     public static let type = EventType.ticketEscalated
     /// `street`, `district` or `city`.
@@ -92,10 +93,28 @@ public struct TicketEscalated: Codable, Sendable, Hashable {
     /// `overdue`, `repeated`, `group_petition` or `returned`.
     public var reason: String
     public var department: String?
-    public init(level: String, reason: String, department: String?) {
+    public var leadDepartment: String?
+    public init(level: String, reason: String, department: String?, leadDepartment: String? = nil) {
         self.level = level
         self.reason = reason
         self.department = department
+        self.leadDepartment = leadDepartment
+    }
+}
+
+/// The feedback a reopening or closing answered (extension of `ticket.reopened` and
+/// `ticket.closed`): what the citizen or grid worker said, and the departments whose completed
+/// work it judged — the satisfaction and resolution figures of those departments.
+public struct FeedbackJudgment: Codable, Sendable, Hashable {
+    /// `satisfied`, `basically_satisfied` or `unsatisfied`.
+    public var satisfaction: String
+    public var resolved: Bool
+    /// Every department with completed work on the ticket, sorted.
+    public var departments: [String]
+    public init(satisfaction: String, resolved: Bool, departments: [String]) {
+        self.satisfaction = satisfaction
+        self.resolved = resolved
+        self.departments = departments
     }
 }
 
@@ -107,22 +126,30 @@ public struct TicketResolved: Codable, Sendable, Hashable {
     public init(feedbackDue: Date?) { self.feedbackDue = feedbackDue }
 }
 
-/// `ticket.reopened` `{reopen_count}`; `lead_department` (extension) gets it again.
+/// `ticket.reopened` `{reopen_count}`; `lead_department` (extension) gets it again, to rework;
+/// `feedback` (extension) is the unsatisfied answer that reopened it.
 public struct TicketReopened: Codable, Sendable, Hashable {
     public static let type = EventType.ticketReopened
     public var reopenCount: Int
     public var leadDepartment: String?
-    public init(reopenCount: Int, leadDepartment: String?) {
+    public var feedback: FeedbackJudgment?
+    public init(reopenCount: Int, leadDepartment: String?, feedback: FeedbackJudgment? = nil) {
         self.reopenCount = reopenCount
         self.leadDepartment = leadDepartment
+        self.feedback = feedback
     }
 }
 
-/// `ticket.closed` `{outcome}`: `satisfied`, `no_feedback`, `unsatisfied_final` or `rejected`.
+/// `ticket.closed` `{outcome}`: `satisfied`, `no_feedback`, `unsatisfied_final` or `rejected`;
+/// `feedback` (extension) is the answer that closed it, when feedback did.
 public struct TicketClosed: Codable, Sendable, Hashable {
     public static let type = EventType.ticketClosed
     public var outcome: String
-    public init(outcome: String) { self.outcome = outcome }
+    public var feedback: FeedbackJudgment?
+    public init(outcome: String, feedback: FeedbackJudgment? = nil) {
+        self.outcome = outcome
+        self.feedback = feedback
+    }
 }
 
 /// `reply.rejected` `{assignment_id, department, errors, source}`: a reply (or a triage routing)

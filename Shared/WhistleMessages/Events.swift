@@ -80,14 +80,20 @@ public struct TicketAccepted: Codable, Sendable, Hashable {
     private enum CodingKeys: String, CodingKey { case source, category, urgency, area }
 }
 
-/// `ticket.merged`: a demand joined an open ticket on the same matter (并单).
+/// `ticket.merged`: a demand joined an open ticket on the same matter (并单). `category` (the
+/// ticket's) and `area` (the demand's own grid, when it named one) are extensions, for the
+/// demand statistics and hotspots.
 public struct TicketMerged: Codable, Sendable, Hashable {
     public static let type = EventType.ticketMerged
     public var source: MessageSource
     public var reportCount: Int
-    public init(source: MessageSource, reportCount: Int) {
+    public var category: String?
+    public var area: String?
+    public init(source: MessageSource, reportCount: Int, category: String? = nil, area: String? = nil) {
         self.source = source
         self.reportCount = reportCount
+        self.category = category
+        self.area = area
     }
 }
 

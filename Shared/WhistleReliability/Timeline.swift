@@ -8,24 +8,36 @@ public struct TimelineRows: Sendable {
     private var types: [String?] = []
     private var actors: [String?] = []
     private var data: [String?] = []
+    private var eventIds: [String?] = []
 
     public init() {}
 
     public var isEmpty: Bool { tickets.isEmpty }
 
-    /// One state change of `ticketNo`; `data` is any JSON-encodable detail.
-    public mutating func append<Detail: Encodable>(_ ticketNo: String, type: String, actor: String?, detail: Detail) throws {
+    /// One state change of `ticketNo`; `data` is any JSON-encodable detail. `eventId` is the
+    /// event that announced the change, when one did (`whistlectl scores rebuild` marks it counted).
+    public mutating func append<Detail: Encodable>(
+        _ ticketNo: String, type: String, actor: String?, detail: Detail, eventId: String? = nil
+    ) throws {
         tickets.append(ticketNo)
         types.append(type)
         actors.append(actor)
+        eventIds.append(eventId)
         data.append(String(decoding: try WhistleJSON.encode(detail), as: UTF8.self))
     }
 
+    /// The state change an event announces: its type, its data and its id.
+    public mutating func append<Payload>(_ event: EventEnvelope<Payload>, actor: String?) throws {
+        guard let ticketNo = event.ticketNo else { return }
+        try append(ticketNo, type: event.type.rawValue, actor: actor, detail: event.data, eventId: event.eventId)
+    }
+
     /// A state change caused by an inbound message; the detail is its `source`.
-    public mutating func append(_ ticketNo: String, type: String, actor: String?, source: MessageSource) {
+    public mutating func append(_ ticketNo: String, type: String, actor: String?, source: MessageSource, eventId: String? = nil) {
         tickets.append(ticketNo)
         types.append(type)
         actors.append(actor)
+        eventIds.append(eventId)
         var writer = JSONWriter(capacity: 128)
         writer.beginObject()
         writer.key("source")
@@ -39,11 +51,12 @@ public struct TimelineRows: Sendable {
         guard !tickets.isEmpty else { return }
         _ = try connection.query(
             """
-            INSERT INTO timeline (ticket_no, at, type, actor, data)
-            SELECT t.ticket_no, $5, t.type, t.actor, t.data::jsonb
-            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS t(ticket_no, type, actor, data, n)
+            INSERT INTO timeline (ticket_no, at, type, actor, data, event_id)
+            SELECT t.ticket_no, $5, t.type, t.actor, t.data::jsonb, t.event_id
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $6::text[])
+                WITH ORDINALITY AS t(ticket_no, type, actor, data, event_id, n)
             ORDER BY t.n
-            """, [TextArray(tickets), TextArray(types), TextArray(actors), TextArray(data), at])
+            """, [TextArray(tickets), TextArray(types), TextArray(actors), TextArray(data), at, TextArray(eventIds)])
     }
 }
 

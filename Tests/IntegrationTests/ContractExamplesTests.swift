@@ -37,15 +37,25 @@ struct ContractExamplesTests {
         let examples = try DocExample.load().filter { $0.schema == "feedback" || $0.schema == "evaluation" }
         #expect(examples.count >= 10)
         try await withSeededIntake("contract-followups") { _, _, events, adapter in
-            // One ticket per example, so that no department is scored twice on a ticket.
+            // One ticket per example, so that no department is scored twice on a ticket. A valid
+            // evaluation needs a whistle ticket of the evaluating street naming the scored departments.
             let openers = examples.indices.map { "doc-ticket-\($0)" }
             try await adapter.publish(
-                openers.enumerated().map { index, id in
-                    let body: [String: Any] = [
+                zip(examples, openers).enumerated().map { index, pair in
+                    let (example, id) = pair
+                    var body: [String: Any] = [
                         "external_id": "DOC-\(index)", "submitted_at": "2026-11-21T09:00:00+08:00",
                         "content": "第\(index + 1)号回访测试：青石街道文庙后街第\(index + 1)盏路灯不亮",
                     ]
-                    return ("demand.12345", Fixtures.json(body), id)
+                    guard example.schema == "evaluation", example.expectedErrors == nil, let by = example.body["by"]?.stringValue else {
+                        return ("demand.12345", Fixtures.json(body), id)
+                    }
+                    let grid = by == "FL-JDB" ? "G-FL-FW-01" : "G-QS-SQ-01"
+                    let scored = (example.body["scores"]?.arrayValue ?? []).compactMap { $0["department"]?.stringValue }
+                    body["location"] = ["grid": grid, "address": "网格\(index)号"]
+                    body["reporter"] = ["id": "GW-DOC-\(index)"]
+                    body["whistle"] = ["departments": scored, "reason": "文档示例的吹哨"]
+                    return ("demand.grid", Fixtures.json(body), id)
                 })
             let opened = try await events.waitFor("the tickets") { list in
                 openers.allSatisfy { id in list.contains { $0.sourceMessageId == id } }

@@ -119,9 +119,11 @@ struct IntakeTests {
                 ("feedback", Fixtures.json(["ticket_no": ticket, "satisfaction": "happy"]), "f-bad"),
                 ("evaluation", Fixtures.json(["ticket_no": ticket, "by": "S-T-JDB", "scores": [["department": "T-CGJ", "score": 92]]]), "e-ok"),
                 ("evaluation", Fixtures.json(["ticket_no": ticket, "by": "S-T-JDB", "scores": [["department": "T-CGJ", "score": 50]]]), "e-again"),
+                ("evaluation", Fixtures.json(["ticket_no": ticket, "by": "S-T-JDB", "scores": [["department": "T-XFJ", "score": 70]]]), "e-stranger"),
+                ("evaluation", Fixtures.json(["ticket_no": ticket, "by": "S-T-JDB", "scores": [["department": "S-T-JDB", "score": 100]]]), "e-self"),
             ])
-            let all = try await events.waitFor("five answers") { list in
-                ["f-ok", "f-unknown", "f-bad", "e-ok", "e-again"].allSatisfy { id in list.contains { $0.sourceMessageId == id } }
+            let all = try await events.waitFor("seven answers") { list in
+                ["f-ok", "f-unknown", "f-bad", "e-ok", "e-again", "e-stranger", "e-self"].allSatisfy { id in list.contains { $0.sourceMessageId == id } }
             }
             func type(_ id: String) -> String? { all.first { $0.sourceMessageId == id }?["type"] as? String }
             #expect(type("f-ok") == "feedback.received")
@@ -129,6 +131,10 @@ struct IntakeTests {
             #expect(type("f-bad") == "feedback.rejected")
             #expect(type("e-ok") == "evaluation.recorded")
             #expect(type("e-again") == "evaluation.rejected", "a department is scored once per ticket")
+            for id in ["e-again", "e-stranger", "e-self"] {
+                let errors = (all.first { $0.sourceMessageId == id }?.data["errors"] as? [[String: Any]]) ?? []
+                #expect(errors.map { "\($0["field"] ?? ""):\($0["code"] ?? "")" } == ["scores[0].department:not_allowed"], "\(id)")
+            }
             let bad = try #require(all.first { $0.sourceMessageId == "f-bad" })
             let fields = Set(((bad.data["errors"] as? [[String: Any]]) ?? []).compactMap { $0["field"] as? String })
             #expect(fields == ["satisfaction", "resolved"])

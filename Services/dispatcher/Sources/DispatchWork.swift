@@ -23,6 +23,8 @@ final class DispatchWork {
     var timers = TimerWrites()
     /// Assignments to publish at flush, once the demands' attachments and reporters are read.
     var outgoing: [(ticketNo: String, assignmentId: String)] = []
+    /// The feedback being applied, carried into the `ticket.closed` / `ticket.reopened` it causes.
+    var judgment: FeedbackJudgment?
 
     init(connection: PostgresConnection, reference: ReferenceSnapshot, outbox: Outbox, now: Date, logger: Logger, instance: String) {
         self.connection = connection
@@ -46,7 +48,15 @@ final class DispatchWork {
         messages.append(try Outbox.event(EventEnvelope(type: type, occurredAt: now, ticketNo: ticketNo, data: data)))
     }
 
-    /// Appends a timeline entry for `ticketNo`.
+    /// Publishes `data` as an event of `type` about `ticketNo` and records it on the ticket's
+    /// timeline with the same data and event id (the timeline is what KPIs are rebuilt from).
+    func record<Payload: Codable & Sendable>(_ type: EventType, ticketNo: String, _ data: Payload, actor: String) throws {
+        let event = EventEnvelope(type: type, occurredAt: now, ticketNo: ticketNo, data: data)
+        messages.append(try Outbox.event(event))
+        try timeline.append(event, actor: actor)
+    }
+
+    /// Appends a timeline entry for `ticketNo` that no event announces.
     func note<Detail: Encodable>(_ ticketNo: String, _ type: String, actor: String, _ detail: Detail) throws {
         try timeline.append(ticketNo, type: type, actor: actor, detail: detail)
     }

@@ -114,8 +114,7 @@ struct ReplyHandler: BatchHandler {
         // The ticket's state machine sees the assignment as it was, and moves it itself.
         work.tickets[ticketNo]?.assignments[index] = assignment
         if let type = decision.event {
-            try work.emit(type, ticketNo: ticketNo, payload)
-            try work.note(ticketNo, type.rawValue, actor: department, payload)
+            try work.record(type, ticketNo: ticketNo, payload, actor: department)
         }
         for input in ticketInputs { try work.apply(input, to: ticketNo, actor: department) }
         work.tickets[ticketNo]?.assignments[index].state = state

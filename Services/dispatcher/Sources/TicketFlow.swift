@@ -63,14 +63,20 @@ extension DispatchWork {
                 assignmentId: $0.id, department: $0.department, role: $0.role.rawValue, ackDue: $0.ackDue, resolveDue: $0.resolveDue)
         }
         let data = TicketDispatched(round: ticket.dispatchRound, assignments: listed, category: ticket.category, rule: rule)
-        try emit(.ticketDispatched, ticketNo: ticketNo, data)
-        try note(ticketNo, EventType.ticketDispatched.rawValue, actor: actor, data)
+        try record(.ticketDispatched, ticketNo: ticketNo, data, actor: actor)
     }
 
     /// Feeds `input` to the ticket's state machine and carries out the effects in order.
     /// `detail` says why, for a triage.
     func apply(_ input: TicketInput, to ticketNo: String, actor: String, detail: String? = nil) throws {
         guard let ticket = tickets[ticketNo] else { return }
+        let outer = judgment
+        defer { judgment = outer }
+        if case .feedback(let satisfaction, let resolved) = input {
+            // The departments whose completed work the answer judges (their 满意率 and 解决率).
+            let departments = Set(ticket.assignments.filter { $0.state == .completed }.map(\.department)).sorted()
+            judgment = FeedbackJudgment(satisfaction: satisfaction.rawValue, resolved: resolved, departments: departments)
+        }
         let decision = TicketMachine.reduce(ticket.snapshot, input, now: now)
         guard case .changed(let next, let effects) = decision else {
             if case .unchanged(let reason) = decision {
@@ -132,22 +138,14 @@ extension DispatchWork {
         let ticketNo = ticket.ticketNo
         switch data {
         case .none:
-            let payload = TicketResolved(feedbackDue: ticket.feedbackDue)
-            try emit(type, ticketNo: ticketNo, payload)
-            try note(ticketNo, type.rawValue, actor: actor, payload)
+            try record(type, ticketNo: ticketNo, TicketResolved(feedbackDue: ticket.feedbackDue), actor: actor)
         case .reopened(let count):
-            let payload = TicketReopened(reopenCount: count, leadDepartment: ticket.leadDepartment)
-            try emit(type, ticketNo: ticketNo, payload)
-            try note(ticketNo, type.rawValue, actor: actor, payload)
+            try record(type, ticketNo: ticketNo, TicketReopened(reopenCount: count, leadDepartment: ticket.leadDepartment, feedback: judgment), actor: actor)
         case .closed(let outcome):
-            let payload = TicketClosed(outcome: outcome.rawValue)
-            try emit(type, ticketNo: ticketNo, payload)
-            try note(ticketNo, type.rawValue, actor: actor, payload)
+            try record(type, ticketNo: ticketNo, TicketClosed(outcome: outcome.rawValue, feedback: judgment), actor: actor)
         case .triage(let reason):
             let center = reference.data.commandCenter(for: ticket.area)?.code
-            let payload = TicketTriaged(reason: reason.rawValue, detail: detail, commandCenter: center)
-            try emit(type, ticketNo: ticketNo, payload)
-            try note(ticketNo, type.rawValue, actor: actor, payload)
+            try record(type, ticketNo: ticketNo, TicketTriaged(reason: reason.rawValue, detail: detail, commandCenter: center), actor: actor)
         }
     }
 
@@ -160,8 +158,7 @@ extension DispatchWork {
         ticket.isDirty = true
         tickets[ticketNo] = ticket
         let department = EscalationTarget.department(for: level, area: ticket.area, in: reference.data)?.code
-        let payload = TicketEscalated(level: level.rawValue, reason: reason.rawValue, department: department)
-        try emit(.ticketEscalated, ticketNo: ticketNo, payload)
-        try note(ticketNo, EventType.ticketEscalated.rawValue, actor: actor, payload)
+        let payload = TicketEscalated(level: level.rawValue, reason: reason.rawValue, department: department, leadDepartment: ticket.leadDepartment)
+        try record(.ticketEscalated, ticketNo: ticketNo, payload, actor: actor)
     }
 }

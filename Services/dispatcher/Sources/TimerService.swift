@@ -120,7 +120,6 @@ struct TimerFiring {
     private func announce(_ type: EventType, _ assignment: AssignmentRecord, clock: String, due: Date) throws {
         let payload = AssignmentEvent(
             assignmentId: assignment.id, department: assignment.department, role: assignment.role.rawValue, clock: clock, dueAt: due)
-        try work.emit(type, ticketNo: assignment.ticketNo, payload)
-        try work.note(assignment.ticketNo, type.rawValue, actor: "clock", payload)
+        try work.record(type, ticketNo: assignment.ticketNo, payload, actor: "clock")
     }
 }

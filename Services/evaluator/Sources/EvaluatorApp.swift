@@ -1,21 +1,33 @@
+import Foundation
 import Logging
 import ServiceLifecycle
 import WhistleMessages
 import WhistleReliability
+import WhistleRuntime
 
-/// Builds evaluator: the read API (reference data and tickets) and, in this release, a consumer
-/// that records `ticket.accepted` in its journal for the scores to come.
+/// Builds evaluator: the consumer that keeps the KPIs, the demand statistics and the hotspot
+/// alerts from `whistle.events`, and the read API with the dashboard (CONTRACT §7).
 public enum EvaluatorApp {
     /// The events evaluator consumes.
-    public static let eventKeys = [EventType.ticketAccepted.routingKey]
+    public static let eventKeys = EvaluatorHandler.eventKeys
 
     public static func build(configuration: EvaluatorConfiguration, logger: Logger) async throws -> ServiceGroup {
-        let kit = try ServiceKit(configuration: configuration.service, logger: logger)
+        let settings = configuration.service
+        let kit = try ServiceKit(configuration: settings, logger: logger)
         try await kit.prepare()
-        let consumer = kit.journalConsumer(name: "evaluator", queue: WhistleTopology.evaluatorEventsQueue, eventKeys: eventKeys)
-        let pool = kit.pool
-        return kit.serviceGroup(consumers: [consumer]) { router in
-            ReadAPI.routes(router, pool: pool, logger: logger)
-        }
+        let timeZone = TimeZone(identifier: settings.timeZone) ?? .gmt
+        let reference = ReferenceCache(pool: kit.pool, timeZone: timeZone, logger: logger)
+        try? await reference.refresh()
+        let handler = EvaluatorHandler(
+            outbox: kit.outbox, timeZone: timeZone, detector: HotspotDetector(windowHours: configuration.hotspotWindowHours, logger: logger),
+            logger: logger)
+        let queue = WhistleTopology.evaluatorEventsQueue
+        let consumer = kit.consumer(
+            name: "evaluator", queues: [queue],
+            topology: WhistleTopology.events(queue: queue, keys: eventKeys, deliveryLimit: settings.deliveryLimit), handler: handler)
+        let api = ReadAPI(
+            pool: kit.pool, reference: reference, timeZone: timeZone, weights: configuration.weights,
+            hotspotWindowHours: configuration.hotspotWindowHours, clock: settings.clock.function, logger: logger)
+        return kit.serviceGroup(consumers: [consumer], services: [reference]) { router in api.routes(router) }
     }
 }

@@ -1,16 +1,29 @@
+import Foundation
 import Hummingbird
 import Logging
 import WhistleDomain
 import WhistlePostgres
+import WhistleReliability
 import WhistleRuntime
 
-/// The read API of CONTRACT §7 that evaluator serves from the database. PostgreSQL builds the
-/// JSON (`json_build_object`), so a response is one query and no decoding round trip.
-enum ReadAPI {
-    static func routes(_ router: Router<BasicRequestContext>, pool: PostgresPool, logger: Logger) {
+/// The read API of CONTRACT §7 that evaluator serves from the database, and the dashboard at
+/// `/`. Reference lists and tickets are built as JSON by PostgreSQL (`json_build_object`), so a
+/// response is one query and no decoding round trip; scores and hotspots are computed here.
+struct ReadAPI: Sendable {
+    let pool: PostgresPool
+    let reference: ReferenceCache
+    let timeZone: TimeZone
+    let weights: ScoreWeights
+    let hotspotWindowHours: Int
+    let clock: @Sendable () -> Date
+    let logger: Logger
+
+    func routes(_ router: Router<BasicRequestContext>) {
+        let pool = pool
+        let logger = logger
         router.get("v1/categories") { _, _ in
-            await json(pool, logger) { connection in
-                try single(connection, """
+            await Self.json(pool, logger) { connection in
+                try Self.single(connection, """
                     SELECT coalesce(json_agg(json_strip_nulls(json_build_object(
                         'code', code, 'name', name, 'parent', parent_code)) ORDER BY code), '[]')::text
                     FROM categories
@@ -18,8 +31,8 @@ enum ReadAPI {
             }
         }
         router.get("v1/departments") { _, _ in
-            await json(pool, logger) { connection in
-                try single(connection, """
+            await Self.json(pool, logger) { connection in
+                try Self.single(connection, """
                     SELECT coalesce(json_agg(json_strip_nulls(json_build_object(
                         'code', code, 'name', name, 'level', level, 'kind', kind, 'parent', parent_code, 'area', area_code))
                         ORDER BY code), '[]')::text
@@ -28,8 +41,8 @@ enum ReadAPI {
             }
         }
         router.get("v1/areas") { _, _ in
-            await json(pool, logger) { connection in
-                try single(connection, """
+            await Self.json(pool, logger) { connection in
+                try Self.single(connection, """
                     SELECT coalesce(json_agg(json_strip_nulls(json_build_object(
                         'code', code, 'name', name, 'level', level, 'parent', parent_code,
                         'centroid', CASE WHEN centroid_lat IS NULL THEN NULL
@@ -44,11 +57,34 @@ enum ReadAPI {
             guard TicketNumber.isValid(ticketNo) else {
                 return HTTPServer.errorResponse("invalid_ticket_no", "\(ticketNo) is not a ticket number (W20261121-000123)", status: .badRequest)
             }
-            return await json(pool, logger, notFound: "no ticket \(ticketNo)") { connection in
+            return await Self.json(pool, logger, notFound: "no ticket \(ticketNo)") { connection in
                 try connection.query(TicketQuery.sql, [ticketNo]).first?.decodeIfPresent(0, as: String.self)
             }
         }
+        router.get("v1/tickets") { request, _ in await respond { try await tickets(Self.dictionary(request.uri.queryParameters)) } }
+        router.get("v1/scores") { request, _ in await respond { try await scores(Self.dictionary(request.uri.queryParameters)) } }
+        router.get("v1/scores.csv") { request, _ in await respond { try await scoresCSV(Self.dictionary(request.uri.queryParameters)) } }
+        router.get("v1/hotspots") { request, _ in await respond { try await hotspots(Self.dictionary(request.uri.queryParameters)) } }
+        router.get("/") { request, _ in await respond { try await dashboard(Self.dictionary(request.uri.queryParameters)) } }
+        router.get("v1/**") { request, _ in
+            HTTPServer.errorResponse("not_found", "no such resource: \(request.uri.path)", status: .notFound)
+        }
     }
+
+    /// Runs a handler; an `EvaluatorError` becomes its status and JSON error, any other error 503.
+    func respond(_ body: () async throws -> Response) async -> Response {
+        do {
+            return try await body()
+        } catch let error as EvaluatorError {
+            return HTTPServer.errorResponse(error.code, error.message, status: error.status)
+        } catch {
+            logger.error("read API query failed", metadata: ["error": "\(error)"])
+            return HTTPServer.errorResponse("unavailable", "the database did not answer; try again", status: .serviceUnavailable)
+        }
+    }
+
+    /// Today in the configured time zone, by the service's clock.
+    var today: LocalDate { LocalDate.local(of: clock(), in: timeZone).date }
 
     /// Runs a query that returns one JSON text; nil becomes 404, a database error 503.
     static func json(

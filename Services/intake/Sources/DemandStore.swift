@@ -29,34 +29,33 @@ struct DemandStore {
         var tickets = TicketRows()
         var timeline = TimelineRows()
         var events: [OutboundMessage] = []
-        var merges: [(index: Int, ticketNo: String, source: MessageSource, similarity: Double)] = []
+        var merges: [Merge] = []
         for (index, decision) in decisions.enumerated() {
             let message = items[index].message
             let source = MessageSource(channel: items[index].channel?.rawValue, externalId: decision.externalId, messageId: message.messageId)
             switch decision {
             case .open(let demand):
                 switch filings[index] {
-                case .merge(let into, let similarity)?:
+                case .merge(let into, let similarity, let category)?:
                     let ticketNo = resolve(into)
                     ticketOf[index] = ticketNo
                     rows.append(message, demand: demand, externalId: nil, outcome: "merged", ticketNo: ticketNo, errors: nil)
-                    merges.append((index, ticketNo, source, similarity))
+                    merges.append(Merge(ticketNo: ticketNo, source: source, similarity: similarity, category: category, area: demand.location?.grid))
                 case .open(let category, let method, let linkedTo)?:
                     let ticketNo = resolve(Self.batchKey(index))
                     ticketOf[index] = ticketNo
                     let link = linkedTo.map(resolve)
                     tickets.append(ticketNo, demand, category: category, method: method, linkedTo: link)
                     rows.append(message, demand: demand, externalId: nil, outcome: "accepted", ticketNo: ticketNo, errors: nil)
-                    timeline.append(ticketNo, type: EventType.ticketAccepted.rawValue, actor: "intake", source: source)
+                    let event = EventEnvelope(
+                        type: .ticketAccepted, occurredAt: now, ticketNo: ticketNo,
+                        data: TicketAccepted(source: source, category: category, urgency: demand.urgency, area: demand.location?.grid))
+                    timeline.append(ticketNo, type: EventType.ticketAccepted.rawValue, actor: "intake", source: source, eventId: event.eventId)
                     if let link {
                         try timeline.append(link, type: "ticket.linked", actor: "intake", detail: ["petition_ticket": ticketNo])
                         try timeline.append(ticketNo, type: "ticket.linked", actor: "intake", detail: ["linked_ticket": link])
                     }
-                    events.append(
-                        try Outbox.event(
-                            EventEnvelope(
-                                type: .ticketAccepted, occurredAt: now, ticketNo: ticketNo,
-                                data: TicketAccepted(source: source, category: category, urgency: demand.urgency, area: demand.location?.grid))))
+                    events.append(try Outbox.event(event))
                 case nil:
                     continue
                 }
@@ -104,7 +103,7 @@ struct DemandStore {
             let category = classification.categoryCode
             switch candidates.decide(demand, category: category) {
             case .merge(let ticketNo, let similarity):
-                filings.append(.merge(into: ticketNo, similarity: similarity))
+                filings.append(.merge(into: ticketNo, similarity: similarity, category: category))
             case .link(let ticketNo):
                 filings.append(.open(category: category, classification: classification.method, linkedTo: ticketNo))
             case .new:
@@ -119,9 +118,16 @@ struct DemandStore {
 
     /// Adds the merged demands to their tickets' report counts (atomically, so concurrent intake
     /// instances count right) and returns one `ticket.merged` per demand with the count it made.
-    private func merged(
-        _ merges: [(index: Int, ticketNo: String, source: MessageSource, similarity: Double)], timeline: inout TimelineRows
-    ) throws -> [OutboundMessage] {
+    /// A demand joining a ticket: where it came from, how similar it was, and its category and grid.
+    struct Merge {
+        var ticketNo: String
+        var source: MessageSource
+        var similarity: Double
+        var category: String?
+        var area: String?
+    }
+
+    private func merged(_ merges: [Merge], timeline: inout TimelineRows) throws -> [OutboundMessage] {
         guard !merges.isEmpty else { return [] }
         var added: [String: Int] = [:]
         for merge in merges { added[merge.ticketNo, default: 0] += 1 }
@@ -139,9 +145,12 @@ struct DemandStore {
         for merge in merges {
             seen[merge.ticketNo, default: 0] += 1
             let count = (final[merge.ticketNo] ?? 0) - (added[merge.ticketNo] ?? 0) + (seen[merge.ticketNo] ?? 0)
-            let data = TicketMerged(source: merge.source, reportCount: count)
-            try timeline.append(merge.ticketNo, type: EventType.ticketMerged.rawValue, actor: "intake", detail: MergeDetail(data: data, similarity: merge.similarity))
-            events.append(try Outbox.event(EventEnvelope(type: .ticketMerged, occurredAt: now, ticketNo: merge.ticketNo, data: data)))
+            let data = TicketMerged(source: merge.source, reportCount: count, category: merge.category, area: merge.area)
+            let event = EventEnvelope(type: .ticketMerged, occurredAt: now, ticketNo: merge.ticketNo, data: data)
+            try timeline.append(
+                merge.ticketNo, type: EventType.ticketMerged.rawValue, actor: "intake", detail: MergeDetail(data: data, similarity: merge.similarity),
+                eventId: event.eventId)
+            events.append(try Outbox.event(event))
         }
         return events
     }
@@ -153,9 +162,9 @@ struct DemandStore {
         rows: inout DemandRows, timeline: inout TimelineRows, events: inout [OutboundMessage]
     ) throws {
         rows.append(message, demand: demand, externalId: nil, outcome: "duplicate", ticketNo: ticketNo, errors: nil)
-        timeline.append(ticketNo, type: EventType.demandDuplicate.rawValue, actor: "intake", source: source)
-        events.append(
-            try Outbox.event(EventEnvelope(type: .demandDuplicate, occurredAt: now, ticketNo: ticketNo, data: DemandDuplicate(source: source))))
+        let event = EventEnvelope(type: .demandDuplicate, occurredAt: now, ticketNo: ticketNo, data: DemandDuplicate(source: source))
+        timeline.append(ticketNo, type: EventType.demandDuplicate.rawValue, actor: "intake", source: source, eventId: event.eventId)
+        events.append(try Outbox.event(event))
     }
 
     /// The ticket of every (channel, external_id) among `demands` that already opened or joined one.

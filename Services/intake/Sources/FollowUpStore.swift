@@ -12,6 +12,8 @@ struct FollowUpStore {
     let connection: PostgresConnection
     let outbox: Outbox
     let reference: ReferenceCodes
+    /// The area tree and departments, to find the street whose grid blew a whistle.
+    let areas: ReferenceData
     let now: Date
 
     func record(feedback: [InboundMessage], evaluations: [InboundMessage]) throws {
@@ -41,8 +43,9 @@ struct FollowUpStore {
                 "INSERT INTO feedback (message_id, ticket_no, satisfaction, resolved, comment) VALUES ($1, $2, $3, $4, $5)",
                 [message.inboxKey, item.ticketNo, item.satisfaction.rawValue, item.resolved, item.comment])
             let data = FeedbackReceived(source: source, satisfaction: item.satisfaction.rawValue, resolved: item.resolved, comment: item.comment)
-            try timeline.append(item.ticketNo, type: EventType.feedbackReceived.rawValue, actor: "citizen", detail: data)
-            events.append(try Outbox.event(EventEnvelope(type: .feedbackReceived, occurredAt: now, ticketNo: item.ticketNo, data: data)))
+            let event = EventEnvelope(type: .feedbackReceived, occurredAt: now, ticketNo: item.ticketNo, data: data)
+            try timeline.append(event, actor: "citizen")
+            events.append(try Outbox.event(event))
         }
 
         for (message, validation) in validatedEvaluations {
@@ -53,7 +56,7 @@ struct FollowUpStore {
                 if !known.contains(item.ticketNo) {
                     errors.append(Self.unknownTicket(item.ticketNo))
                 } else {
-                    errors += try alreadyScored(item)
+                    errors += WhistleEvaluationRule.check(item, against: try evaluated(item))
                 }
             }
             guard errors.isEmpty, case .valid(let item) = validation else {
@@ -71,8 +74,9 @@ struct FollowUpStore {
                 [message.inboxKey, item.ticketNo, item.by, TextArray(item.scores.map(\.department)),
                  TextArray(item.scores.map { String($0.score) }), TextArray(item.scores.map(\.comment))])
             let data = EvaluationRecorded(source: source, by: item.by, scores: item.scores.map { .init(department: $0.department, score: $0.score) })
-            try timeline.append(item.ticketNo, type: EventType.evaluationRecorded.rawValue, actor: item.by, detail: data)
-            events.append(try Outbox.event(EventEnvelope(type: .evaluationRecorded, occurredAt: now, ticketNo: item.ticketNo, data: data)))
+            let event = EventEnvelope(type: .evaluationRecorded, occurredAt: now, ticketNo: item.ticketNo, data: data)
+            try timeline.append(event, actor: item.by)
+            events.append(try Outbox.event(event))
         }
         try timeline.insert(connection, at: now)
         try outbox.enqueue(connection, events)
@@ -84,17 +88,27 @@ struct FollowUpStore {
         return Set(try rows.map { try $0.decode(0, as: String.self) })
     }
 
-    /// A department is scored once per ticket.
-    private func alreadyScored(_ evaluation: Evaluation) throws -> [FieldError] {
+    /// What 一哨一考核 needs to know of the evaluated ticket: its whistle, the street office of its
+    /// grid's street (the whistling street), its departments (those the whistle named and those
+    /// with an assignment) and those already scored. The ticket's row is locked so that two
+    /// evaluations of one ticket are checked one after the other.
+    private func evaluated(_ evaluation: Evaluation) throws -> WhistleEvaluationRule.Ticket {
         let rows = try connection.query(
-            "SELECT department FROM evaluations WHERE ticket_no = $1 AND department = ANY($2::text[])",
-            [evaluation.ticketNo, evaluation.scores.map(\.department)])
-        let scored = Set(try rows.map { try $0.decode(0, as: String.self) })
-        return evaluation.scores.enumerated().compactMap { index, score in
-            scored.contains(score.department)
-                ? FieldError(field: "scores[\(index)].department", code: .notAllowed, message: "\(score.department) was already evaluated on this ticket")
-                : nil
+            """
+            SELECT t.whistle IS NOT NULL AND t.channel = 'grid', t.area_code,
+                   ARRAY(SELECT jsonb_array_elements_text(coalesce(t.whistle -> 'departments', '[]'))
+                         UNION SELECT a.department FROM assignments a WHERE a.ticket_no = t.ticket_no),
+                   ARRAY(SELECT e.department FROM evaluations e WHERE e.ticket_no = t.ticket_no)
+            FROM tickets t WHERE t.ticket_no = $1
+            FOR UPDATE OF t
+            """, [evaluation.ticketNo])
+        guard let row = rows.first else {
+            return WhistleEvaluationRule.Ticket(whistled: false, whistlingStreet: nil, departments: [], alreadyScored: [])
         }
+        let street = try row.decodeIfPresent(1, as: String.self).flatMap { areas.street(of: $0) }
+        return WhistleEvaluationRule.Ticket(
+            whistled: try row.decode(0, as: Bool.self), whistlingStreet: street.flatMap { areas.streetOffice(ofStreet: $0.code)?.code },
+            departments: Set(try row.decode(2, as: [String].self)), alreadyScored: Set(try row.decode(3, as: [String].self)))
     }
 
     static func unknownTicket(_ ticketNo: String) -> FieldError {

@@ -36,7 +36,7 @@ struct IntakeHandler: BatchHandler {
             try DemandStore(connection: connection, outbox: outbox, reference: snapshot, timeZone: timeZone, now: now).record(demands)
         }
         if !feedback.isEmpty || !evaluations.isEmpty {
-            try FollowUpStore(connection: connection, outbox: outbox, reference: codes, now: now).record(feedback: feedback, evaluations: evaluations)
+            try FollowUpStore(connection: connection, outbox: outbox, reference: codes, areas: snapshot.data, now: now).record(feedback: feedback, evaluations: evaluations)
         }
         for item in demands {
             if case .invalid(_, let errors) = item.result {

@@ -113,8 +113,8 @@ enum Filing {
     /// Open a new ticket of `category`; `linkedTo` is the open ticket a petition on the same matter
     /// is linked to (petitions are never merged).
     case open(category: String?, classification: String, linkedTo: String?)
-    /// Join this ticket (a number, or the batch key of a ticket the batch opens).
-    case merge(into: String, similarity: Double)
+    /// Join this ticket (a number, or the batch key of a ticket the batch opens) of `category`.
+    case merge(into: String, similarity: Double, category: String?)
 }
 
 extension KeywordClassification {

@@ -1,0 +1,110 @@
+import Foundation
+import WhistleDomain
+import WhistlePostgres
+
+/// What the dashboard shows, read in one pass on one connection.
+struct DashboardData: Sendable {
+    struct OverdueItem: Sendable {
+        var ticketNo: String
+        var department: String
+        var clock: String
+        var dueAt: Date
+        var category: String?
+    }
+
+    struct EscalatedItem: Sendable {
+        var ticketNo: String
+        var level: String
+        var lead: String?
+        var status: String
+        var category: String?
+        var openedAt: Date
+    }
+
+    struct Grid: Sendable {
+        var code: String
+        var name: String
+        /// [lat, lon] corners.
+        var polygon: [[Double]]
+        var count: Int
+    }
+
+    var now: Date
+    var report: ScoreReport
+    var openTickets = 0
+    var overdueCount = 0
+    var overdue: [OverdueItem] = []
+    var escalatedCount = 0
+    var escalated: [EscalatedItem] = []
+    var grids: [Grid] = []
+    /// Local day → channel → demands, for the trend's days in order.
+    var days: [LocalDate] = []
+    var trend: [LocalDate: [String: Int]] = [:]
+    var hotspots: [WindowCounts] = []
+
+    static let trendDays = 14
+    static let heatDays = 7
+    static let listLength = 12
+
+    /// Reads everything but the report (which the caller computed).
+    static func load(_ connection: PostgresConnection, report: ScoreReport, now: Date, timeZone: TimeZone, hotspotHours: Int) throws -> DashboardData {
+        var data = DashboardData(now: now, report: report)
+        data.openTickets = try connection.query("SELECT count(*)::int FROM tickets WHERE status NOT IN ('closed', 'rejected')")
+            .first?.decode(0, as: Int.self) ?? 0
+        let overdue = try connection.query(
+            """
+            SELECT a.ticket_no, a.department, CASE WHEN a.status = 'dispatched' AND a.ack_due < $1 THEN 'acknowledge' ELSE 'resolve' END,
+                   CASE WHEN a.status = 'dispatched' AND a.ack_due < $1 THEN a.ack_due ELSE a.resolve_due END AS due,
+                   t.category_code, count(*) OVER ()::int
+            FROM assignments a JOIN tickets t ON t.ticket_no = a.ticket_no
+            WHERE (a.status = 'dispatched' AND a.ack_due < $1) OR (a.status IN ('dispatched', 'acknowledged') AND a.resolve_due < $1)
+            ORDER BY due, a.ticket_no LIMIT $2
+            """, [now, listLength])
+        for row in overdue {
+            data.overdue.append(OverdueItem(
+                ticketNo: try row.decode(0), department: try row.decode(1), clock: try row.decode(2), dueAt: try row.decode(3),
+                category: try row.decodeIfPresent(4)))
+            data.overdueCount = try row.decode(5, as: Int.self)
+        }
+        let escalated = try connection.query(
+            """
+            SELECT ticket_no, escalation_level, lead_department, status, category_code, opened_at, count(*) OVER ()::int
+            FROM tickets WHERE escalation_level IS NOT NULL AND status NOT IN ('closed', 'rejected')
+            ORDER BY CASE escalation_level WHEN 'city' THEN 0 WHEN 'district' THEN 1 ELSE 2 END, opened_at DESC LIMIT $1
+            """, [listLength])
+        for row in escalated {
+            data.escalated.append(EscalatedItem(
+                ticketNo: try row.decode(0), level: try row.decode(1), lead: try row.decodeIfPresent(2), status: try row.decode(3),
+                category: try row.decodeIfPresent(4), openedAt: try row.decode(5)))
+            data.escalatedCount = try row.decode(6, as: Int.self)
+        }
+        let since = now.addingTimeInterval(-Double(heatDays) * 86_400)
+        for row in try connection.query(
+            """
+            SELECT a.code, a.name, a.polygon::text, coalesce(sum(s.count), 0)::int
+            FROM areas a LEFT JOIN demand_stats s ON s.area_code = a.code AND s.hour > $1
+            WHERE a.level = 'grid' AND a.polygon IS NOT NULL
+            GROUP BY a.code, a.name, a.polygon::text ORDER BY a.code
+            """, [since])
+        {
+            let polygon = (try? JSONDecoder().decode([[Double]].self, from: Data(try row.decode(2, as: String.self).utf8))) ?? []
+            data.grids.append(Grid(code: try row.decode(0), name: try row.decode(1), polygon: polygon, count: try row.decode(3, as: Int.self)))
+        }
+        let today = LocalDate.local(of: now, in: timeZone).date
+        data.days = (0..<trendDays).map { today.adding(days: $0 - trendDays + 1) }
+        let first = data.days[0]
+        for row in try connection.query(
+            """
+            SELECT (s.hour AT TIME ZONE $1)::date::text, s.channel, sum(s.count)::int
+            FROM demand_stats s WHERE s.hour >= ($2::date::timestamp AT TIME ZONE $1) AND s.hour <= $3
+            GROUP BY 1, 2
+            """, [timeZone.identifier, first.description, now])
+        {
+            guard let day = LocalDate(iso: try row.decode(0)) else { continue }
+            data.trend[day, default: [:]][try row.decode(1, as: String.self)] = try row.decode(2, as: Int.self)
+        }
+        data.hotspots = try WindowCounts.all(on: connection, hours: hotspotHours, at: now, minimum: Int(HotspotRule.floor))
+            .filter(\.isHotspot).sorted { $0.count > $1.count }
+        return data
+    }
+}

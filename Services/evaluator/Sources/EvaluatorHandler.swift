@@ -1,0 +1,44 @@
+import Foundation
+import Logging
+import WhistleDomain
+import WhistleMessages
+import WhistlePostgres
+import WhistleReliability
+
+/// Evaluator's consumer of `whistle.events`: each event is counted once (by its `event_id` in
+/// `evaluator_applied`, whatever the delivery), into the departments' KPIs (`KPIFold`) and the
+/// demand statistics; the pairs that gained demands are checked for hotspots.
+struct EvaluatorHandler: BatchHandler {
+    /// The events evaluator consumes.
+    static let eventKeys = (KPIFold.eventTypes.union(DemandStatistics.countedTypes)).sorted()
+
+    let outbox: Outbox
+    let timeZone: TimeZone
+    let detector: HotspotDetector
+    let logger: Logger
+
+    func apply(_ messages: [InboundMessage], on connection: PostgresConnection) throws {
+        var events: [ReceivedEvent] = []
+        for message in messages {
+            guard let event = ReceivedEvent(body: message.body) else {
+                logger.warning("not an event envelope; skipped", metadata: ["message.id": "\(message.messageId)", "routing.key": "\(message.routingKey)"])
+                continue
+            }
+            events.append(event)
+        }
+        guard !events.isEmpty else { return }
+        try KPIStore.lockForEvents(connection)
+        let fresh = try KPIStore.markApplied(events.map(\.eventId), on: connection)
+        var ledger = KPILedger(timeZone: timeZone)
+        var statistics = DemandStatistics()
+        var seen = Set<String>()
+        for event in events where fresh.contains(event.eventId) && seen.insert(event.eventId).inserted {
+            ledger.add(type: event.type, occurredAt: event.occurredAt, data: event.data)
+            statistics.add(event)
+        }
+        try KPIStore.add(ledger, on: connection)
+        try statistics.write(on: connection)
+        let alerts = try detector.detect(statistics.touched, on: connection)
+        try outbox.enqueue(connection, alerts)
+    }
+}

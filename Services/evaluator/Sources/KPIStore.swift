@@ -1,0 +1,158 @@
+import Foundation
+import WhistleDomain
+import WhistleMessages
+import WhistlePostgres
+import WhistleReliability
+
+/// `kpi_daily`: department × local day counts, kept current from events (`add`) and recomputed
+/// from the timeline (`rebuild`, `whistlectl scores rebuild`) with the same fold, `KPIFold`.
+///
+/// Both take the table lock in an order that cannot deadlock: a batch holds `ROW EXCLUSIVE` on
+/// `kpi_daily` before it claims its events in `evaluator_applied`; a rebuild holds `EXCLUSIVE`,
+/// so batches wait for it and then find the events it counted already claimed.
+public enum KPIStore {
+    /// The `kpi_daily` count columns, in `KPICounts` order.
+    static let columns = [
+        "dispatched", "acknowledged", "acknowledged_on_time", "completed", "completed_on_time", "resolved", "answered",
+        "satisfied", "basically_satisfied", "returned", "reworked", "overdue", "escalations", "evaluation_sum",
+        "evaluation_count",
+    ]
+
+    static func values(_ counts: KPICounts) -> [Int] {
+        [
+            counts.dispatched, counts.acknowledged, counts.acknowledgedOnTime, counts.completed, counts.completedOnTime,
+            counts.resolved, counts.answered, counts.satisfied, counts.basicallySatisfied, counts.returned, counts.reworked,
+            counts.overdue, counts.escalations, counts.evaluationSum, counts.evaluationCount,
+        ]
+    }
+
+    static func counts(_ values: [Int]) -> KPICounts {
+        var counts = KPICounts()
+        (
+            counts.dispatched, counts.acknowledged, counts.acknowledgedOnTime, counts.completed, counts.completedOnTime,
+            counts.resolved, counts.answered, counts.satisfied, counts.basicallySatisfied, counts.returned, counts.reworked,
+            counts.overdue, counts.escalations, counts.evaluationSum, counts.evaluationCount
+        ) = (
+            values[0], values[1], values[2], values[3], values[4], values[5], values[6], values[7], values[8], values[9],
+            values[10], values[11], values[12], values[13], values[14]
+        )
+        return counts
+    }
+
+    /// Takes the lock a batch needs before it claims events (see the type's notes).
+    static func lockForEvents(_ connection: PostgresConnection) throws {
+        _ = try connection.query("LOCK TABLE kpi_daily IN ROW EXCLUSIVE MODE")
+    }
+
+    /// Adds the ledger's counts to `kpi_daily` (one statement).
+    static func add(_ ledger: KPILedger, on connection: PostgresConnection) throws {
+        try write(ledger, on: connection, replacing: false)
+    }
+
+    private static func write(_ ledger: KPILedger, on connection: PostgresConnection, replacing: Bool) throws {
+        guard !ledger.isEmpty else { return }
+        let keys = ledger.counts.keys.sorted()
+        var parameters: [(any PostgresEncodable)?] = [TextArray(keys.map(\.department)), TextArray(keys.map { $0.day.description })]
+        let rows = keys.map { values(ledger.counts[$0] ?? KPICounts()) }
+        for column in columns.indices { parameters.append(rows.map { $0[column] }) }
+        let names = columns.joined(separator: ", ")
+        let unnest = columns.indices.map { "$\($0 + 3)::int[]" }.joined(separator: ", ")
+        let update = replacing
+            ? columns.map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
+            : columns.map { "\($0) = kpi_daily.\($0) + EXCLUDED.\($0)" }.joined(separator: ", ")
+        _ = try connection.query(
+            """
+            INSERT INTO kpi_daily (department, day, \(names))
+            SELECT * FROM unnest($1::text[], $2::date[], \(unnest))
+            ON CONFLICT (department, day) DO UPDATE SET \(update)
+            """, parameters)
+    }
+
+    /// What a rebuild did.
+    public struct RebuildSummary: Sendable, Equatable {
+        public var entries = 0
+        public var rows = 0
+        public var departments = 0
+    }
+
+    /// Recomputes every `kpi_daily` row from the timeline in one transaction on `connection`, and
+    /// marks the events it counted so that evaluator does not count them again.
+    public static func rebuild(on connection: PostgresConnection, timeZone: TimeZone, chunk: Int = 20_000) throws -> RebuildSummary {
+        try connection.transaction { connection in
+            _ = try connection.query("LOCK TABLE kpi_daily IN EXCLUSIVE MODE")
+            var ledger = KPILedger(timeZone: timeZone)
+            var summary = RebuildSummary()
+            var after: Int64 = 0
+            let types = Array(KPIFold.eventTypes)
+            while true {
+                let rows = try connection.query(
+                    """
+                    SELECT id, type, at, data::text, event_id FROM timeline
+                    WHERE id > $1 AND type = ANY($2::text[]) ORDER BY id LIMIT $3
+                    """, [after, types, chunk])
+                guard !rows.isEmpty else { break }
+                var eventIds: [String] = []
+                for row in rows {
+                    after = try row.decode(0, as: Int64.self)
+                    let data = (try? JSONParser().parse(Array(try row.decode(3, as: String.self).utf8))) ?? .object([:])
+                    ledger.add(type: try row.decode(1), occurredAt: try row.decode(2, as: Date.self), data: data)
+                    if let id = try row.decodeIfPresent(4, as: String.self) { eventIds.append(id) }
+                    summary.entries += 1
+                }
+                try markApplied(eventIds, on: connection)
+            }
+            _ = try connection.query("DELETE FROM kpi_daily")
+            try write(ledger, on: connection, replacing: true)
+            summary.rows = ledger.counts.count
+            summary.departments = Set(ledger.counts.keys.map(\.department)).count
+            return summary
+        }
+    }
+
+    /// Records event ids as counted; returns those that were not yet.
+    @discardableResult
+    static func markApplied(_ eventIds: [String], on connection: PostgresConnection) throws -> Set<String> {
+        guard !eventIds.isEmpty else { return [] }
+        let rows = try connection.query(
+            """
+            INSERT INTO evaluator_applied (event_id) SELECT unnest($1::text[])
+            ON CONFLICT DO NOTHING RETURNING event_id
+            """, [Array(Set(eventIds))])
+        return Set(try rows.map { try $0.decode(0, as: String.self) })
+    }
+
+    /// Each department's counts summed over the local days `from…to` (inclusive): every active
+    /// department, and any other that has counts in the range.
+    public static func totals(on connection: PostgresConnection, from: LocalDate, to: LocalDate) throws -> [DepartmentCounts] {
+        let sums = columns.map { "coalesce(sum(k.\($0)), 0)::int" }.joined(separator: ", ")
+        let rows = try connection.query(
+            """
+            SELECT d.code, d.name, d.kind, \(sums)
+            FROM departments d
+            LEFT JOIN kpi_daily k ON k.department = d.code AND k.day BETWEEN $1::date AND $2::date
+            GROUP BY d.code, d.name, d.kind, d.active
+            HAVING d.active OR count(k.department) > 0
+            ORDER BY d.code
+            """, [from.description, to.description])
+        return try rows.map { row in
+            DepartmentCounts(
+                code: try row.decode(0), name: try row.decode(1), kind: try row.decode(2),
+                counts: counts(try (3..<(3 + columns.count)).map { try row.decode($0, as: Int.self) }))
+        }
+    }
+}
+
+/// One department's name and counts over a period.
+public struct DepartmentCounts: Sendable {
+    public var code: String
+    public var name: String
+    public var kind: String
+    public var counts: KPICounts
+
+    public init(code: String, name: String, kind: String, counts: KPICounts) {
+        self.code = code
+        self.name = name
+        self.kind = kind
+        self.counts = counts
+    }
+}

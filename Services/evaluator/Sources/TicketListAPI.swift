@@ -1,0 +1,60 @@
+import Foundation
+import Hummingbird
+import WhistleDomain
+import WhistlePostgres
+import WhistleRuntime
+
+/// `GET /v1/tickets` (extension of CONTRACT §7): tickets newest first, filtered, paged by key.
+///
+/// Filters: `status`, `lead_department`, `escalated=true` (open and escalated), `overdue=true`
+/// (open with an assignment past its acknowledge or resolve deadline now). Paging: `limit`
+/// (1…200, default 50) and `before` (a ticket number: the page after it); the answer's
+/// `next_before` is the cursor of the next page, absent on the last.
+extension ReadAPI {
+    static let statuses = ["accepted", "triage", "dispatched", "in_progress", "resolved", "closed", "rejected"]
+
+    func tickets(_ query: [String: String]) async throws -> Response {
+        let status = query["status"].flatMap { $0.isEmpty ? nil : $0 }
+        if let status, !Self.statuses.contains(status) {
+            throw EvaluatorError("invalid_status", "status must be one of \(Self.statuses.joined(separator: ", ")), got \(QueryParameters.quoted(status))")
+        }
+        let before = query["before"].flatMap { $0.isEmpty ? nil : $0 }
+        if let before, !TicketNumber.isValid(before) {
+            throw EvaluatorError("invalid_cursor", "before must be a ticket number (W20261121-000123), got \(QueryParameters.quoted(before))")
+        }
+        let lead = query["lead_department"].flatMap { $0.isEmpty ? nil : $0 }
+        let escalated = try QueryParameters.flag(query["escalated"], name: "escalated")
+        let overdue = try QueryParameters.flag(query["overdue"], name: "overdue")
+        let page = try QueryParameters.page(limit: query["limit"], offset: nil, fallback: 50, maximum: 200)
+        let now = clock()
+        let body = try await pool.withConnection { connection in
+            try connection.query(
+                """
+                WITH page AS (
+                    SELECT t.* FROM tickets t
+                    WHERE ($1::text IS NULL OR t.status = $1)
+                      AND ($2::text IS NULL OR t.ticket_no < $2)
+                      AND ($3::text IS NULL OR t.lead_department = $3)
+                      AND (NOT $4 OR (t.escalation_level IS NOT NULL AND t.status NOT IN ('closed', 'rejected')))
+                      AND (NOT $5 OR (t.status NOT IN ('closed', 'rejected') AND EXISTS (
+                            SELECT 1 FROM assignments a WHERE a.ticket_no = t.ticket_no
+                              AND ((a.status = 'dispatched' AND a.ack_due < $6)
+                                OR (a.status IN ('dispatched', 'acknowledged') AND a.resolve_due < $6)))))
+                    ORDER BY t.ticket_no DESC LIMIT $7 + 1
+                )
+                SELECT json_build_object(
+                    'tickets', coalesce((SELECT json_agg(json_build_object(
+                        'ticket_no', p.ticket_no, 'status', p.status, 'channel', p.channel, 'category', p.category_code,
+                        'urgency', p.urgency, 'area', p.area_code, 'lead_department', p.lead_department, 'title', p.title,
+                        'escalation_level', p.escalation_level, 'report_count', p.report_count, 'opened_at', p.opened_at,
+                        'outcome', p.outcome) ORDER BY p.ticket_no DESC)
+                        FROM (SELECT * FROM page ORDER BY ticket_no DESC LIMIT $7) p), '[]'),
+                    'next_before', CASE WHEN (SELECT count(*) FROM page) > $7
+                        THEN (SELECT min(ticket_no) FROM (SELECT ticket_no FROM page ORDER BY ticket_no DESC LIMIT $7) q) END
+                )::text
+                """, [status, before, lead, escalated, overdue, now, page.limit]
+            ).first?.decodeIfPresent(0, as: String.self) ?? "{\"tickets\":[]}"
+        }
+        return HTTPServer.jsonResponse(body)
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+import WhistleDomain
+import WhistleMessages
+
+/// How events count in the departments' KPIs, and the local day they fall on.
+@Suite("KPI fold")
+struct KPIFoldTests {
+    func data(_ json: String) throws -> JSONValue { try JSONParser().parse(Array(json.utf8)) }
+
+    func fold(_ type: String, _ json: String) throws -> [String: KPICounts] {
+        var out: [String: KPICounts] = [:]
+        for (department, counts) in KPIFold.contributions(type: type, data: try data(json)) {
+            out[department] = (out[department] ?? KPICounts()) + counts
+        }
+        return out
+    }
+
+    @Test("a dispatch round counts one assignment per department")
+    func dispatched() throws {
+        let counts = try fold(
+            "ticket.dispatched",
+            #"{"round":1,"assignments":[{"department":"A","role":"lead"},{"department":"B","role":"co"},{"department":"C","role":"co"}]}"#)
+        #expect(counts.keys.sorted() == ["A", "B", "C"])
+        #expect(counts.values.allSatisfy { $0.dispatched == 1 && $0 == { var c = KPICounts(); c.dispatched = 1; return c }() })
+    }
+
+    @Test("acknowledgements and completions count, and count as on time only when the event says so")
+    func replies() throws {
+        #expect(try fold("assignment.acknowledged", #"{"department":"A","on_time":true}"#)["A"].map { ($0.acknowledged, $0.acknowledgedOnTime) } ?? (0, 0) == (1, 1))
+        #expect(try fold("assignment.acknowledged", #"{"department":"A","on_time":false}"#)["A"].map { ($0.acknowledged, $0.acknowledgedOnTime) } ?? (0, 0) == (1, 0))
+        #expect(try fold("assignment.completed", #"{"department":"A","on_time":true}"#)["A"].map { ($0.completed, $0.completedOnTime) } ?? (0, 0) == (1, 1))
+        #expect(try fold("assignment.completed", #"{"department":"A"}"#)["A"].map { ($0.completed, $0.completedOnTime) } ?? (0, 0) == (1, 0))
+        #expect(try fold("assignment.returned", #"{"department":"A","reason_code":"wrong_area"}"#)["A"]?.returned == 1)
+        #expect(try fold("assignment.overdue", #"{"department":"A","clock":"acknowledge"}"#)["A"]?.overdue == 1)
+        #expect(try fold("assignment.due_soon", #"{"department":"A","clock":"acknowledge"}"#).isEmpty, "a warning is not a KPI")
+        #expect(try fold("assignment.progress", #"{"department":"A","note":"x"}"#).isEmpty)
+    }
+
+    @Test("an escalation counts against the ticket's lead at that moment, and against nobody before there is one")
+    func escalations() throws {
+        #expect(try fold("ticket.escalated", #"{"level":"street","reason":"overdue","lead_department":"A"}"#)["A"]?.escalations == 1)
+        #expect(try fold("ticket.escalated", #"{"level":"street","reason":"repeated"}"#).isEmpty)
+    }
+
+    @Test("feedback counts for every department it judged; a reopening is rework for the lead")
+    func feedback() throws {
+        let closed = try fold(
+            "ticket.closed",
+            #"{"outcome":"satisfied","feedback":{"satisfaction":"basically_satisfied","resolved":true,"departments":["A","B"]}}"#)
+        for department in ["A", "B"] {
+            let c = try #require(closed[department])
+            #expect(c.answered == 1 && c.basicallySatisfied == 1 && c.satisfied == 0 && c.resolved == 1 && c.reworked == 0)
+        }
+        let reopened = try fold(
+            "ticket.reopened",
+            #"{"reopen_count":1,"lead_department":"A","feedback":{"satisfaction":"unsatisfied","resolved":false,"departments":["A","B"]}}"#)
+        #expect(reopened["A"].map { ($0.answered, $0.satisfied, $0.resolved, $0.reworked) } ?? (0, 0, 0, 0) == (1, 0, 0, 1))
+        #expect(reopened["B"].map { ($0.answered, $0.reworked) } ?? (0, 0) == (1, 0))
+        #expect(try fold("ticket.closed", #"{"outcome":"no_feedback"}"#).isEmpty, "no feedback is not an answer")
+    }
+
+    @Test("evaluations add each scored department's score once")
+    func evaluations() throws {
+        let counts = try fold("evaluation.recorded", #"{"by":"S","scores":[{"department":"A","score":90},{"department":"B","score":75}]}"#)
+        #expect(counts["A"].map { ($0.evaluationSum, $0.evaluationCount) } ?? (0, 0) == (90, 1))
+        #expect(counts["B"].map { ($0.evaluationSum, $0.evaluationCount) } ?? (0, 0) == (75, 1))
+    }
+
+    @Test("unreadable data and other types count nothing")
+    func ignored() throws {
+        #expect(try fold("ticket.accepted", #"{"source":{}}"#).isEmpty)
+        #expect(try fold("assignment.acknowledged", #"{"on_time":true}"#).isEmpty)
+        #expect(try fold("ticket.dispatched", #"{"assignments":"none"}"#).isEmpty)
+        #expect(Set(KPIFold.eventTypes).isSubset(of: Set(EventType.allCases.map(\.rawValue))))
+    }
+
+    @Test("the ledger puts each count on the local day of its event")
+    func ledgerDays() throws {
+        let zone = try #require(TimeZone(identifier: "Asia/Shanghai"))
+        var ledger = KPILedger(timeZone: zone)
+        let beforeMidnight = try #require(RFC3339.parse("2026-11-21T15:59:59Z"))  // 23:59:59 in Beijing
+        let afterMidnight = try #require(RFC3339.parse("2026-11-21T16:00:00Z"))  // 00:00 on the 22nd
+        let ack = try data(#"{"department":"A","on_time":true}"#)
+        ledger.add(type: "assignment.acknowledged", occurredAt: beforeMidnight, data: ack)
+        ledger.add(type: "assignment.acknowledged", occurredAt: beforeMidnight, data: ack)
+        ledger.add(type: "assignment.acknowledged", occurredAt: afterMidnight, data: ack)
+        let days = ledger.counts.keys.sorted().map { "\($0.department) \($0.day)" }
+        #expect(days == ["A 2026-11-21", "A 2026-11-22"])
+        #expect(ledger.counts.values.map(\.acknowledged).sorted() == [1, 2])
+    }
+}
