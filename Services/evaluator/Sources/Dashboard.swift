@@ -80,7 +80,7 @@ struct DashboardPage {
             """
         page += scoreboard
         page += "<div class=\"columns\">" + overdueList + escalatedList + "</div>"
-        page += "<div class=\"columns\"><section id=\"heatmap\"><h2>网格诉求热力图（近\(DashboardData.heatDays)天）</h2>"
+        page += "<div class=\"columns\"><section id=\"heatmap\"><h2>网格诉求热力图（考核期内）</h2>"
             + DashboardCharts.heatMap(data.grids) + "</section>"
         page += "<section id=\"trend\"><h2>每日诉求趋势（按渠道，近\(DashboardData.trendDays)天）</h2>"
             + DashboardCharts.trend(days: data.days, counts: data.trend) + trendTable + "</section></div>"
@@ -134,11 +134,11 @@ struct DashboardPage {
 
     var trendTable: String {
         var out = "<table class=\"compact\"><thead><tr><th>渠道</th>"
-        for day in data.days.suffix(7) { out += String(format: "<th>%02d-%02d</th>", day.month, day.day) }
+        for day in data.days { out += String(format: "<th>%02d-%02d</th>", day.month, day.day) }
         out += "</tr></thead><tbody>"
         for channel in DashboardCharts.channels {
             out += "<tr data-channel=\"\(channel.code)\"><td>\(channel.name)</td>"
-            for day in data.days.suffix(7) { out += "<td>\(data.trend[day]?[channel.code] ?? 0)</td>" }
+            for day in data.days { out += "<td>\(data.trend[day]?[channel.code] ?? 0)</td>" }
             out += "</tr>"
         }
         return out + "</tbody></table>"

@@ -43,7 +43,6 @@ struct DashboardData: Sendable {
     var hotspots: [WindowCounts] = []
 
     static let trendDays = 14
-    static let heatDays = 7
     static let listLength = 12
 
     /// Reads everything but the report (which the caller computed).
@@ -78,14 +77,15 @@ struct DashboardData: Sendable {
                 category: try row.decodeIfPresent(4), openedAt: try row.decode(5)))
             data.escalatedCount = try row.decode(6, as: Int.self)
         }
-        let since = now.addingTimeInterval(-Double(heatDays) * 86_400)
+        // The heat map covers the scoreboard's period (local days).
         for row in try connection.query(
             """
             SELECT a.code, a.name, a.polygon::text, coalesce(sum(s.count), 0)::int
-            FROM areas a LEFT JOIN demand_stats s ON s.area_code = a.code AND s.hour > $1
+            FROM areas a LEFT JOIN demand_stats s ON s.area_code = a.code
+                AND s.hour >= ($1::date::timestamp AT TIME ZONE $3) AND s.hour < (($2::date + 1)::timestamp AT TIME ZONE $3)
             WHERE a.level = 'grid' AND a.polygon IS NOT NULL
             GROUP BY a.code, a.name, a.polygon::text ORDER BY a.code
-            """, [since])
+            """, [report.from.description, report.to.description, timeZone.identifier])
         {
             let polygon = (try? JSONDecoder().decode([[Double]].self, from: Data(try row.decode(2, as: String.self).utf8))) ?? []
             data.grids.append(Grid(code: try row.decode(0), name: try row.decode(1), polygon: polygon, count: try row.decode(3, as: Int.self)))

@@ -78,7 +78,7 @@ final class FlowHarness: @unchecked Sendable {
             flow.services.append(try ServiceProcess("intake", sandbox: sandbox, extra: clock))
             for _ in 0..<dispatchers { flow.services.append(try ServiceProcess("dispatcher", sandbox: sandbox, extra: clock)) }
             flow.services.append(try ServiceProcess("notifier", sandbox: sandbox, extra: clock.merging(notifier) { $1 }))
-            flow.services.append(try ServiceProcess("evaluator", sandbox: sandbox))
+            flow.services.append(try ServiceProcess("evaluator", sandbox: sandbox, extra: clock))
             for service in flow.services { try await service.waitHealthy() }
             try await body(flow)
         } catch {
