@@ -44,6 +44,8 @@ extension TicketAccepted: JSONWritable {
 extension TicketMerged: JSONWritable {
     public func write(to w: inout JSONWriter) {
         w.beginObject()
+        w.optional("area", area)
+        w.optional("category", category)
         w.key("report_count")
         w.number(reportCount)
         w.key("source")

@@ -43,8 +43,12 @@ struct JSONWriterTests {
                 source: MessageSource(channel: nil, externalId: nil, messageId: "m"),
                 errors: [FieldError(field: nil, code: .invalidJSON, message: "bad \"json\""), FieldError(field: "a[0].b", code: .required, message: "x")]))
         #expect(Self.fast(rejected) == (try Self.foundation(rejected)))
-        let merged = EventEnvelope(eventId: "e3", type: .ticketMerged, occurredAt: at, ticketNo: "W", data: TicketMerged(source: Self.source, reportCount: 3))
-        #expect(Self.fast(merged) == (try Self.foundation(merged)))
+        for (category, area) in [(nil, nil), ("SRHJ-ZDJY", nil), (nil, "G-1"), ("SRHJ-ZDJY", "G-1")] as [(String?, String?)] {
+            let merged = EventEnvelope(
+                eventId: "e3", type: .ticketMerged, occurredAt: at, ticketNo: "W",
+                data: TicketMerged(source: Self.source, reportCount: 3, category: category, area: area))
+            #expect(Self.fast(merged) == (try Self.foundation(merged)))
+        }
         let duplicate = EventEnvelope(eventId: "e4", type: .demandDuplicate, occurredAt: at, ticketNo: "W", data: DemandDuplicate(source: Self.source))
         #expect(Self.fast(duplicate) == (try Self.foundation(duplicate)))
         for comment in [nil, "很满意"] {
