@@ -79,7 +79,13 @@ let package = Package(
             ],
             path: "Services/notifier/Sources", resources: [.copy("Templates")]),
         .executableTarget(name: "notifier", dependencies: ["NotifierService"], path: "Services/notifier/Main"),
-        .target(name: "EvaluatorService", dependencies: ["WhistleReliability", "WhistleDomain"], path: "Services/evaluator/Sources"),
+        .target(
+            name: "EvaluatorService",
+            dependencies: [
+                "WhistleReliability", "WhistleDomain", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            path: "Services/evaluator/Sources"),
         .executableTarget(name: "evaluator", dependencies: ["EvaluatorService"], path: "Services/evaluator/Main"),
         .executableTarget(
             name: "whistlectl",

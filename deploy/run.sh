@@ -124,7 +124,7 @@ build_release() {
     swift build -c release
     BIN_DIR="$(swift build -c release --show-bin-path)"
     local svc
-    for svc in "${SERVICES[@]}" whistlectl; do
+    for svc in "${SERVICES[@]}" whistlectl whistle-bench; do
         [[ -x "$BIN_DIR/$svc" ]] || die "the release build has no $BIN_DIR/$svc"
     done
 }
@@ -235,11 +235,21 @@ cmd_start() {
     phase "whistlectl notifications list --ticket $(TZ="${WHISTLE_TIMEZONE:-Asia/Shanghai}" date +W%Y%m%d-000001)" \
         whistlectl notifications list --ticket "$(TZ="${WHISTLE_TIMEZONE:-Asia/Shanghai}" date +W%Y%m%d-000001)"
     phase "webhook deliveries (last 12)" tail -n 12 "$LOG_DIR/webhook-sink.log"
+    # The departments, citizens and streets at work, so that the scores have something to count.
+    phase "whistle-bench work (departments reply, citizens answer, streets evaluate)" \
+        env WHISTLE_AMQP_URL="$(amqp_url "$RABBITMQ_ADMIN")" "$BIN_DIR/whistle-bench" work --departments deploy/seed/departments.yaml --idle 3
+    say "waiting 2 s for the last replies to be counted"
+    sleep 2
+    phase "whistlectl scores show" whistlectl scores show
+    phase "hotspots (GET /v1/hotspots?window=24h)" \
+        curl -sS --max-time 5 "http://127.0.0.1:${HTTP_PORT[evaluator]}/v1/hotspots?window=24h"
+    echo
 
     cat <<EOF
 
 Whistle runs (started in $(elapsed "$t0") s):
-  read API       http://127.0.0.1:${HTTP_PORT[evaluator]}/v1/tickets/<ticket no>  (/v1/categories, /v1/areas)
+  dashboard      http://127.0.0.1:${HTTP_PORT[evaluator]}/   (scores, overdue and escalated tickets, grid heat map, trend, hotspots)
+  read API       http://127.0.0.1:${HTTP_PORT[evaluator]}/v1/scores  (/v1/scores.csv, /v1/hotspots, /v1/tickets, /v1/tickets/<no>, /v1/categories, /v1/areas)
   departments    http://127.0.0.1:${HTTP_PORT[evaluator]}/v1/departments
   health         http://127.0.0.1:${HTTP_PORT[evaluator]}/healthz   (intake :${HTTP_PORT[intake]}, dispatcher :${HTTP_PORT[dispatcher]}, notifier :${HTTP_PORT[notifier]})
   logs           ${LOG_DIR#"$REPO_ROOT"/}/<service>.log

@@ -30,7 +30,8 @@ PG_PASSWORD=whistle
 PG_DATABASE=whistle
 
 APT_PACKAGES=(rabbitmq-server librabbitmq-dev libpq-dev postgresql pkg-config curl ca-certificates)
-APT_PACKAGES_NO_RECOMMENDS=(docker-compose)
+# chromium and the CJK fonts: the dashboard's headless-browser test and its screenshot.
+APT_PACKAGES_NO_RECOMMENDS=(docker-compose chromium fonts-noto-cjk)
 
 log() { printf '[servers] %s\n' "$*" >&2; }
 die() { printf '[servers] error: %s\n' "$*" >&2; exit 1; }

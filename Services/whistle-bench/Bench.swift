@@ -7,5 +7,5 @@ struct WhistleBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "whistle-bench",
         abstract: "Measures Whistle against this machine: throughput, latency and memory.",
-        subcommands: [BurstCommand.self, MemoryCommand.self])
+        subcommands: [BurstCommand.self, WorkCommand.self, MemoryCommand.self])
 }

@@ -44,6 +44,13 @@ extension EvaluatorHotspotTests {
         #expect(lines.count >= 30)
         let (_, first) = try await HTTP.json(base + "/v1/scores?from=2026-11-01&to=2026-11-30&limit=10")
         #expect(((first as? [String: Any])?["departments"] as? [Any])?.count == 10 && (first as? [String: Any])?["next_offset"] as? Int == 10)
+        // One department day by day: the days add up to the month.
+        let (dailyStatus, dailyBody) = try await HTTP.json(base + "/v1/scores/XS-CGJ/daily?from=2026-11-01&to=2026-11-30")
+        let days = ((dailyBody as? [String: Any])?["days"] as? [[String: Any]]) ?? []
+        let monthly = lines.first { $0["department"] as? String == "XS-CGJ" }?["dispatched"] as? Int
+        #expect(dailyStatus == 200 && !days.isEmpty && days.allSatisfy { ($0["day"] as? String)?.hasPrefix("2026-11-") == true })
+        #expect(days.reduce(0) { $0 + (($1["dispatched"] as? Int) ?? 0) } == monthly && (monthly ?? 0) > 0)
+        #expect(try await HTTP.get(base + "/v1/scores/XS-NONE/daily").0 == 404)
         let (status, csv) = try await HTTP.get(base + "/v1/scores.csv?from=2026-11-01&to=2026-11-30")
         let text = String(decoding: csv, as: UTF8.self)
         let rows = text.components(separatedBy: "\r\n").filter { !$0.isEmpty }

@@ -24,15 +24,15 @@ struct ServicesTests {
             let deadline = ContinuousClock.now + .seconds(20)
             while ContinuousClock.now < deadline {
                 let journaled = try await sandbox.count("SELECT count(*) FROM event_journal WHERE event_type = 'ticket.accepted'")
+                let counted = try await sandbox.count("SELECT coalesce(sum(count), 0)::int FROM demand_stats")
                 let routed = try await sandbox.count("SELECT count(*) FROM tickets WHERE dispatch_round > 0 OR status = 'triage'")
-                if journaled >= 6 && routed >= 3 { break }
+                if journaled >= 3 && counted >= 3 && routed >= 3 { break }
                 try await Task.sleep(for: .milliseconds(100))
             }
-            for consumer in ["notifier", "evaluator"] {
-                #expect(
-                    try await sandbox.count("SELECT count(*) FROM event_journal WHERE consumer = $1 AND event_type = 'ticket.accepted'", [consumer]) == 3,
-                    "\(consumer) recorded each ticket once")
-            }
+            #expect(
+                try await sandbox.count("SELECT count(*) FROM event_journal WHERE consumer = 'notifier' AND event_type = 'ticket.accepted'") == 3,
+                "notifier recorded each ticket once")
+            #expect(try await sandbox.count("SELECT coalesce(sum(count), 0)::int FROM demand_stats") == 3, "evaluator counted each demand once")
             let admin = AMQPConnection(configuration: try AMQPConfiguration(url: sandbox.amqpURL), name: "admin", logger: .init(label: "test"))
             // The whistle: the street leads, 城管 is co. The complaint about 城管: its supervisor leads.
             // The 12345 call has no routing rule in these fixtures: triage. Nothing for 信访局.

@@ -55,7 +55,7 @@ struct ContractDocsTests {
         }
         let schemas = try ContractDocs.schemaNames()
         let messageSchemas = schemas.filter { !ContractDocs.shared.contains($0) }
-        #expect(messageSchemas.count == 24)
+        #expect(messageSchemas.count == 25)
         for name in messageSchemas {
             #expect(examples.contains { $0.schema == name && $0.isValid }, "no valid example of \(name)")
         }

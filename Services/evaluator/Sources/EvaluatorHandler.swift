@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import WhistleDomain
 import WhistleMessages
 import WhistlePostgres
@@ -16,6 +17,16 @@ struct EvaluatorHandler: BatchHandler {
     let timeZone: TimeZone
     let detector: HotspotDetector
     let logger: Logger
+    private let counted = Counter(label: "whistle_evaluator_events_counted_total")
+    private let repeated = Counter(label: "whistle_evaluator_events_repeated_total")
+    private let hotspots = Counter(label: "whistle_hotspots_detected_total")
+
+    init(outbox: Outbox, timeZone: TimeZone, detector: HotspotDetector, logger: Logger) {
+        self.outbox = outbox
+        self.timeZone = timeZone
+        self.detector = detector
+        self.logger = logger
+    }
 
     func apply(_ messages: [InboundMessage], on connection: PostgresConnection) throws {
         var events: [ReceivedEvent] = []
@@ -40,5 +51,8 @@ struct EvaluatorHandler: BatchHandler {
         try statistics.write(on: connection)
         let alerts = try detector.detect(statistics.touched, on: connection)
         try outbox.enqueue(connection, alerts)
+        counted.increment(by: Int64(seen.count))
+        repeated.increment(by: Int64(events.count - seen.count))
+        hotspots.increment(by: Int64(alerts.count))
     }
 }

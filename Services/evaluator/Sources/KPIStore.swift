@@ -142,6 +142,27 @@ public enum KPIStore {
     }
 }
 
+extension KPIStore {
+    /// One department's counts on each local day of `from…to` that has any; nil when the
+    /// department is unknown.
+    public static func daily(
+        on connection: PostgresConnection, department: String, from: LocalDate, to: LocalDate
+    ) throws -> (name: String, days: [(day: LocalDate, counts: KPICounts)])? {
+        guard let name = try connection.query("SELECT name FROM departments WHERE code = $1", [department]).first?.decode(0, as: String.self)
+        else { return nil }
+        let rows = try connection.query(
+            """
+            SELECT day::text, \(columns.joined(separator: ", ")) FROM kpi_daily
+            WHERE department = $1 AND day BETWEEN $2::date AND $3::date ORDER BY day
+            """, [department, from.description, to.description])
+        let days = try rows.compactMap { row -> (LocalDate, KPICounts)? in
+            guard let day = LocalDate(iso: try row.decode(0)) else { return nil }
+            return (day, counts(try (1...columns.count).map { try row.decode($0, as: Int.self) }))
+        }
+        return (name, days)
+    }
+}
+
 /// One department's name and counts over a period.
 public struct DepartmentCounts: Sendable {
     public var code: String

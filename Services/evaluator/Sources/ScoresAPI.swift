@@ -42,6 +42,24 @@ extension ReadAPI {
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: report.csv)))
     }
 
+    /// `GET /v1/scores/{department}/daily?from=&to=` (extension): the department's figures on each
+    /// day of the range that has any, for trends.
+    func daily(_ department: String, _ query: [String: String]) async throws -> Response {
+        let range = try QueryParameters.dateRange(from: query["from"], to: query["to"], today: today)
+        guard let found = try await pool.withConnection({ connection in
+            try KPIStore.daily(on: connection, department: department, from: range.from, to: range.to)
+        }) else {
+            throw EvaluatorError("not_found", "no department \(QueryParameters.quoted(department))", status: .notFound)
+        }
+        let days = found.days.map { item in
+            DailyLine(
+                day: item.day.description,
+                line: ScoreReport.Line(DepartmentCounts(code: department, name: found.name, kind: "", counts: item.counts), weights: weights))
+        }
+        let body = DailyReport(department: department, name: found.name, from: range.from.description, to: range.to.description, days: days)
+        return HTTPServer.jsonResponse(String(decoding: try WhistleJSON.encoder().encode(body), as: UTF8.self))
+    }
+
     /// `GET /v1/hotspots?window=24h`: the grid × category pairs whose demands in the window ending
     /// now reach the threshold, most demands first.
     func hotspots(_ query: [String: String]) async throws -> Response {
@@ -71,6 +89,29 @@ extension ReadAPI {
         for (key, value) in parameters where out[String(key)] == nil { out[String(key)] = String(value) }
         return out
     }
+}
+
+/// `GET /v1/scores/{department}/daily`: the department and one line per day.
+struct DailyReport: Encodable {
+    var department: String
+    var name: String
+    var from: String
+    var to: String
+    var days: [DailyLine]
+}
+
+/// A day's figures: the fields of a `/v1/scores` line, with `day` instead of the department.
+struct DailyLine: Encodable {
+    var day: String
+    var line: ScoreReport.Line
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(day, forKey: .day)
+        try line.encode(to: encoder)
+    }
+
+    enum Keys: String, CodingKey { case day }
 }
 
 /// `{window, at, hotspots: [{area, category, count, baseline}]}`; names and the threshold are extensions.

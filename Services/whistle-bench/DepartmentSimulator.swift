@@ -1,0 +1,164 @@
+import Foundation
+import WhistleAMQP
+import WhistleMessages
+import WhistleReliability
+
+/// Plays every department, every citizen and every whistling street of the sample district:
+/// acknowledges each assignment, completes it (or returns some), answers the survey of each
+/// resolved ticket, and has each whistling street evaluate the departments it summoned once the
+/// ticket closes. Random choices come from a seeded generator, so a run can be repeated.
+final class DepartmentSimulator: @unchecked Sendable {
+    struct Mix {
+        var returnRatio = 0.05
+        var unfinishedRatio = 0.1
+        var satisfied = 0.7
+        var basicallySatisfied = 0.2
+    }
+
+    struct Tally: CustomStringConvertible {
+        var assignments = 0, acknowledged = 0, completed = 0, returned = 0, feedback = 0, evaluations = 0
+        var description: String {
+            "\(assignments) assignments: \(acknowledged) acknowledged, \(completed) completed, \(returned) returned; "
+                + "\(feedback) surveys answered, \(evaluations) whistle evaluations"
+        }
+    }
+
+    private let desks: AMQPConsumer
+    private let events: AMQPConsumer
+    private let publisher: AMQPPublisher
+    private let mix: Mix
+    private var random: SeededRandom
+    private var whistles: [String: (street: String, summoned: Set<String>)] = [:]
+    private(set) var tally = Tally()
+
+    init(configuration: AMQPConfiguration, departments: [String], mix: Mix, seed: UInt64) async throws {
+        self.mix = mix
+        random = SeededRandom(seed: seed)
+        var topology = WhistleTopology.base
+        topology.queues += departments.map { WhistleTopology.department($0, deliveryLimit: 5) }
+        desks = AMQPConsumer(
+            configuration: configuration, name: "bench-work-departments", queues: departments.map(departmentQueue), prefetch: 1000,
+            topology: topology, logger: .init(label: "bench"))
+        let queue = "bench.work.\(UUID().uuidString.prefix(8).lowercased())"
+        var eventTopology = WhistleTopology.base
+        eventTopology.queues.append(
+            .init(queue, arguments: [QueueArgument("x-expires", .integer(60_000))],
+                  bindings: [.init(Exchange.events, EventType.ticketResolved.routingKey), .init(Exchange.events, EventType.ticketClosed.routingKey)]))
+        events = AMQPConsumer(
+            configuration: configuration, name: "bench-work-events", queues: [queue], prefetch: 1000, topology: eventTopology,
+            logger: .init(label: "bench"))
+        publisher = AMQPPublisher(configuration: configuration, name: "bench-work", topology: WhistleTopology.base, logger: .init(label: "bench"))
+        try await events.start()
+        try await desks.start()
+        try await publisher.connect()
+    }
+
+    /// Works until nothing has arrived for `idle`; returns what was done.
+    func run(idle: Duration, progress: Bool) async throws -> Tally {
+        var quietSince = ContinuousClock.now
+        while ContinuousClock.now - quietSince < idle {
+            let worked = try await assignments() + (try await answers())
+            if worked > 0 { quietSince = .now }
+            if progress { FileHandle.standardError.write(Data("\r\(tally)".utf8)) }
+        }
+        if progress { FileHandle.standardError.write(Data("\n".utf8)) }
+        return tally
+    }
+
+    private func reply(_ department: String, _ body: [String: Any]) throws -> OutboundMessage {
+        OutboundMessage(
+            exchange: Exchange.replies, routingKey: department, body: Array(try JSONSerialization.data(withJSONObject: body)),
+            messageId: UUID().uuidString.lowercased())
+    }
+
+    private func intake(_ key: String, _ body: [String: Any]) throws -> OutboundMessage {
+        OutboundMessage(
+            exchange: Exchange.intake, routingKey: key, body: Array(try JSONSerialization.data(withJSONObject: body)),
+            messageId: UUID().uuidString.lowercased())
+    }
+
+    private func send(_ messages: [OutboundMessage]) async throws {
+        guard !messages.isEmpty else { return }
+        let outcomes = try await publisher.publish(messages)
+        guard outcomes.allSatisfy({ $0 == .confirmed }) else { throw BenchError("the broker refused replies") }
+    }
+
+    /// Acknowledges each waiting assignment, then completes or returns it.
+    private func assignments() async throws -> Int {
+        let batch = try await desks.nextBatch(max: 500, waitMilliseconds: 200, lingerMilliseconds: 5)
+        guard let last = batch.last else { return 0 }
+        var acks: [OutboundMessage] = []
+        var finishes: [OutboundMessage] = []
+        for delivery in batch {
+            guard let body = try? JSONSerialization.jsonObject(with: Data(delivery.body)) as? [String: Any],
+                let id = body["assignment_id"] as? String, let department = body["department"] as? String,
+                let ticketNo = body["ticket_no"] as? String
+            else { continue }
+            tally.assignments += 1
+            if body["whistle"] is [String: Any], body["role"] as? String == "lead" {
+                whistles[ticketNo] = (department, Set((body["co_departments"] as? [String]) ?? []))
+            }
+            let draw = random.unit()
+            if draw < mix.returnRatio {
+                finishes.append(try reply(department, ["assignment_id": id, "action": "return", "reason_code": "not_our_duty", "note": "不属于本部门职责"]))
+                tally.returned += 1
+                continue
+            }
+            acks.append(try reply(department, ["assignment_id": id, "action": "acknowledge", "note": "已签收"]))
+            tally.acknowledged += 1
+            if draw < mix.returnRatio + mix.unfinishedRatio { continue }
+            finishes.append(try reply(department, ["assignment_id": id, "action": "complete", "result": "已到现场处置完毕，情况已反馈"]))
+            tally.completed += 1
+        }
+        try await send(acks)
+        try await send(finishes)
+        try await desks.ack(through: last)
+        return batch.count
+    }
+
+    /// Answers the survey of each resolved ticket; evaluates each closed whistle.
+    private func answers() async throws -> Int {
+        let batch = try await events.nextBatch(max: 500, waitMilliseconds: 100, lingerMilliseconds: 5)
+        guard let last = batch.last else { return 0 }
+        var messages: [OutboundMessage] = []
+        for delivery in batch {
+            guard let event = ReceivedEvent(body: delivery.body), let ticketNo = event.ticketNo else { continue }
+            if event.type == EventType.ticketResolved.rawValue {
+                let draw = random.unit()
+                let satisfaction = draw < mix.satisfied ? "satisfied" : draw < mix.satisfied + mix.basicallySatisfied ? "basically_satisfied" : "unsatisfied"
+                messages.append(try intake("feedback", ["ticket_no": ticketNo, "satisfaction": satisfaction, "resolved": satisfaction != "unsatisfied"]))
+                tally.feedback += 1
+            } else if event.type == EventType.ticketClosed.rawValue, let whistle = whistles.removeValue(forKey: ticketNo), !whistle.summoned.isEmpty {
+                let scores = whistle.summoned.sorted().map { ["department": $0, "score": 60 + Int(random.unit() * 40)] as [String: Any] }
+                messages.append(try intake("evaluation", ["ticket_no": ticketNo, "by": whistle.street, "scores": scores]))
+                tally.evaluations += 1
+            }
+        }
+        try await send(messages)
+        try await events.ack(through: last)
+        return batch.count
+    }
+
+    func close() async {
+        await desks.close()
+        await events.close()
+        await publisher.close()
+    }
+}
+
+/// SplitMix64: a small, seeded generator for repeatable runs.
+struct SeededRandom {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A number in 0..<1.
+    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+}
