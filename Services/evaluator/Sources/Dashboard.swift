@@ -81,10 +81,9 @@ struct DashboardPage {
         page += scoreboard
         page += "<div class=\"columns\">" + overdueList + escalatedList + "</div>"
         page += "<div class=\"columns\"><section id=\"heatmap\"><h2>网格诉求热力图（考核期内）</h2>"
-            + DashboardCharts.heatMap(data.grids) + "</section>"
-        page += "<section id=\"trend\"><h2>每日诉求趋势（按渠道，近\(DashboardData.trendDays)天）</h2>"
-            + DashboardCharts.trend(days: data.days, counts: data.trend) + trendTable + "</section></div>"
-        page += hotspotList
+            + DashboardCharts.heatMap(data.grids) + "</section>" + hotspotList + "</div>"
+        page += "<section id=\"trend\"><h2>每日诉求趋势（按渠道，近\(DashboardData.trendDays)天）</h2><div class=\"trendbox\">"
+            + DashboardCharts.trend(days: data.days, counts: data.trend) + trendTable + "</div></section>"
         page += "<footer>Whistle 评价服务 · 响应率=按时签收/派单 · 按期办结率=按期办结/办结 · 解决率、满意率按回访 · "
             + "综合得分权重：响应 \(report.weights.response) · 按期 \(report.weights.onTime) · 解决 \(report.weights.resolution) · "
             + "满意 \(report.weights.satisfaction) · 吹哨评价 \(report.weights.whistle)</footer></body></html>"
@@ -169,7 +168,8 @@ struct DashboardPage {
         .legend{font-size:12px;color:#475569;display:flex;gap:8px;align-items:center;margin-top:4px}
         .ramp{display:inline-block;width:120px;height:10px;background:linear-gradient(90deg,#fef0d9,#b30000)}
         .key i{display:inline-block;width:12px;height:3px;margin-right:4px;vertical-align:middle}
-        table.compact{margin-top:6px}footer{font-size:12px;color:#64748b;padding:8px 24px 20px}
+        table.compact{margin-top:6px;width:auto;font-size:12px}table.compact th,table.compact td{white-space:nowrap;padding:3px 5px}
+        .trendbox{display:flex;gap:16px;align-items:flex-start;flex-wrap:wrap}footer{font-size:12px;color:#64748b;padding:8px 24px 20px}
         a{color:#1d4ed8;text-decoration:none}
         """
 }

@@ -18,7 +18,7 @@ enum DashboardCharts {
     }
 
     /// The grids as polygons coloured by demand count, each labelled with its count.
-    static func heatMap(_ grids: [DashboardData.Grid], width: Double = 560) -> String {
+    static func heatMap(_ grids: [DashboardData.Grid], width: Double = 560, maxHeight: Double = 620) -> String {
         let points = grids.flatMap(\.polygon).filter { $0.count == 2 }
         guard let minLat = points.map({ $0[0] }).min(), let maxLat = points.map({ $0[0] }).max(),
             let minLon = points.map({ $0[1] }).min(), let maxLon = points.map({ $0[1] }).max(), maxLat > minLat, maxLon > minLon
@@ -26,7 +26,7 @@ enum DashboardCharts {
         let lonScale = cos((minLat + maxLat) / 2 * .pi / 180)
         let spanX = (maxLon - minLon) * lonScale, spanY = maxLat - minLat
         let pad = 8.0
-        let scale = (width - 2 * pad) / spanX
+        let scale = min((width - 2 * pad) / spanX, (maxHeight - 2 * pad) / spanY)
         let height = spanY * scale + 2 * pad
         func x(_ lon: Double) -> Double { pad + (lon - minLon) * lonScale * scale }
         func y(_ lat: Double) -> Double { pad + (maxLat - lat) * scale }
@@ -58,11 +58,13 @@ enum DashboardCharts {
         let plotW = width - left - right, plotH = height - top - bottom
         func x(_ index: Int) -> Double { left + (days.count > 1 ? Double(index) * plotW / Double(days.count - 1) : plotW / 2) }
         func y(_ value: Int) -> Double { top + plotH - Double(value) / Double(maximum) * plotH }
-        var svg = "<svg class=\"trend\" role=\"img\" aria-label=\"每日诉求趋势\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" width=\"\(Int(width))\" height=\"\(Int(height))\">"
+        var svg = "<div><svg class=\"trend\" role=\"img\" aria-label=\"每日诉求趋势\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" width=\"\(Int(width))\" height=\"\(Int(height))\">"
         svg += String(format: "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"#cbd5e1\"/>", left, top + plotH, left + plotW, top + plotH)
         svg += String(format: "<text x=\"4\" y=\"%.0f\" class=\"axis\">%d</text><text x=\"4\" y=\"%.0f\" class=\"axis\">0</text>", top + 8, maximum, top + plotH)
-        for (index, day) in days.enumerated() where index % 2 == days.count % 2 || index == days.count - 1 {
-            svg += String(format: "<text x=\"%.1f\" y=\"%.0f\" class=\"axis\" text-anchor=\"middle\">%02d-%02d</text>", x(index), height - 8, day.month, day.day)
+        for (index, day) in days.enumerated() where (days.count - 1 - index) % 2 == 0 {
+            let anchor = index == days.count - 1 ? "end" : index == 0 ? "start" : "middle"
+            svg += String(format: "<text x=\"%.1f\" y=\"%.0f\" class=\"axis\"", x(index), height - 8)
+                + " text-anchor=\"\(anchor)\">" + String(format: "%02d-%02d</text>", day.month, day.day)
         }
         for channel in channels {
             let points = days.enumerated().map { String(format: "%.1f,%.1f", x($0.offset), y(counts[$0.element]?[channel.code] ?? 0)) }
@@ -72,7 +74,7 @@ enum DashboardCharts {
         for channel in channels {
             svg += "<span class=\"key\"><i style=\"background:\(channel.color)\"></i>\(channel.name)</span>"
         }
-        return svg + "</div>"
+        return svg + "</div></div>"
     }
 }
 
