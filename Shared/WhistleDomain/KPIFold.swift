@@ -3,7 +3,10 @@ import WhistleMessages
 
 /// How the flow's events count in the departments' KPIs (DESIGN "KPIs"). The same fold is applied
 /// to events as they arrive and to the timeline when the figures are rebuilt, so both give the
-/// same numbers. Each count falls on the local day of the event that caused it:
+/// same numbers. Each count falls on the local day of the event that caused it, except that an
+/// acknowledgement and a return fall on the day their assignment was dispatched (`dispatched_at`),
+/// so that a day's response and return rates compare that day's dispatches with what became of
+/// them (never above 100 %):
 ///
 /// - `ticket.dispatched`: each assignment → `dispatched` for its department;
 /// - `assignment.acknowledged` → `acknowledged`, and `acknowledged_on_time` when `on_time`;
@@ -21,6 +24,15 @@ public enum KPIFold {
             EventType.ticketDispatched, .assignmentAcknowledged, .assignmentCompleted, .assignmentReturned, .assignmentOverdue,
             .ticketEscalated, .ticketClosed, .ticketReopened, .evaluationRecorded,
         ].map(\.rawValue))
+
+    /// The instant whose local day an event's counts fall on: the assignment's dispatch for an
+    /// acknowledgement or a return that names it, else the event's own time.
+    public static func countedAt(type: String, data: JSONValue, occurredAt: Date) -> Date {
+        guard type == EventType.assignmentAcknowledged.rawValue || type == EventType.assignmentReturned.rawValue,
+            let text = data["dispatched_at"]?.stringValue, let dispatched = RFC3339.parse(text)
+        else { return occurredAt }
+        return dispatched
+    }
 
     /// What one event adds to which departments' counts (nothing for other types or unreadable data).
     public static func contributions(type: String, data: JSONValue) -> [(department: String, counts: KPICounts)] {
@@ -102,7 +114,7 @@ public struct KPILedger: Sendable {
     public mutating func add(type: String, occurredAt: Date, data: JSONValue) {
         let contributions = KPIFold.contributions(type: type, data: data)
         guard !contributions.isEmpty else { return }
-        let day = LocalDate.local(of: occurredAt, in: timeZone).date
+        let day = LocalDate.local(of: KPIFold.countedAt(type: type, data: data, occurredAt: occurredAt), in: timeZone).date
         for (department, change) in contributions {
             counts[Key(department: department, day: day), default: KPICounts()] = counts[Key(department: department, day: day), default: KPICounts()] + change
         }

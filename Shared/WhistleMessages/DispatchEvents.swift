@@ -65,6 +65,9 @@ public struct AssignmentEvent: Codable, Sendable, Hashable {
     public var resolveDue: Date?
     /// The AMQP `message_id` of the reply that caused the event (replies only; extension).
     public var messageId: String?
+    /// When the assignment was dispatched (`acknowledged` and `returned`; extension): the
+    /// response and return rates count these on the dispatch's day.
+    public var dispatchedAt: Date?
     public init(
         assignmentId: String, department: String, role: String, onTime: Bool? = nil, note: String? = nil,
         result: String? = nil, reasonCode: String? = nil, clock: String? = nil, dueAt: Date? = nil, resolveDue: Date? = nil,

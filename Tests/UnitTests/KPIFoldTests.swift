@@ -89,4 +89,21 @@ struct KPIFoldTests {
         #expect(days == ["A 2026-11-21", "A 2026-11-22"])
         #expect(ledger.counts.values.map(\.acknowledged).sorted() == [1, 2])
     }
+
+    @Test("an acknowledgement and a return fall on the day of their dispatch, so a day's response rate stays within 100 %")
+    func cohortDays() throws {
+        let zone = try #require(TimeZone(identifier: "Asia/Shanghai"))
+        var ledger = KPILedger(timeZone: zone)
+        let monday = try #require(RFC3339.parse("2026-11-16T15:00:00Z"))  // Monday 23:00 in Beijing
+        let tuesday = try #require(RFC3339.parse("2026-11-17T01:00:00Z"))  // Tuesday 09:00
+        ledger.add(type: "ticket.dispatched", occurredAt: monday, data: try data(#"{"assignments":[{"department":"A"},{"department":"A"}]}"#))
+        let dispatched = #""dispatched_at":"2026-11-16T23:00:00+08:00""#
+        ledger.add(type: "assignment.acknowledged", occurredAt: tuesday, data: try data(#"{"department":"A","on_time":false,"# + dispatched + "}"))
+        ledger.add(type: "assignment.returned", occurredAt: tuesday, data: try data(#"{"department":"A","# + dispatched + "}"))
+        ledger.add(type: "assignment.completed", occurredAt: tuesday, data: try data(#"{"department":"A","on_time":true,"# + dispatched + "}"))
+        let days = Dictionary(uniqueKeysWithValues: ledger.counts.map { ("\($0.key.day)", $0.value) })
+        #expect(days["2026-11-16"].map { ($0.dispatched, $0.acknowledged, $0.returned, $0.completed) } ?? (0, 0, 0, 0) == (2, 1, 1, 0))
+        #expect(days["2026-11-17"].map { ($0.dispatched, $0.acknowledged, $0.completed) } ?? (0, 0, 0) == (0, 0, 1), "a completion counts on its own day")
+        #expect(KPIFold.countedAt(type: "assignment.acknowledged", data: try data(#"{"department":"A"}"#), occurredAt: tuesday) == tuesday)
+    }
 }

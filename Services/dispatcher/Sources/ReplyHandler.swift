@@ -84,6 +84,7 @@ struct ReplyHandler: BatchHandler {
             case .acknowledged(let onTime):
                 assignment.acknowledgedAt = work.now
                 payload.onTime = onTime
+                payload.dispatchedAt = assignment.dispatchedAt
                 work.timers.cancel(assignmentId: assignment.id, kinds: TimerKind.acknowledgeKinds)
             case .completed(let result, let onTime):
                 assignment.completedAt = work.now
@@ -95,6 +96,7 @@ struct ReplyHandler: BatchHandler {
                 assignment.returnedAt = work.now
                 assignment.returnReason = reason.rawValue
                 payload.reasonCode = reason.rawValue
+                payload.dispatchedAt = assignment.dispatchedAt
                 work.timers.cancel(assignmentId: assignment.id, kinds: Set(TimerKind.allCases))
             case .extendResolveDue:
                 guard let extended else { continue }
