@@ -83,6 +83,21 @@ static inline int whistle_table_get_int(const amqp_table_t *table, const char *k
     return 0;
 }
 
+/// Finds a string header (`longstr` or `bytes`) of a table; 1 when found.
+static inline int whistle_table_get_bytes(const amqp_table_t *table, const char *key, amqp_bytes_t *out) {
+    size_t len = strlen(key);
+    for (int i = 0; i < table->num_entries; i++) {
+        const amqp_table_entry_t *e = &table->entries[i];
+        if (e->key.len != len || memcmp(e->key.bytes, key, len) != 0) continue;
+        if (e->value.kind == AMQP_FIELD_KIND_UTF8 || e->value.kind == AMQP_FIELD_KIND_BYTES) {
+            *out = e->value.value.bytes;
+            return 1;
+        }
+        return 0;
+    }
+    return 0;
+}
+
 /// Sends a heartbeat frame, so that the broker keeps a connection that is busy elsewhere.
 static inline int whistle_send_heartbeat(amqp_connection_state_t state) {
     amqp_frame_t frame;

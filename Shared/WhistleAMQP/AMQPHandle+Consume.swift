@@ -47,9 +47,17 @@ extension AMQPHandle {
         let properties = envelope.message.properties
         let flags = properties._flags
         var deliveryCount: Int64 = 0
+        var death: DeadLetter?
         if flags & WHISTLE_FLAG_HEADERS != 0 {
             var headers = properties.headers
             _ = whistle_table_get_int(&headers, "x-delivery-count", &deliveryCount)
+            func string(_ key: String) -> String? {
+                var bytes = amqp_bytes_t()
+                return whistle_table_get_bytes(&headers, key, &bytes) == 1 ? bytes.string : nil
+            }
+            if let exchange = string("x-first-death-exchange") {
+                death = DeadLetter(exchange: exchange, queue: string("x-first-death-queue") ?? "", reason: string("x-first-death-reason") ?? "")
+            }
         }
         return Delivery(
             body: envelope.message.body.array,
@@ -62,6 +70,6 @@ extension AMQPHandle {
             redelivered: envelope.redelivered != 0,
             deliveryCount: Int(deliveryCount),
             deliveryTag: envelope.delivery_tag,
-            generation: generation)
+            generation: generation, deadLetter: death)
     }
 }

@@ -53,12 +53,15 @@ public struct Delivery: Sendable {
     public var deliveryTag: UInt64
     /// The connection generation the tag belongs to; tags of an older connection are void.
     public var generation: UInt64
+    /// Where a dead-lettered message first died (its `x-first-death-*` headers).
+    public var deadLetter: DeadLetter?
 
     public init(
         body: [UInt8], exchange: String, routingKey: String, messageId: String?, type: String? = nil,
         userId: String? = nil, contentType: String? = nil, redelivered: Bool = false, deliveryCount: Int = 0,
-        deliveryTag: UInt64 = 0, generation: UInt64 = 0
+        deliveryTag: UInt64 = 0, generation: UInt64 = 0, deadLetter: DeadLetter? = nil
     ) {
+        self.deadLetter = deadLetter
         self.body = body
         self.exchange = exchange
         self.routingKey = routingKey
@@ -70,6 +73,19 @@ public struct Delivery: Sendable {
         self.deliveryCount = deliveryCount
         self.deliveryTag = deliveryTag
         self.generation = generation
+    }
+}
+
+/// The broker's record of a dead-lettered message: the exchange it was first published to, the
+/// queue it died in, and why (`delivery_limit`, `rejected`, `expired`, `maxlen`).
+public struct DeadLetter: Sendable, Hashable {
+    public var exchange: String
+    public var queue: String
+    public var reason: String
+    public init(exchange: String, queue: String, reason: String) {
+        self.exchange = exchange
+        self.queue = queue
+        self.reason = reason
     }
 }
 

@@ -141,6 +141,7 @@ public final class BatchConsumer: Service, @unchecked Sendable {
 
     private func reject(_ message: InboundMessage, error: any Error) async {
         poison.increment()
+        await recordFailure(message, error: error)
         logger.error(
             "message failed; returned to the queue (dead-lettered at the delivery limit)",
             metadata: [
@@ -148,6 +149,26 @@ public final class BatchConsumer: Service, @unchecked Sendable {
                 "delivery.count": "\(message.delivery.deliveryCount)", "error": "\(error)",
             ])
         await acknowledge { try await self.consumer.nack(message.delivery, requeue: true) }
+    }
+
+    /// Keeps the error in `message_failures` (best effort: a database that is down only costs
+    /// the reason, never the message), so that the dead letter can be explained later.
+    private func recordFailure(_ message: InboundMessage, error: any Error) async {
+        let consumerName = name
+        let text = String(describing: error).prefix(2000)
+        do {
+            _ = try await pool.withConnection { connection in
+                try connection.query(
+                    """
+                    INSERT INTO message_failures (consumer, routing_key, message_id, error, deliveries)
+                    VALUES ($1, $2, $3, $4, $5)
+                    ON CONFLICT (consumer, routing_key, message_id)
+                    DO UPDATE SET error = EXCLUDED.error, deliveries = EXCLUDED.deliveries, failed_at = now()
+                    """, [consumerName, message.routingKey, message.messageId, String(text), message.delivery.deliveryCount + 1])
+            }
+        } catch {
+            logger.warning("could not record why a message failed", metadata: ["consumer": "\(name)", "error": "\(error)"])
+        }
     }
 
     private func acknowledge(_ action: @escaping @Sendable () async throws -> Void) async {

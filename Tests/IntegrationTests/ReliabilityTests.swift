@@ -8,10 +8,22 @@ import WhistleReliability
 /// The reliability backbone in-process against the real servers: inbox, outbox relay, poison.
 @Suite("Inbox, outbox and poison messages", .serialized)
 struct ReliabilityTests {
-    /// Records each message's body in `event_journal`-like form; throws on bodies saying "poison".
+    /// Whether the recorder refuses poison, switched off to "fix the cause" before a replay.
+    final class Refusal: @unchecked Sendable {
+        private let lock = NSLock()
+        private var on = true
+        var isOn: Bool {
+            get { lock.withLock { on } }
+            set { lock.withLock { on = newValue } }
+        }
+    }
+
+    /// Records each message's body in `event_journal`-like form; throws on bodies saying "poison"
+    /// while `refusal` is on.
     struct Recorder: BatchHandler {
+        var refusal = Refusal()
         func apply(_ messages: [InboundMessage], on connection: PostgresConnection) throws {
-            for message in messages where String(decoding: message.body, as: UTF8.self).contains("poison") {
+            for message in messages where refusal.isOn && String(decoding: message.body, as: UTF8.self).contains("poison") {
                 throw PostgresError(.query, "handler refuses \(message.messageId)")
             }
             _ = try connection.query(
@@ -29,7 +41,8 @@ struct ReliabilityTests {
         var topology = WhistleTopology.base
         topology.queues.append(WhistleTopology.queue("rel.q", deliveryLimit: 3, bindings: [.init(Exchange.events, "rel")]))
         let amqp = AMQPConsumer(configuration: configuration, name: "c", queues: ["rel.q"], prefetch: 100, topology: topology, logger: .init(label: "test"))
-        let consumer = BatchConsumer(name: "rel", consumer: amqp, pool: pool, handler: Recorder(), signal: nil, batchSize: 50, logger: .init(label: "test"))
+        let recorder = Recorder()
+        let consumer = BatchConsumer(name: "rel", consumer: amqp, pool: pool, handler: recorder, signal: nil, batchSize: 50, logger: .init(label: "test"))
         let publisher = AMQPPublisher(configuration: configuration, name: "p", topology: topology, logger: .init(label: "test"))
         var messages = (0..<100).map { OutboundMessage(exchange: Exchange.events, routingKey: "rel", body: Array("ok \($0)".utf8), messageId: "rel-\($0)") }
         messages.insert(OutboundMessage(exchange: Exchange.events, routingKey: "rel", body: Array("poison".utf8), messageId: "rel-poison"), at: 37)
@@ -48,11 +61,44 @@ struct ReliabilityTests {
                 try await Task.sleep(for: .milliseconds(200))
             }
             #expect(try await admin.queueStatus(WhistleTopology.deadLetterQueue).messages == 1, "the poison message is dead-lettered")
+            #expect(try await sandbox.count("SELECT count(*) FROM settings WHERE value = 'seen'") == 100, "every other message applied once")
+            #expect(try await sandbox.count("SELECT count(*) FROM inbox WHERE consumer = 'rel'") == 100)
+
+            // whistlectl dlq: the letter with both reasons, kept by list; replayed once the cause is fixed.
+            let ctl = Ctl(databaseURL: sandbox.databaseURL)
+            let listed = try await ctl.run(["dlq", "list", "--json", "--amqp-url", sandbox.amqpURL])
+            #expect(listed.status == 0, "\(listed.stderr)")
+            let letter = try #require(try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [String: Any])
+            #expect(letter["message_id"] as? String == "rel-poison" && letter["exchange"] as? String == Exchange.events)
+            #expect(letter["routing_key"] as? String == "rel" && letter["queue"] as? String == "rel.q")
+            #expect(letter["broker_reason"] as? String == "delivery_limit" && letter["consumer"] as? String == "rel")
+            #expect((letter["error"] as? String)?.contains("handler refuses rel-poison") == true && letter["deliveries"] as? Int == 4, "the first delivery and 3 more: \(letter)")
+            #expect(try await admin.queueStatus(WhistleTopology.deadLetterQueue).messages == 1, "list leaves the letter where it was")
+            let refused = try await ctl.run(["dlq", "replay", "--amqp-url", sandbox.amqpURL])
+            #expect(refused.status != 0 && refused.stderr.contains("--message-id"), "replay names its letters")
+            recorder.refusal.isOn = false
+            let replayed = try await ctl.run(["dlq", "replay", "--message-id", "rel-poison", "--amqp-url", sandbox.amqpURL])
+            #expect(replayed.status == 0 && replayed.stdout.contains("replayed 1 dead letter"), "\(replayed.stdout) \(replayed.stderr)")
+            let applied = ContinuousClock.now + .seconds(15)
+            while ContinuousClock.now < applied, try await sandbox.count("SELECT count(*) FROM settings WHERE value = 'seen'") < 101 {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(try await sandbox.count("SELECT count(*) FROM settings WHERE key = 'rel-poison'") == 1, "the replayed letter is applied once")
+            #expect(try await admin.queueStatus(WhistleTopology.deadLetterQueue).messages == 0)
+
+            // Another poison while refusing: dead-lettered, then purged for good.
+            recorder.refusal.isOn = true
+            _ = try await publisher.publish([OutboundMessage(exchange: Exchange.events, routingKey: "rel", body: Array("poison 2".utf8), messageId: "rel-poison-2")])
+            let dead = ContinuousClock.now + .seconds(30)
+            while ContinuousClock.now < dead, try await admin.queueStatus(WhistleTopology.deadLetterQueue).messages < 1 {
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            let purged = try await ctl.run(["dlq", "purge", "--all", "--amqp-url", sandbox.amqpURL])
+            #expect(purged.status == 0 && purged.stdout.contains("dropped 1 dead letter"), "\(purged.stdout) \(purged.stderr)")
+            #expect(try await admin.queueStatus(WhistleTopology.deadLetterQueue).messages == 0)
             await admin.close()
             group.cancelAll()
         }
-        #expect(try await sandbox.count("SELECT count(*) FROM settings WHERE value = 'seen'") == 100, "every other message applied once")
-        #expect(try await sandbox.count("SELECT count(*) FROM inbox WHERE consumer = 'rel'") == 100)
         await publisher.close()
         await pool.close()
         await sandbox.tearDown()
