@@ -3,9 +3,9 @@
 # docker-compose.yml mounts them, give a broker the intended users and nothing else.
 #
 # Boots a throw-away local RabbitMQ (servers.sh profile `scratch`: AMQP 5783, dist 25783,
-# epmd 4383) with that rabbitmq.conf and definitions.json, then checks: exactly the five
-# whistle-* users (no guest), each authenticates with its development password and not with a
-# wrong one, the admin tag, and the permissions on vhost "/". It stops the node and deletes
+# epmd 4383) with that rabbitmq.conf and definitions.json, then checks: exactly the users of the
+# file (no guest), that they authenticate with their development passwords and not with a wrong
+# one, the admin tag, every permission on vhost "/" and the topic permissions. It stops the node and deletes
 # .local/scratch whatever happens. Run it after changing either file.
 set -euo pipefail
 
@@ -55,26 +55,32 @@ export RABBITMQ_EXTRA_CONF
 rabbitmq_start
 
 echo "checking $DEFS"
-expected="$(printf '%s\n' "${RABBITMQ_USERS[@]}" | sort)"
+mapfile -t users < <(grep -oE '"name": "[^"]+", "password' "$DEFS" | sed -E 's/"name": "([^"]+)".*/\1/')
+expected="$(printf '%s\n' "${users[@]}" | sort)"
 actual="$(rmq rabbitmqctl -q list_users --no-table-headers | awk '{print $1}' | sort)"
-check "users are exactly: $(tr '\n' ' ' <<<"$expected")(no guest)" test "$expected" == "$actual"
-
-for user in "${RABBITMQ_USERS[@]}"; do
+check "users are exactly the ${#users[@]} of the file (no guest)" test "$expected" == "$actual"
+for user in "${RABBITMQ_USERS[@]}" adapter-12345 dept-XS-CGJ; do
     check "$user authenticates with its development password" \
         rmq rabbitmqctl -q authenticate_user "$user" "$user"
     check "$user is refused with a wrong password" \
         fails rmq rabbitmqctl -q authenticate_user "$user" "$user-wrong"
 done
-
 check "whistle-admin has tag administrator" \
     grep -qE '^whistle-admin[[:space:]]+\[administrator\]$' \
     <<<"$(rmq rabbitmqctl -q list_users --no-table-headers)"
 
-permissions="$(rmq rabbitmqctl -q list_permissions -p / --no-table-headers)"
-for user in "${RABBITMQ_USERS[@]}"; do
-    check "$user has configure/write/read .* on vhost /" \
-        grep -qxF "$(printf '%s\t.*\t.*\t.*' "$user")" <<<"$permissions"
-done
+# Every permission line of the file, as rabbitmqctl lists it (user, configure, write, read).
+permissions="$(rmq rabbitmqctl -q list_permissions -p / --no-table-headers | sort)"
+wanted="$(grep -E '"configure":' "$DEFS" \
+    | sed -E 's/.*"user": "([^"]+)".*"configure": "([^"]*)".*"write": "([^"]*)".*"read": "([^"]*)".*/\1\t\2\t\3\t\4/' \
+    | sed 's/\\\\/\\/g' | sort)"
+check "permissions on vhost / are exactly those of the file ($(wc -l <<<"$wanted") users)" test "$wanted" == "$permissions"
+topics="$(rmq rabbitmqctl -q list_topic_permissions -p / --no-table-headers | wc -l)"
+check "topic permissions: one per adapter and per department ($topics)" \
+    test "$topics" -eq "$(grep -c '"exchange":' "$DEFS")"
+check "adapter-12345 may write only demand.12345 and feedback on whistle.intake" \
+    grep -qE '^adapter-12345[[:space:]]+whistle\.intake[[:space:]]+\^\(demand\\\.12345\|feedback\)\$' \
+    <<<"$(rmq rabbitmqctl -q list_topic_permissions -p / --no-table-headers)"
 
 if ((failures)); then
     echo "definitions check: $failures failed"

@@ -13,6 +13,7 @@
 #   deploy/servers.sh rabbitmq-start|rabbitmq-stop|rabbitmq-restart P   (fault tests)
 #   deploy/servers.sh postgres-start|postgres-stop|postgres-restart P   (fault tests)
 #   deploy/servers.sh rabbitmqctl P ARGS...    rabbitmqctl against profile P's node (e.g. add_vhost v)
+#   deploy/servers.sh grant-vhost P VHOST      the users' least-privilege permissions on VHOST too (tests)
 #   deploy/servers.sh psql P [ARGS...]         psql as superuser postgres on profile P's server
 #
 # Other scripts may `source` this file to reuse its functions (main runs only when executed).
@@ -23,6 +24,8 @@ RABBITMQ_BIN=/usr/lib/rabbitmq/bin
 PG_BIN=/usr/lib/postgresql/15/bin
 
 # Every service has its own broker user; the password is the user name (development only).
+# shellcheck source=deploy/rabbitmq/definitions.sh
+source "$REPO_ROOT/deploy/rabbitmq/definitions.sh"
 RABBITMQ_USERS=(whistle-intake whistle-dispatcher whistle-notifier whistle-evaluator whistle-admin)
 RABBITMQ_ADMIN=whistle-admin
 PG_ROLE=whistle
@@ -275,27 +278,12 @@ rabbitmq_show_logs() {
     done
 }
 
-# Users, permissions and no guest, in one definitions import (idempotent: it updates).
+# Users, permissions and no guest, in one definitions import (idempotent: it updates): the
+# least-privilege model of deploy/rabbitmq/definitions.sh, with development passwords (the user
+# name) and a user per department of the sample seed.
 rabbitmq_ensure_users() {
-    local defs="$RMQ_DIR/users.json" user tags first=1
-    {
-        printf '{"vhosts": [{"name": "/"}],\n "users": ['
-        for user in "${RABBITMQ_USERS[@]}"; do
-            tags='[]'
-            [[ "$user" == "$RABBITMQ_ADMIN" ]] && tags='["administrator"]'
-            ((first)) || printf ','
-            printf '\n  {"name": "%s", "password": "%s", "tags": %s}' "$user" "$user" "$tags"
-            first=0
-        done
-        printf '],\n "permissions": ['
-        first=1
-        for user in "${RABBITMQ_USERS[@]}"; do
-            ((first)) || printf ','
-            printf '\n  {"user": "%s", "vhost": "/", "configure": ".*", "write": ".*", "read": ".*"}' "$user"
-            first=0
-        done
-        printf ']}\n'
-    } >"$defs"
+    local defs="$RMQ_DIR/users.json"
+    whistle_definitions plain "$REPO_ROOT/deploy/seed/departments.yaml" >"$defs"
     rmq rabbitmqctl -q import_definitions "$defs" >/dev/null \
         || die "rabbitmq ($PROFILE): importing users failed"
     local users
@@ -303,6 +291,14 @@ rabbitmq_ensure_users() {
     if awk '{print $1}' <<<"$users" | grep -qx guest; then
         rmq rabbitmqctl -q delete_user guest >/dev/null
     fi
+}
+
+# rabbitmq_grant_vhost VHOST: the same users and permissions as on "/", on VHOST (a test sandbox).
+rabbitmq_grant_vhost() {
+    local vhost="${1:?grant-vhost needs a vhost}" defs="$RMQ_DIR/users-vhost.json"
+    whistle_definitions plain "$REPO_ROOT/deploy/seed/departments.yaml" \
+        | sed -e "s|\"vhost\": \"/\"|\"vhost\": \"$vhost\"|" -e "s|{\"name\": \"/\"}|{\"name\": \"$vhost\"}|" >"$defs"
+    rmq rabbitmqctl -q import_definitions "$defs" >/dev/null || die "rabbitmq ($PROFILE): granting $vhost failed"
 }
 
 rabbitmq_stop() {
@@ -561,6 +557,7 @@ main() {
         postgres-stop) postgres_stop ;;
         postgres-restart) postgres_stop; postgres_start ;;
         rabbitmqctl) rmq rabbitmqctl "$@" ;;
+        grant-vhost) rabbitmq_grant_vhost "$@" ;;
         psql) psql_admin "$@" ;;
         *) usage ;;
     esac

@@ -19,6 +19,8 @@ extension AMQPHandle {
         properties.delivery_mode = 2
         properties.message_id = arena.bytes(message.messageId)
         properties.timestamp = UInt64(Date().timeIntervalSince1970)
+        properties._flags |= WHISTLE_FLAG_USER_ID
+        properties.user_id = arena.bytes(userId)
         if let type = message.type {
             properties.type = arena.bytes(type)
         } else {

@@ -9,10 +9,14 @@ final class AMQPHandle {
     let state: amqp_connection_state_t
     private(set) var healthy = true
     let channel: amqp_channel_t = 1
+    /// Set as `user_id` on every message published: the broker checks it is the connection's
+    /// user, so a receiver knows who published (a department's reply is tied to its user).
+    let userId: String
 
     init(configuration: AMQPConfiguration) throws(AMQPError) {
         guard let state = amqp_new_connection() else { throw AMQPError(.connection, "amqp_new_connection failed") }
         self.state = state
+        userId = configuration.user
         guard let socket = amqp_tcp_socket_new(state) else {
             healthy = false
             throw AMQPError(.connection, "amqp_tcp_socket_new failed")

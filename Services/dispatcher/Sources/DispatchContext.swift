@@ -13,6 +13,8 @@ struct DispatchContext: Sendable {
     let logger: Logger
     /// `timers.fired_by`: host and process id.
     let instance: String
+    /// Who may reply for a department.
+    var senders = ReplySenderRule()
 
     /// The current instant, to the millisecond (what the database keeps of it).
     func now() -> Date {

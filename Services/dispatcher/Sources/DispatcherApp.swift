@@ -20,7 +20,7 @@ public enum DispatcherApp {
         try? await reference.refresh()
         let context = DispatchContext(
             reference: reference, outbox: kit.outbox, clock: settings.clock.function, logger: logger,
-            instance: DispatchContext.instanceName())
+            instance: DispatchContext.instanceName(), senders: configuration.replySenders)
         let events = kit.consumer(
             name: "dispatcher", queues: [WhistleTopology.dispatcherEventsQueue],
             topology: WhistleTopology.events(queue: WhistleTopology.dispatcherEventsQueue, keys: eventKeys, deliveryLimit: settings.deliveryLimit),

@@ -1,3 +1,4 @@
+import WhistleDomain
 import WhistleRuntime
 
 /// Dispatcher's configuration: the shared `WHISTLE_*` settings (HTTP port 8082 by default) and
@@ -6,16 +7,23 @@ import WhistleRuntime
 /// |---|---|
 /// | `WHISTLE_TIMER_INTERVAL_MS` | `1000`: how often the clocks are checked for due timers |
 /// | `WHISTLE_TIMER_BATCH` | `200`: tickets whose timers one pass fires at most |
+/// | `WHISTLE_REPLY_SENDERS` | `department`: a reply's broker `user_id` must be `dept-<code>` of the department it speaks for (or a trusted user); `any` turns the check off (development only) |
+/// | `WHISTLE_TRUSTED_USERS` | `whistle-admin`: broker users (comma-separated) that may reply for any department |
 public struct DispatcherConfiguration: Sendable, Equatable {
     public static let defaultPort = 8082
     public var service: ServiceConfiguration
     public var timerIntervalMilliseconds: Int
     public var timerBatch: Int
+    public var replySenders: ReplySenderRule
 
-    public init(service: ServiceConfiguration, timerIntervalMilliseconds: Int = 1000, timerBatch: Int = 200) {
+    public init(
+        service: ServiceConfiguration, timerIntervalMilliseconds: Int = 1000, timerBatch: Int = 200,
+        replySenders: ReplySenderRule = ReplySenderRule()
+    ) {
         self.service = service
         self.timerIntervalMilliseconds = timerIntervalMilliseconds
         self.timerBatch = timerBatch
+        self.replySenders = replySenders
     }
 
     /// Reads the environment; a bad value is an error naming its variable.
@@ -24,5 +32,9 @@ public struct DispatcherConfiguration: Sendable, Equatable {
         let env = ConfigurationReader(environment: environment)
         timerIntervalMilliseconds = try env.int("WHISTLE_TIMER_INTERVAL_MS", default: 1000, in: 10...600_000)
         timerBatch = try env.int("WHISTLE_TIMER_BATCH", default: 200, in: 1...5000)
+        let mode = try env.choice("WHISTLE_REPLY_SENDERS", default: "department", from: ["department", "any"])
+        let trusted = env.string("WHISTLE_TRUSTED_USERS", default: "whistle-admin")
+            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        replySenders = ReplySenderRule(mode: ReplySenderRule.Mode(rawValue: mode) ?? .department, trusted: Set(trusted))
     }
 }

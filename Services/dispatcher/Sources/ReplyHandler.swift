@@ -18,6 +18,12 @@ struct ReplyHandler: BatchHandler {
         var replies: [(message: InboundMessage, reply: Reply)] = []
         var routes: [(message: InboundMessage, center: String, route: TriageRoute)] = []
         for message in messages {
+            // The publisher must be the department it speaks for (or a trusted operator).
+            let speaker = TriageRoute.commandCenter(inRoutingKey: message.routingKey) ?? message.routingKey
+            if let problem = context.senders.problem(userId: message.delivery.userId, department: speaker) {
+                try reject(message, department: speaker, assignmentId: ReplyValidator.assignmentId(in: message.body), ticketNo: nil, [problem], work)
+                continue
+            }
             if let center = TriageRoute.commandCenter(inRoutingKey: message.routingKey) {
                 switch TriageRouteValidator(reference: codes).validate(body: message.body) {
                 case .valid(let route): routes.append((message, center, route))

@@ -6,7 +6,7 @@ final class WebhookSinkProcess: @unchecked Sendable {
     let port: Int
     let secret: String
     let recordFile: URL
-    private let process = Process()
+    fileprivate let process = Process()
     private let output: URL
 
     /// Starts the sink on a free port; `arguments` adds e.g. `--fail-first 3`.
@@ -73,4 +73,9 @@ final class WebhookSinkProcess: @unchecked Sendable {
         if process.isRunning { process.terminate() }
         process.waitUntilExit()
     }
+}
+
+extension WebhookSinkProcess {
+    /// Stalls (SIGSTOP) or resumes (SIGCONT) the receiver: connections hang rather than fail.
+    func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
 }

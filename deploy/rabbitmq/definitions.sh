@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# definitions.sh — the broker's users and what each may touch (least privilege), as RabbitMQ
+# definitions JSON. One source for the local servers (servers.sh imports it with development
+# passwords) and for production (make-definitions.sh writes deploy/rabbitmq/definitions.json
+# with password hashes).
+#
+#   source deploy/rabbitmq/definitions.sh; whistle_definitions plain|hashed [SEED_DEPARTMENTS_YAML]
+#
+# Users (development password = the user name):
+#   whistle-intake, -dispatcher, -notifier, -evaluator   each service: its own queues, the whistle.*
+#                                                       exchanges it declares, publish where it must
+#   whistle-admin                                       operators (whistlectl): everything
+#   adapter-12345, -hotline, -grid, -petition           channel adapters: publish to whistle.intake
+#                                                       only, under their own routing keys (topic
+#                                                       permissions); read nothing
+#   dept-<code>, one per department of the seed          read only dept.<code>; publish replies only
+#                                                       under <code> (and triage.<code>)
+
+WHISTLE_SERVICE_USERS=(whistle-intake whistle-dispatcher whistle-notifier whistle-evaluator)
+WHISTLE_ADMIN_USER=whistle-admin
+WHISTLE_ADAPTERS=(12345 hotline grid petition)
+# Exchanges every service declares (idempotently) on connecting. Declaring a queue that
+# dead-letters to whistle.dlx needs write on whistle.dlx; binding whistle.dead-letters to it
+# needs write on the queue and read on the exchange.
+_WHISTLE_EXCHANGES='whistle\\.(intake|dispatch|replies|events|dlx|dead-letters)'
+
+# The department codes of a seed departments.yaml (every `code:` value).
+whistle_department_codes() {
+    grep -oE '\bcode:[[:space:]]*[A-Za-z0-9_-]+' "$1" | sed -E 's/code:[[:space:]]*//'
+}
+
+# _perm USER CONFIGURE WRITE READ: one permissions entry on vhost "/".
+_perm() { printf '{"user": "%s", "vhost": "/", "configure": "%s", "write": "%s", "read": "%s"}' "$1" "$2" "$3" "$4"; }
+# _topic USER EXCHANGE WRITE: one topic-permissions entry (read: nothing).
+_topic() { printf '{"user": "%s", "vhost": "/", "exchange": "%s", "write": "%s", "read": "^$"}' "$1" "$2" "$3"; }
+
+# _user NAME TAGS MODE: a user with its development password (plain) or a hash of it (hashed).
+_user() {
+    local name="$1" tags="$2" mode="$3"
+    if [[ "$mode" == hashed ]]; then
+        printf '{"name": "%s", "password_hash": "%s", "hashing_algorithm": "rabbit_password_hashing_sha256", "tags": %s}' \
+            "$name" "$("$(dirname "${BASH_SOURCE[0]}")/hash-password.sh" "$name")" "$tags"
+    else
+        printf '{"name": "%s", "password": "%s", "tags": %s}' "$name" "$name" "$tags"
+    fi
+}
+
+whistle_definitions() {
+    local mode="$1" seed="${2:-}" code channel keys
+    local users=() perms=() topics=()
+    users+=("$(_user "$WHISTLE_ADMIN_USER" '["administrator"]' "$mode")")
+    perms+=("$(_perm "$WHISTLE_ADMIN_USER" '.*' '.*' '.*')")
+    for code in intake dispatcher notifier evaluator; do
+        users+=("$(_user "whistle-$code" '[]' "$mode")")
+    done
+    # intake: consumes intake.inbound (bound to whistle.intake), publishes events.
+    perms+=("$(_perm whistle-intake "^(${_WHISTLE_EXCHANGES}|intake\\\\.inbound)\$" \
+        '^(whistle\\.(events|dlx|dead-letters)|intake\\.inbound)$' '^(whistle\\.(intake|dlx)|intake\\.inbound)$')")
+    # dispatcher: consumes its events and replies, declares and fills the department queues.
+    perms+=("$(_perm whistle-dispatcher "^(${_WHISTLE_EXCHANGES}|dispatcher\\\\..*|dept\\\\..*)\$" \
+        '^(whistle\\.(dispatch|events|dlx|dead-letters)|dispatcher\\..*|dept\\..*)$' \
+        '^(whistle\\.(events|replies|dispatch|dlx)|dispatcher\\..*)$')")
+    for code in notifier evaluator; do
+        perms+=("$(_perm "whistle-$code" "^(${_WHISTLE_EXCHANGES}|${code}\\\\..*)\$" \
+            "^(whistle\\\\.(events|dlx|dead-letters)|${code}\\\\..*)\$" "^(whistle\\\\.(events|dlx)|${code}\\\\..*)\$")")
+    done
+    for channel in "${WHISTLE_ADAPTERS[@]}"; do
+        users+=("$(_user "adapter-$channel" '[]' "$mode")")
+        perms+=("$(_perm "adapter-$channel" '^$' '^whistle\\.intake$' '^$')")
+        case "$channel" in
+            12345 | hotline) keys="^(demand\\\\.$channel|feedback)\$" ;;  # 回访 results come through the hotlines
+            grid) keys='^(demand\\.grid|feedback|evaluation)$' ;;       # verifications and the streets' evaluations
+            *) keys="^demand\\\\.$channel\$" ;;
+        esac
+        topics+=("$(_topic "adapter-$channel" whistle.intake "$keys")")
+    done
+    if [[ -n "$seed" ]]; then
+        while read -r code; do
+            [[ -n "$code" ]] || continue
+            users+=("$(_user "dept-$code" '[]' "$mode")")
+            perms+=("$(_perm "dept-$code" '^$' '^whistle\\.replies$' "^dept\\\\.${code//./\\\\.}\$")")
+            topics+=("$(_topic "dept-$code" whistle.replies "^(${code}|triage\\\\.${code})\$")")
+        done < <(whistle_department_codes "$seed")
+    fi
+    local IFS=$'\n'
+    printf '{\n  "vhosts": [{"name": "/"}],\n  "users": [\n    %s\n  ],\n' "$(printf '%s\n' "${users[@]}" | paste -sd '\n' | sed '$!s/$/,/' | sed '2,$s/^/    /')"
+    printf '  "permissions": [\n    %s\n  ],\n' "$(printf '%s\n' "${perms[@]}" | sed '$!s/$/,/' | sed '2,$s/^/    /')"
+    printf '  "topic_permissions": [\n    %s\n  ]\n}\n' "$(printf '%s\n' "${topics[@]}" | sed '$!s/$/,/' | sed '2,$s/^/    /')"
+}
