@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import WhistleAMQP
+import WhistleMessages
 
 /// A delivery with the idempotency key its consumer records in the inbox.
 public struct InboundMessage: Sendable {
@@ -17,12 +18,28 @@ public struct InboundMessage: Sendable {
         return "\(delivery.routingKey)|\(messageId)"
     }
 
+    /// Why the publisher's `message_id` is not usable as it is (nil when it is).
+    public let messageIdError: FieldError?
+
     public init(_ delivery: Delivery) {
+        var delivery = delivery
+        // PostgreSQL text cannot hold U+0000, and AMQP short strings may: a NUL becomes U+FFFD,
+        // so that such a message is stored and answered like any other bad one.
+        delivery.routingKey = Self.withoutNUL(delivery.routingKey)
         self.delivery = delivery
-        if let id = delivery.messageId, !id.isEmpty, id.unicodeScalars.count <= 128 {
+        if let id = delivery.messageId, id.unicodeScalars.contains("\u{0}") {
+            messageId = Self.withoutNUL(id)
+            hasOwnMessageId = false
+            messageIdError = FieldError(
+                field: nil, code: .invalidValue, message: "the AMQP message_id contains a NUL character (shown as U+FFFD)")
+        } else if let id = delivery.messageId, !id.isEmpty, id.unicodeScalars.count <= 128 {
             messageId = id
             hasOwnMessageId = true
+            messageIdError = nil
         } else {
+            messageIdError = delivery.messageId.map { !$0.isEmpty } == true
+                ? FieldError(field: nil, code: .tooLong, message: "the AMQP message_id is longer than 128 characters")
+                : FieldError(field: nil, code: .required, message: "the AMQP message_id property is missing; it is the idempotency key")
             var hasher = SHA256()
             hasher.update(data: Array(delivery.routingKey.utf8))
             hasher.update(data: [0])
@@ -32,6 +49,11 @@ public struct InboundMessage: Sendable {
             messageId = "sha256:" + hasher.finalize().map { String(format: "%02x", $0) }.joined()
             hasOwnMessageId = false
         }
+    }
+
+    static func withoutNUL(_ text: String) -> String {
+        guard text.unicodeScalars.contains("\u{0}") else { return text }
+        return String(String.UnicodeScalarView(text.unicodeScalars.map { $0 == "\u{0}" ? "\u{FFFD}" : $0 }))
     }
 
     /// The body as bytes.

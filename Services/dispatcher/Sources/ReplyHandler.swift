@@ -20,8 +20,10 @@ struct ReplyHandler: BatchHandler {
         for message in messages {
             // The publisher must be the department it speaks for (or a trusted operator).
             let speaker = TriageRoute.commandCenter(inRoutingKey: message.routingKey) ?? message.routingKey
-            if let problem = context.senders.problem(userId: message.delivery.userId, department: speaker) {
-                try reject(message, department: speaker, assignmentId: ReplyValidator.assignmentId(in: message.body), ticketNo: nil, [problem], work)
+            // …and name the reply with a usable message_id, its idempotency key.
+            let problems = [context.senders.problem(userId: message.delivery.userId, department: speaker), message.messageIdError].compactMap { $0 }
+            if !problems.isEmpty {
+                try reject(message, department: speaker, assignmentId: ReplyValidator.assignmentId(in: message.body), ticketNo: nil, problems, work)
                 continue
             }
             if let center = TriageRoute.commandCenter(inRoutingKey: message.routingKey) {

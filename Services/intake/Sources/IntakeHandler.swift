@@ -65,13 +65,7 @@ struct IntakeHandler: BatchHandler {
     }
 
     /// CONTRACT: every message carries a `message_id` of 1–128 characters.
-    static func messageIdProblem(_ message: InboundMessage) -> FieldError? {
-        guard !message.hasOwnMessageId else { return nil }
-        if let id = message.delivery.messageId, !id.isEmpty {
-            return FieldError(field: nil, code: .tooLong, message: "the AMQP message_id is longer than 128 characters")
-        }
-        return FieldError(field: nil, code: .required, message: "the AMQP message_id property is missing; it is the idempotency key")
-    }
+    static func messageIdProblem(_ message: InboundMessage) -> FieldError? { message.messageIdError }
 }
 
 extension DemandValidation {

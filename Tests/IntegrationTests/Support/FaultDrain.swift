@@ -67,6 +67,14 @@ enum FaultDrain {
         }
 
         var result = Result()
+        let stuck = try await sandbox.withDatabase { connection in
+            try connection.query(
+                """
+                SELECT status || ' (' || count(*) || ', ' || coalesce(min(last_error), 'no error') || ', next ' || max(next_attempt_at)::text || ')'
+                FROM notifications WHERE status IN ('failed', 'pending', 'sending') GROUP BY status
+                """).map { try $0.decode(0, as: String.self) }
+        }
+        if !stuck.isEmpty { print("fault suite: notifications not delivered: \(stuck.joined(separator: "; "))") }
         let assignmentIds = try await sandbox.withDatabase { connection in
             try connection.query("SELECT assignment_id::text FROM assignments").map { try $0.decode(0, as: String.self) }
         }
@@ -89,8 +97,9 @@ enum FaultDrain {
             "escalations": try await twice("SELECT ticket_no, data->>'level' FROM timeline WHERE type = 'ticket.escalated' GROUP BY 1, 2 HAVING count(*) > 1"),
         ]
         let events = try await flow.events.drain(milliseconds: 2000)
-        let sent = events.filter { $0["type"] as? String == "notification.sent" }.compactMap { $0.data["notification_id"] as? String }
-        result.duplicatedDetail["notifications recorded sent"] = sent.count - Set(sent).count
+        // The same event delivered twice is the wire's at-least-once; two events for one notification would be two effects.
+        let sent = Dictionary(grouping: events.filter { $0["type"] as? String == "notification.sent" }) { $0.data["notification_id"] as? String ?? "" }
+        result.duplicatedDetail["notifications recorded sent"] = sent.values.filter { Set($0.compactMap { $0["event_id"] as? String }).count > 1 }.count
         let accepted = Dictionary(grouping: events.filter { $0["type"] as? String == "ticket.accepted" }) { $0.sourceMessageId ?? "" }
         result.duplicatedDetail["tickets opened"] = accepted.values.filter { Set($0.compactMap { $0["event_id"] as? String }).count > 1 }.count
         result.lost = result.lostDetail.values.reduce(0, +)
@@ -102,7 +111,8 @@ enum FaultDrain {
         let delivered = " (\(requests.count) webhook requests, \(requests.count - Set(requests).count) of them repeats the receiver ignored)"
         result.summary = "\(tickets) tickets, \(assignmentIds.count) assignments (\(workload.deliveries) deliveries to departments), "
             + "\(workload.acknowledged.count) acknowledged and completed, \(result.timersFired) timers fired, "
-            + "\(result.notificationsSent) notifications sent\(delivered); lost \(result.lost), duplicated \(result.duplicated)"
+            + "\(result.notificationsSent) notifications sent\(delivered); lost \(result.lost) \(result.lostDetail), "
+            + "duplicated \(result.duplicated) \(result.duplicatedDetail)"
         return result
     }
 }
