@@ -58,7 +58,7 @@ enum FaultDrain {
             if let last = batch.last { try await consumer.ack(through: last) }
         }
         await consumer.close()
-        try await waitUntil("every notification delivered") {
+        try await waitUntil("every notification delivered", timeout: .seconds(180)) {
             try await sandbox.count("SELECT count(*) FROM notifications WHERE status IN ('pending', 'sending')") == 0
         }
         let replied = Array(workload.acknowledged)
