@@ -28,11 +28,13 @@ struct FaultSuiteTests {
         // after the test's clock stops.
         var notifier = NotifierFlowTests.environment(sink, maxAttempts: 40)
         notifier["WHISTLE_NOTIFY_TIMEOUT_MS"] = "2000"
+        notifier["WHISTLE_LOG_LEVEL"] = ProcessInfo.processInfo.environment["WHISTLE_FAULT_NOTIFIER_LOG"] ?? "info"
         try await FlowHarness.run("fault-suite", start: "2026-11-18T09:00:00+08:00", notifier: notifier) { flow in
             let workload = FaultWorkload(flow: flow)
             let departments = try Self.departments()
             var random = SystemRandomNumberGenerator()
             var injected: [Fault: Int] = [:]
+            var killed: [String] = []
             let started = ContinuousClock.now
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await workload.publish(run: "F\(UUID().uuidString.prefix(4))") }
@@ -43,7 +45,9 @@ struct FaultSuiteTests {
                     let fault = round < Fault.allCases.count ? Fault.allCases[round] : Fault.allCases.randomElement(using: &random)!
                     switch fault {
                     case .killService:
-                        try await flow.killAndRestart(["intake", "dispatcher", "notifier", "evaluator"].randomElement(using: &random)!)
+                        let victim = ["intake", "dispatcher", "notifier", "evaluator"].randomElement(using: &random)!
+                        killed.append(victim)
+                        try await flow.killAndRestart(victim)
                     case .restartRabbitMQ:
                         #expect(try await flow.sandbox.servers.control("rabbitmq-restart") == 0)
                     case .restartPostgres:
@@ -65,6 +69,7 @@ struct FaultSuiteTests {
             let loadSeconds = (ContinuousClock.now - started).components.seconds
             let drained = try await FaultDrain.run(flow, workload: workload, departments: departments, sink: sink)
             let faults = Fault.allCases.map { "\(injected[$0] ?? 0) × \($0.rawValue)" }.joined(separator: ", ")
+                + " [killed: \(killed.joined(separator: ", "))]"
             print(
                 "fault suite: \(injected.values.reduce(0, +)) faults injected (\(faults)) in \(loadSeconds) s; "
                     + "\(workload.confirmed.count) demands confirmed (\(workload.publishFailures) slices sent again); \(drained.summary)")

@@ -29,14 +29,30 @@ struct WebhookClient: Sendable {
         request.headers.add(name: WebhookSignature.idHeader, value: notification.notificationId)
         request.headers.add(name: WebhookSignature.header, value: WebhookSignature.sign(body, secret: secret))
         request.body = .bytes(ByteBuffer(bytes: body))
-        do {
-            let response = try await HTTPClient.shared.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
-            // Read (and drop) the answer, so that the connection goes back to the pool.
-            _ = try await response.body.collect(upTo: 64 * 1024)
-            let status = Int(response.status.code)
-            return (200..<300).contains(status) ? nil : "HTTP \(status)"
-        } catch {
-            return "\(error)"
+        let milliseconds = Int64(timeout * 1000)
+        let prepared = request
+        // The client's deadline covers the request up to the answer's head; a receiver that
+        // stalls in the middle of the body would hold the delivery round for ever. The whole
+        // exchange races a timer, and the loser is cancelled.
+        return await withTaskGroup(of: String?.self) { group in
+            group.addTask {
+                do {
+                    let response = try await HTTPClient.shared.execute(prepared, timeout: .milliseconds(milliseconds))
+                    // Read (and drop) the answer, so that the connection goes back to the pool.
+                    _ = try await response.body.collect(upTo: 64 * 1024)
+                    let status = Int(response.status.code)
+                    return (200..<300).contains(status) ? nil : "HTTP \(status)"
+                } catch {
+                    return "\(error)"
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: .milliseconds(milliseconds + 1000))
+                return Task.isCancelled ? nil : "no complete answer within \(milliseconds + 1000) ms"
+            }
+            let first = await group.next() ?? "no answer"
+            group.cancelAll()
+            return first
         }
     }
 }

@@ -42,13 +42,24 @@ final class FlowHarness: @unchecked Sendable {
     /// The HTTP port of the (first) service called `name`.
     func port(_ name: String) -> Int { services.first { $0.name == name }?.port ?? 0 }
 
-    /// SIGKILLs the (first) service called `name` and starts a fresh one in its place.
+    /// The environment each service was started with (on top of the sandbox's).
+    private var environments: [String: [String: String]] = [:]
+
+    /// SIGKILLs the (first) service called `name` and starts a fresh one in its place, with the
+    /// environment it had (and `extra` on top).
     func killAndRestart(_ name: String, extra: [String: String] = [:]) async throws {
         guard let index = services.firstIndex(where: { $0.name == name }) else { return }
         services[index].signal(SIGKILL)
         _ = try await services[index].waitForExit()
-        services[index] = try ServiceProcess(name, sandbox: sandbox, extra: Self.clockEnvironment(clockFile).merging(extra) { $1 })
+        let environment = (environments[name] ?? Self.clockEnvironment(clockFile)).merging(extra) { $1 }
+        services[index] = try ServiceProcess(name, sandbox: sandbox, extra: environment)
         try await services[index].waitHealthy()
+    }
+
+    /// Starts a service with `environment` and remembers it for restarts.
+    private func start(_ name: String, _ environment: [String: String]) throws {
+        environments[name] = environment
+        services.append(try ServiceProcess(name, sandbox: sandbox, extra: environment))
     }
 
     /// The log tails of every service, for a failure report.
@@ -75,10 +86,10 @@ final class FlowHarness: @unchecked Sendable {
                 adapter: try TestAdapter(sandbox: sandbox), desk: try DepartmentDesk(sandbox: sandbox))
             harness = flow
             let clock = Self.clockEnvironment(clockFile)
-            flow.services.append(try ServiceProcess("intake", sandbox: sandbox, extra: clock))
-            for _ in 0..<dispatchers { flow.services.append(try ServiceProcess("dispatcher", sandbox: sandbox, extra: clock)) }
-            flow.services.append(try ServiceProcess("notifier", sandbox: sandbox, extra: clock.merging(notifier) { $1 }))
-            flow.services.append(try ServiceProcess("evaluator", sandbox: sandbox, extra: clock))
+            try flow.start("intake", clock)
+            for _ in 0..<dispatchers { try flow.start("dispatcher", clock) }
+            try flow.start("notifier", clock.merging(notifier) { $1 })
+            try flow.start("evaluator", clock)
             for service in flow.services { try await service.waitHealthy() }
             try await body(flow)
         } catch {
