@@ -138,7 +138,7 @@ import WhistleReliability
     }
 
     /// Opens one whistle ticket (a grid worker in 枫湾 names three departments) for the corpus
-    /// entries that refer to a real ticket or assignment; returns the placeholders' values.
+    /// entries that refer to a real ticket or assignment; returns the markers' values.
     static func openBaseline(_ flow: FlowHarness) async throws -> [String: String] {
         let url = BadInputCorpus.repository.appendingPathComponent("docs/examples/demand-grid/valid-whistle-rental-housing.json")
         let body = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
@@ -218,10 +218,10 @@ struct CorpusEntry: Sendable {
         }
     }
 
-    func resolved(with placeholders: [String: String], messageId: String) -> ResolvedMessage {
+    func resolved(with markers: [String: String], messageId: String) -> ResolvedMessage {
         func fill(_ text: String) -> String {
             guard text.contains("@") else { return text }
-            return placeholders.reduce(text) { $0.replacingOccurrences(of: $1.key, with: $1.value) }
+            return markers.reduce(text) { $0.replacingOccurrences(of: $1.key, with: $1.value) }
         }
         let bytes: [UInt8]
         switch body {
