@@ -30,7 +30,7 @@ struct FollowUpStore {
 
         for (message, validation) in validatedFeedback {
             let source = MessageSource(channel: nil, externalId: nil, messageId: message.messageId)
-            var errors = IntakeHandler.messageIdProblem(message).map { [$0] } ?? []
+            var errors = message.messageIdError.map { [$0] } ?? []
             if case .valid(let item) = validation, !known.contains(item.ticketNo) { errors.append(Self.unknownTicket(item.ticketNo)) }
             if case .invalid(let found) = validation { errors = found + errors }
             guard errors.isEmpty, case .valid(let item) = validation else {
@@ -50,7 +50,7 @@ struct FollowUpStore {
 
         for (message, validation) in validatedEvaluations {
             let source = MessageSource(channel: nil, externalId: nil, messageId: message.messageId)
-            var errors = IntakeHandler.messageIdProblem(message).map { [$0] } ?? []
+            var errors = message.messageIdError.map { [$0] } ?? []
             if case .invalid(let found) = validation { errors = found + errors }
             if case .valid(let item) = validation {
                 if !known.contains(item.ticketNo) {

@@ -59,13 +59,10 @@ struct IntakeHandler: BatchHandler {
                 return (message, nil, .invalid(externalId: nil, errors: [IntakePlan.unknownRoutingKey(message.routingKey)]))
             }
             var result = validator.validate(channel: channel, body: message.body, now: now)
-            if let problem = messageIdProblem(message) { result = result.adding(problem) }
+            if let problem = message.messageIdError { result = result.adding(problem) }
             return (message, channel, result)
         }
     }
-
-    /// CONTRACT: every message carries a `message_id` of 1–128 characters.
-    static func messageIdProblem(_ message: InboundMessage) -> FieldError? { message.messageIdError }
 }
 
 extension DemandValidation {
