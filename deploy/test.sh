@@ -33,7 +33,12 @@ summary() {
     [[ -n "${TEST_LOG:-}" && -f "$TEST_LOG" ]] || return 0
     local total failed
     total="$(grep -oE 'Test run with [0-9]+ tests?' "$TEST_LOG" | grep -oE '[0-9]+' | tail -n 1)"
-    failed="$(grep -E '^✘ Test .* failed after' "$TEST_LOG" | sed -E 's/ (with [0-9]+ test cases? )?failed after.*//' | sort -u | wc -l)"
+    failed="$(grep -E '^✘ Test .* failed after' "$TEST_LOG" | grep -v '^✘ Test run ' | sed -E 's/ (with [0-9]+ test cases? )?failed after.*//' | sort -u | wc -l)"
+    if ((failed > 0)); then
+        # The failures again, last, where a CI log's tail shows them.
+        printf '\n==> failures\n'
+        grep -E '^✘ ' "$TEST_LOG" | grep -vE '^✘ (Suite|Test run) ' | cut -c1-400 | head -n 40
+    fi
     rm -f "$TEST_LOG"
     [[ -n "$total" ]] && printf '%d passed, %d failed\n' "$((total - failed))" "$failed"
 }
