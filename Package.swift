@@ -109,7 +109,8 @@ let package = Package(
         .testTarget(
             name: "UnitTests",
             dependencies: [
-                "WhistleDomain", "WhistleMessages", "WhistleAMQP", "WhistlePostgres", "WhistleRuntime", "NotifierService", "EvaluatorService",
+                "WhistleDomain", "WhistleMessages", "WhistleReliability", "WhistleAMQP", "WhistlePostgres", "WhistleRuntime",
+                "NotifierService", "EvaluatorService",
             ],
             path: "Tests/UnitTests"),
         .testTarget(

@@ -153,7 +153,8 @@ start_services() {
             cd "$STATE_DIR"
             exec setsid nohup env \
                 WHISTLE_AMQP_URL="$(amqp_url "whistle-$svc")" \
-                WHISTLE_DATABASE_URL="$(database_url)" \
+                WHISTLE_DATABASE_URL="$(service_database_url "$svc")" \
+                WHISTLE_MIGRATE=false \
                 WHISTLE_HTTP_HOST=127.0.0.1 \
                 WHISTLE_HTTP_PORT="$port" \
                 "${extra[@]}" \
@@ -223,6 +224,8 @@ cmd_start() {
     phase "install packages" "$SERVERS" install
     phase "start servers (profile run)" "$SERVERS" start run
     phase "swift build -c release" build_release
+    # The schema and the services' grants, by the owner; the services connect as their own roles.
+    phase "whistlectl migrate" whistlectl migrate
     # Reference data first, so that the services start with the district's codes.
     phase "whistlectl seed deploy/seed" whistlectl seed deploy/seed
     phase "start services" start_services

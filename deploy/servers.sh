@@ -9,7 +9,8 @@
 #   deploy/servers.sh start|stop|restart P     both servers of profile P
 #   deploy/servers.sh reset P                  stop, then delete .local/P
 #   deploy/servers.sh status P                 what runs (exit 0 only when both run)
-#   deploy/servers.sh env P                    export lines: WHISTLE_AMQP_URL, WHISTLE_DATABASE_URL
+#   deploy/servers.sh env P                    export lines: WHISTLE_AMQP_URL, WHISTLE_DATABASE_URL (the owner),
+#                                              WHISTLE_<SERVICE>_DATABASE_URL (each service's own role)
 #   deploy/servers.sh rabbitmq-start|rabbitmq-stop|rabbitmq-restart P   (fault tests)
 #   deploy/servers.sh postgres-start|postgres-stop|postgres-restart P   (fault tests)
 #   deploy/servers.sh rabbitmqctl P ARGS...    rabbitmqctl against profile P's node (e.g. add_vhost v)
@@ -26,6 +27,10 @@ PG_BIN=/usr/lib/postgresql/15/bin
 # Every service has its own broker user; the password is the user name (development only).
 # shellcheck source=deploy/rabbitmq/definitions.sh
 source "$REPO_ROOT/deploy/rabbitmq/definitions.sh"
+# Every service has its own database role too (whistle_<service>, password = the role name);
+# the owner `whistle` migrates and grants them their privileges.
+# shellcheck source=deploy/postgres/roles.sh
+source "$REPO_ROOT/deploy/postgres/roles.sh"
 RABBITMQ_USERS=(whistle-intake whistle-dispatcher whistle-notifier whistle-evaluator whistle-admin)
 RABBITMQ_ADMIN=whistle-admin
 PG_ROLE=whistle
@@ -94,6 +99,8 @@ select_profile() {
 
 amqp_url()     { printf 'amqp://%s:%s@127.0.0.1:%s/%%2F' "$1" "$1" "$AMQP_PORT"; }
 database_url() { printf 'postgres://%s:%s@127.0.0.1:%s/%s' "$PG_ROLE" "$PG_PASSWORD" "$PG_PORT" "$PG_DATABASE"; }
+# service_database_url SERVICE: the URL a service connects with (its own role).
+service_database_url() { printf 'postgres://whistle_%s:whistle_%s@127.0.0.1:%s/%s' "$1" "$1" "$PG_PORT" "$PG_DATABASE"; }
 
 # port_in_use PORT: true when something listens on 127.0.0.1:PORT or on a wildcard address.
 port_in_use() {
@@ -461,6 +468,7 @@ END
 SELECT format('CREATE DATABASE %I OWNER %I', '$PG_DATABASE', '$PG_ROLE')
 WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '$PG_DATABASE') \gexec
 EOF
+    whistle_pg_roles psql_admin >/dev/null
 }
 
 postgres_stop() {
@@ -525,6 +533,10 @@ cmd_status() {
 cmd_env() {
     printf 'export WHISTLE_AMQP_URL=%s\n' "$(amqp_url "$RABBITMQ_ADMIN")"
     printf 'export WHISTLE_DATABASE_URL=%s\n' "$(database_url)"
+    local service
+    for service in "${WHISTLE_PG_SERVICES[@]}"; do
+        printf 'export WHISTLE_%s_DATABASE_URL=%s\n' "${service^^}" "$(service_database_url "$service")"
+    done
 }
 
 usage() {

@@ -60,11 +60,17 @@ public enum Migrator {
     /// Applies, in order, the migrations not yet recorded in `schema_migrations`, each in its own
     /// transaction, all while holding `pg_advisory_lock(advisoryLockKey)` on one connection: when
     /// several services start at once, one migrates and the others wait, then find nothing to do.
+    /// `afterwards` runs under the same lock, with the versions applied, when this role may
+    /// migrate (it owns the schema): the place to re-apply grants.
     ///
     /// Returns the versions applied by this call. Throws `.migration` when the database records a
-    /// version under a different name than its file (edited history) or when a migration fails
-    /// (earlier ones stay applied).
-    public static func migrate(pool: PostgresPool, migrations: [Migration], logger: Logger) async throws -> [Int] {
+    /// version under a different name than its file (edited history), when a migration fails
+    /// (earlier ones stay applied), and, with SQLSTATE 42501, when migrations are pending but this
+    /// role may not apply them (a service role: the schema owner must migrate).
+    public static func migrate(
+        pool: PostgresPool, migrations: [Migration], logger: Logger,
+        afterwards: @escaping @Sendable (PostgresConnection, [Int]) throws -> Void = { _, _ in }
+    ) async throws -> [Int] {
         let ordered = migrations.sorted { $0.version < $1.version }
         for (previous, next) in zip(ordered, ordered.dropFirst()) where previous.version == next.version {
             throw PostgresError(.migration, "two migrations have version \(next.version)")
@@ -78,20 +84,32 @@ public enum Migrator {
                     logger.warning("could not release the migration lock", metadata: ["error": "\(error)"])
                 }
             }
-            return try applyPending(ordered, on: connection, logger: logger)
+            let status = try status(of: ordered, on: connection, logger: logger)
+            guard status.mayMigrate else {
+                if status.pending.isEmpty { return [] }
+                throw PostgresError(
+                    .migration,
+                    "the schema lacks migrations \(status.pending) and this role may not apply them: the schema owner must migrate "
+                        + "(whistlectl migrate)", sqlState: "42501")
+            }
+            let applied = try applyPending(ordered.filter { status.pending.contains($0.version) }, on: connection, logger: logger)
+            try afterwards(connection, applied)
+            return applied
         }
     }
 
-    /// The part of `migrate` that runs under the advisory lock.
-    private static func applyPending(_ migrations: [Migration], on connection: PostgresConnection, logger: Logger) throws -> [Int] {
-        try connection.execute(
-            """
-            CREATE TABLE IF NOT EXISTS schema_migrations (
-                version int PRIMARY KEY,
-                name text NOT NULL,
-                applied_at timestamptz NOT NULL DEFAULT now()
-            )
-            """)
+    /// The schema's migration state as this connection's role sees it, read without changing
+    /// anything. Throws `.migration` for edited history.
+    public static func status(of migrations: [Migration], on connection: PostgresConnection, logger: Logger) throws -> SchemaStatus {
+        let exists = try connection.query("SELECT to_regclass('schema_migrations') IS NOT NULL").first?.decode(0, as: Bool.self) ?? false
+        guard exists else {
+            let mayCreate = try connection.query("SELECT coalesce(has_schema_privilege(current_schema(), 'CREATE'), false)")
+                .first?.decode(0, as: Bool.self) ?? false
+            return SchemaStatus(applied: [], pending: migrations.map(\.version), mayMigrate: mayCreate)
+        }
+        let mayMigrate = try connection.query(
+            "SELECT pg_has_role(relowner, 'USAGE') FROM pg_class WHERE oid = 'schema_migrations'::regclass"
+        ).first?.decode(0, as: Bool.self) ?? false
         var recorded: [Int: String] = [:]
         for row in try connection.query("SELECT version, name FROM schema_migrations") {
             recorded[try row.decode(0, as: Int.self)] = try row.decode(1, as: String.self)
@@ -108,8 +126,24 @@ public enum Migrator {
         if !unknown.isEmpty {
             logger.warning("database has migrations this build does not know", metadata: ["versions": "\(unknown)"])
         }
+        return SchemaStatus(
+            applied: recorded.keys.sorted(), pending: migrations.map(\.version).filter { recorded[$0] == nil }, mayMigrate: mayMigrate)
+    }
+
+    /// The part of `migrate` that runs under the advisory lock: `migrations` are the pending ones.
+    private static func applyPending(_ migrations: [Migration], on connection: PostgresConnection, logger: Logger) throws -> [Int] {
+        if !migrations.isEmpty {
+            try connection.execute(
+                """
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version int PRIMARY KEY,
+                    name text NOT NULL,
+                    applied_at timestamptz NOT NULL DEFAULT now()
+                )
+                """)
+        }
         var applied: [Int] = []
-        for migration in migrations where recorded[migration.version] == nil {
+        for migration in migrations {
             let started = Date()
             do {
                 try connection.transaction { connection in
@@ -133,4 +167,14 @@ public enum Migrator {
         }
         return applied
     }
+}
+
+/// The migration state of a database as one role sees it.
+public struct SchemaStatus: Sendable, Equatable {
+    /// Versions recorded in `schema_migrations`.
+    public var applied: [Int]
+    /// Versions of the given migrations not recorded yet, ascending.
+    public var pending: [Int]
+    /// Whether this role may apply migrations: it owns `schema_migrations`, or may create it.
+    public var mayMigrate: Bool
 }

@@ -49,9 +49,10 @@ public final class ServiceKit: Sendable {
         relay = OutboxRelay(pool: pool, publisher: publisher, outbox: outbox, signal: signal, logger: logger)
     }
 
-    /// Applies the schema migrations when `WHISTLE_MIGRATE` allows it (waits for the database).
+    /// Brings the schema up to date when `WHISTLE_MIGRATE` allows it and this service's role owns
+    /// the schema; otherwise waits until the owner has (see `WhistleSchema.migrate`).
     public func prepare() async throws {
-        if configuration.migrate { try await WhistleSchema.migrate(pool: pool, logger: logger) }
+        try await WhistleSchema.migrate(pool: pool, logger: logger, apply: configuration.migrate)
     }
 
     /// A batch consumer of `queues`, declaring `topology` on every (re)connection.

@@ -15,7 +15,7 @@ import Logging
 /// | `WHISTLE_BATCH_SIZE` | `200` |
 /// | `WHISTLE_DB_POOL_SIZE` | `4` |
 /// | `WHISTLE_DELIVERY_LIMIT` | `5` |
-/// | `WHISTLE_MIGRATE` | `true` |
+/// | `WHISTLE_MIGRATE` | `true`: migrate when the role owns the schema, else wait for the owner; `false`: only wait |
 /// | `WHISTLE_CLOCK` | `system` (or `file:<path>` holding an RFC 3339 instant, for tests and drills) |
 public struct ServiceConfiguration: Sendable, Equatable {
     public var serviceName: String

@@ -11,7 +11,8 @@ final class ServiceProcess: @unchecked Sendable {
     let logFile: URL
     private let process = Process()
 
-    /// Starts `name` from the test binaries with the sandbox's broker and database.
+    /// Starts `name` from the test binaries with the sandbox's broker and database (as the
+    /// service's own database role, which needs a migrated sandbox).
     init(_ name: String, sandbox: TestSandbox, extra: [String: String] = [:]) throws {
         self.name = name
         port = try FreePort.next()
@@ -20,7 +21,9 @@ final class ServiceProcess: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: sandbox.servers.binDirectory).appendingPathComponent(name)
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("WHISTLE_") }
         environment["WHISTLE_AMQP_URL"] = sandbox.amqpURL
-        environment["WHISTLE_DATABASE_URL"] = sandbox.databaseURL
+        // Each service connects as its own role (least privilege): every flow test also proves
+        // that the role's grants are enough.
+        environment["WHISTLE_DATABASE_URL"] = sandbox.databaseURL(role: "whistle_\(name)")
         environment["WHISTLE_HTTP_HOST"] = "127.0.0.1"
         environment["WHISTLE_HTTP_PORT"] = String(port)
         environment["WHISTLE_LOG_LEVEL"] = "info"

@@ -96,6 +96,15 @@ final class TestSandbox: @unchecked Sendable {
         try? await Self.admin(servers) { connection in _ = try connection.query("DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
     }
 
+    /// The sandbox database as `role` (a service role of deploy/postgres/roles.sh, whose local
+    /// password is its name).
+    func databaseURL(role: String) -> String {
+        guard let scheme = databaseURL.range(of: "://"), let at = databaseURL[scheme.upperBound...].firstIndex(of: "@") else {
+            return databaseURL
+        }
+        return String(databaseURL[..<scheme.upperBound]) + "\(role):\(role)" + String(databaseURL[at...])
+    }
+
     /// A pool on the sandbox database.
     func pool(size: Int = 2) throws -> PostgresPool {
         PostgresPool(configuration: try PostgresConfiguration(url: databaseURL, poolSize: size), logger: .init(label: "test"))

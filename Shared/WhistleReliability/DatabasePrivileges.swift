@@ -1,0 +1,128 @@
+/// One privilege on a table.
+public enum TablePrivilege: String, Sendable, CaseIterable, Comparable {
+    case select = "SELECT"
+    case insert = "INSERT"
+    case update = "UPDATE"
+    case delete = "DELETE"
+
+    public static func < (lhs: TablePrivilege, rhs: TablePrivilege) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}
+
+/// What one service role may do to one table.
+public struct TableGrant: Sendable, Equatable {
+    /// The table.
+    public var table: String
+    /// Privileges on the whole table.
+    public var privileges: [TablePrivilege]
+    /// When not empty, SELECT is granted on these columns only (and `privileges` has no `.select`).
+    public var readableColumns: [String]
+    /// Whether the role inserts rows that draw their `id` from the table's `<table>_id_seq`.
+    public var usesIdSequence: Bool
+
+    /// Reads the whole table.
+    public static func read(_ table: String) -> TableGrant {
+        TableGrant(table: table, privileges: [.select], readableColumns: [], usesIdSequence: false)
+    }
+
+    /// `privileges` on the whole table; `sequence` when its inserts draw an id.
+    public static func write(_ table: String, _ privileges: [TablePrivilege], sequence: Bool = false) -> TableGrant {
+        TableGrant(table: table, privileges: privileges, readableColumns: [], usesIdSequence: sequence)
+    }
+
+    /// SELECT on `columns` only, plus `privileges` (which must not hold `.select`) on the table.
+    public static func columns(_ table: String, _ columns: [String], plus privileges: [TablePrivilege] = [], sequence: Bool = false)
+        -> TableGrant
+    {
+        precondition(!privileges.contains(.select) && !columns.isEmpty, "a column grant names its columns and no table-wide SELECT")
+        return TableGrant(table: table, privileges: privileges, readableColumns: columns, usesIdSequence: sequence)
+    }
+
+    /// Whether the role may read `column` (of this table).
+    public func canRead(column: String) -> Bool {
+        privileges.contains(.select) || readableColumns.contains(column)
+    }
+}
+
+/// The PostgreSQL role of each service and exactly what it may touch: least privilege for the
+/// database. The schema owner (who migrates, and whom `whistlectl` uses) holds everything; a
+/// service role holds only these grants, re-applied after every migration pass that changes them
+/// (see `DatabasePrivilegesApplier`).
+///
+/// Personal data: `demand_reporters` (names and phones) is readable by dispatcher (to mask the
+/// reporter in assignments) and notifier (to address citizens); intake writes it without reading
+/// it back; evaluator can read neither it, nor a demand's raw body or normalized form, nor
+/// `notifications`. A demand's raw body is readable by no service role at all.
+public enum ServiceRole: String, Sendable, CaseIterable {
+    case intake, dispatcher, notifier, evaluator
+
+    /// The role's name in PostgreSQL: `whistle_<service>`.
+    public var roleName: String { "whistle_\(rawValue)" }
+
+    /// Every grant of this role.
+    public var grants: [TableGrant] { Self.common + own }
+
+    /// The grant on `table`, if any.
+    public func grant(on table: String) -> TableGrant? { grants.first { $0.table == table } }
+
+    /// What every service does: read the reference data and the schema version; record the
+    /// messages it consumed (inbox), the messages it failed (message_failures), and relay its
+    /// outbox.
+    static let common: [TableGrant] = [
+        .read("schema_migrations"),
+        .read("areas"), .read("departments"), .read("categories"), .read("routing_rules"),
+        .read("deadline_policies"), .read("calendar_days"), .read("settings"),
+        .write("inbox", [.select, .insert]),
+        .write("outbox", [.select, .insert, .update, .delete], sequence: true),
+        .write("message_failures", [.select, .insert, .update]),
+    ]
+
+    /// Demand columns that hold no personal data.
+    static let demandColumns = ["id", "message_id", "routing_key", "channel", "external_id", "outcome", "ticket_no", "received_at"]
+
+    private var own: [TableGrant] {
+        switch self {
+        case .intake:
+            return [
+                .write("ticket_sequences", [.select, .insert, .update]),
+                .write("tickets", [.select, .insert, .update]),
+                .columns("demands", Self.demandColumns, plus: [.insert], sequence: true),
+                .write("demand_reporters", [.insert]),
+                .read("assignments"),
+                .write("timeline", [.insert], sequence: true),
+                .write("feedback", [.insert], sequence: true),
+                .write("evaluations", [.select, .insert], sequence: true),
+            ]
+        case .dispatcher:
+            return [
+                .write("tickets", [.select, .update]),
+                .columns("demands", Self.demandColumns + ["normalized"]),
+                .read("demand_reporters"),
+                .write("assignments", [.select, .insert, .update]),
+                .write("timers", [.select, .insert, .update], sequence: true),
+                .write("timeline", [.insert], sequence: true),
+            ]
+        case .notifier:
+            return [
+                .read("tickets"),
+                .columns("demands", Self.demandColumns),
+                .read("demand_reporters"),
+                .read("assignments"),
+                .write("notifications", [.select, .insert, .update], sequence: true),
+                .write("event_journal", [.select, .insert]),
+            ]
+        case .evaluator:
+            return [
+                .read("tickets"),
+                .columns("demands", Self.demandColumns),
+                .read("assignments"),
+                .read("timeline"),
+                .write("kpi_daily", [.select, .insert, .update]),
+                .write("evaluator_applied", [.select, .insert]),
+                .write("demand_stats", [.select, .insert, .update]),
+                .write("hotspot_alerts", [.select, .insert]),
+            ]
+        }
+    }
+}
