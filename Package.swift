@@ -103,6 +103,7 @@ let package = Package(
                 "WhistleReliability", "WhistleDomain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Services/whistle-bench"),
 

@@ -155,6 +155,7 @@ start_services() {
                 WHISTLE_AMQP_URL="$(amqp_url "whistle-$svc")" \
                 WHISTLE_DATABASE_URL="$(service_database_url "$svc")" \
                 WHISTLE_MIGRATE=false \
+                MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" \
                 WHISTLE_HTTP_HOST=127.0.0.1 \
                 WHISTLE_HTTP_PORT="$port" \
                 "${extra[@]}" \

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Logging
 
 /// The load generator and benchmark of Whistle. Speed and memory are measured here, never
 /// asserted in a test.
@@ -7,5 +8,17 @@ struct WhistleBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "whistle-bench",
         abstract: "Measures Whistle against this machine: throughput, latency and memory.",
-        subcommands: [BurstCommand.self, WorkCommand.self, MemoryCommand.self])
+        subcommands: [RunCommand.self, BurstCommand.self, WorkCommand.self, MemoryCommand.self])
+}
+
+extension WhistleBench {
+    /// Only warnings and errors of the clients reach standard error: the progress line and the
+    /// report stay readable.
+    static func quietLogs() {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .warning
+            return handler
+        }
+    }
 }

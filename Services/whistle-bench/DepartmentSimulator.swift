@@ -15,7 +15,14 @@ final class DepartmentSimulator: @unchecked Sendable {
         var basicallySatisfied = 0.2
     }
 
-    struct Tally: CustomStringConvertible {
+    /// How long a department waits before each step (the benchmark's "think time").
+    struct Delays {
+        var acknowledge: Duration = .zero
+        var complete: Duration = .zero
+        var feedback: Duration = .zero
+    }
+
+        struct Tally: CustomStringConvertible {
         var assignments = 0, acknowledged = 0, completed = 0, returned = 0, feedback = 0, evaluations = 0
         var description: String {
             "\(assignments) assignments: \(acknowledged) acknowledged, \(completed) completed, \(returned) returned; "
@@ -27,12 +34,21 @@ final class DepartmentSimulator: @unchecked Sendable {
     private let events: AMQPConsumer
     private let publisher: AMQPPublisher
     private let mix: Mix
+    private let delays: Delays
     private var random: SeededRandom
+    /// Replies and follow-ups waiting for their moment, in due order (each delay is constant).
+    private var acksDue: [(ContinuousClock.Instant, OutboundMessage)] = []
+    private var finishesDue: [(ContinuousClock.Instant, OutboundMessage)] = []
+    private var answersDue: [(ContinuousClock.Instant, OutboundMessage)] = []
+    /// When the first assignment of each ticket reached its department, and when each ticket was resolved.
+    private(set) var arrivals: [String: ContinuousClock.Instant] = [:]
+    private(set) var resolutions: [String: ContinuousClock.Instant] = [:]
     private var whistles: [String: (street: String, summoned: Set<String>)] = [:]
     private(set) var tally = Tally()
 
-    init(configuration: AMQPConfiguration, departments: [String], mix: Mix, seed: UInt64) async throws {
+    init(configuration: AMQPConfiguration, departments: [String], mix: Mix, seed: UInt64, delays: Delays = Delays()) async throws {
         self.mix = mix
+        self.delays = delays
         random = SeededRandom(seed: seed)
         var topology = WhistleTopology.base
         topology.queues += departments.map { WhistleTopology.department($0, deliveryLimit: 5) }
@@ -53,16 +69,39 @@ final class DepartmentSimulator: @unchecked Sendable {
         try await publisher.connect()
     }
 
-    /// Works until nothing has arrived for `idle`; returns what was done.
+    /// Works until nothing has arrived for `idle` and nothing waits to be sent; returns what was done.
     func run(idle: Duration, progress: Bool) async throws -> Tally {
         var quietSince = ContinuousClock.now
-        while ContinuousClock.now - quietSince < idle {
-            let worked = try await assignments() + (try await answers())
-            if worked > 0 { quietSince = .now }
+        while ContinuousClock.now - quietSince < idle || self.waiting > 0 {
+            if try await step(waitMilliseconds: 200) > 0 { quietSince = .now }
             if progress { FileHandle.standardError.write(Data("\r\(tally)".utf8)) }
         }
         if progress { FileHandle.standardError.write(Data("\n".utf8)) }
         return tally
+    }
+
+    /// One round: take waiting assignments and events, send what is due; returns how many
+    /// deliveries arrived.
+    func step(waitMilliseconds: Int) async throws -> Int {
+        let worked = try await assignments(waitMilliseconds: waitMilliseconds) + (try await answers(waitMilliseconds: 1))
+        try await sendDue()
+        return worked
+    }
+
+    /// Replies and follow-ups not sent yet.
+    var waiting: Int { acksDue.count + finishesDue.count + answersDue.count }
+
+    private func sendDue() async throws {
+        let now = ContinuousClock.now
+        try await send(Self.takeDue(&acksDue, now))
+        try await send(Self.takeDue(&finishesDue, now))
+        try await send(Self.takeDue(&answersDue, now))
+    }
+
+    private static func takeDue(_ list: inout [(ContinuousClock.Instant, OutboundMessage)], _ now: ContinuousClock.Instant) -> [OutboundMessage] {
+        let count = list.prefix { $0.0 <= now }.count
+        defer { list.removeFirst(count) }
+        return list.prefix(count).map(\.1)
     }
 
     private func reply(_ department: String, _ body: [String: Any]) throws -> OutboundMessage {
@@ -84,9 +123,10 @@ final class DepartmentSimulator: @unchecked Sendable {
     }
 
     /// Acknowledges each waiting assignment, then completes or returns it.
-    private func assignments() async throws -> Int {
-        let batch = try await desks.nextBatch(max: 500, waitMilliseconds: 200, lingerMilliseconds: 5)
+    private func assignments(waitMilliseconds: Int) async throws -> Int {
+        let batch = try await desks.nextBatch(max: 500, waitMilliseconds: waitMilliseconds, lingerMilliseconds: 5)
         guard let last = batch.last else { return 0 }
+        let arrived = ContinuousClock.now
         var acks: [OutboundMessage] = []
         var finishes: [OutboundMessage] = []
         for delivery in batch {
@@ -95,6 +135,7 @@ final class DepartmentSimulator: @unchecked Sendable {
                 let ticketNo = body["ticket_no"] as? String
             else { continue }
             tally.assignments += 1
+            if arrivals[ticketNo] == nil { arrivals[ticketNo] = arrived }
             if body["whistle"] is [String: Any], body["role"] as? String == "lead" {
                 whistles[ticketNo] = (department, Set((body["co_departments"] as? [String]) ?? []))
             }
@@ -110,20 +151,22 @@ final class DepartmentSimulator: @unchecked Sendable {
             finishes.append(try reply(department, ["assignment_id": id, "action": "complete", "result": "已到现场处置完毕，情况已反馈"]))
             tally.completed += 1
         }
-        try await send(acks)
-        try await send(finishes)
+        acksDue += acks.map { (arrived + delays.acknowledge, $0) }
+        finishesDue += finishes.map { (arrived + delays.complete, $0) }
         try await desks.ack(through: last)
         return batch.count
     }
 
     /// Answers the survey of each resolved ticket; evaluates each closed whistle.
-    private func answers() async throws -> Int {
-        let batch = try await events.nextBatch(max: 500, waitMilliseconds: 100, lingerMilliseconds: 5)
+    private func answers(waitMilliseconds: Int) async throws -> Int {
+        let batch = try await events.nextBatch(max: 500, waitMilliseconds: waitMilliseconds, lingerMilliseconds: 1)
         guard let last = batch.last else { return 0 }
+        let arrived = ContinuousClock.now
         var messages: [OutboundMessage] = []
         for delivery in batch {
             guard let event = ReceivedEvent(body: delivery.body), let ticketNo = event.ticketNo else { continue }
             if event.type == EventType.ticketResolved.rawValue {
+                if resolutions[ticketNo] == nil { resolutions[ticketNo] = arrived }
                 let draw = random.unit()
                 let satisfaction = draw < mix.satisfied ? "satisfied" : draw < mix.satisfied + mix.basicallySatisfied ? "basically_satisfied" : "unsatisfied"
                 messages.append(try intake("feedback", ["ticket_no": ticketNo, "satisfaction": satisfaction, "resolved": satisfaction != "unsatisfied"]))
@@ -134,7 +177,7 @@ final class DepartmentSimulator: @unchecked Sendable {
                 tally.evaluations += 1
             }
         }
-        try await send(messages)
+        answersDue += messages.map { (arrived + delays.feedback, $0) }
         try await events.ack(through: last)
         return batch.count
     }

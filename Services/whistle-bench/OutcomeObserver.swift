@@ -16,6 +16,8 @@ final class OutcomeObserver: @unchecked Sendable {
     /// The demand (bench message id) that opened each ticket.
     private(set) var openedBy: [String: String] = [:]
     private var seen = Set<String>()
+    /// When the latest new outcome arrived.
+    private(set) var lastArrival: ContinuousClock.Instant?
 
     init(configuration: AMQPConfiguration, run: String) async throws {
         self.run = run
@@ -30,8 +32,18 @@ final class OutcomeObserver: @unchecked Sendable {
 
     /// Takes whatever events are waiting, without blocking for long.
     func collect(published: [String: ContinuousClock.Instant]) async {
-        _ = try? await drain(published: published, waitMilliseconds: 1)
+        _ = try? await drain(sentAt: { published[$0] }, waitMilliseconds: 1)
     }
+
+    /// Takes the events waiting (up to `waitMilliseconds` for the first); returns how many were new.
+    func collect(sentAt: (String) -> ContinuousClock.Instant?, waitMilliseconds: Int) async throws -> Int {
+        let before = seen.count
+        try await drain(sentAt: sentAt, waitMilliseconds: waitMilliseconds)
+        return seen.count - before
+    }
+
+    /// How many outcomes have arrived.
+    var outcomeCount: Int { seen.count }
 
     /// Reads until `count` outcomes have arrived; returns when the last one did.
     func waitAll(_ count: Int, published: [String: ContinuousClock.Instant], progress: Bool) async throws -> ContinuousClock.Instant {
@@ -40,7 +52,7 @@ final class OutcomeObserver: @unchecked Sendable {
         var idleSince = ContinuousClock.now
         while seen.count < count {
             let before = seen.count
-            try await drain(published: published, waitMilliseconds: 200)
+            try await drain(sentAt: { published[$0] }, waitMilliseconds: 200)
             if seen.count > before {
                 last = .now
                 idleSince = .now
@@ -55,7 +67,7 @@ final class OutcomeObserver: @unchecked Sendable {
         return last
     }
 
-    private func drain(published: [String: ContinuousClock.Instant], waitMilliseconds: Int) async throws {
+    private func drain(sentAt: (String) -> ContinuousClock.Instant?, waitMilliseconds: Int) async throws {
         let batch = try await consumer.nextBatch(max: 2000, waitMilliseconds: waitMilliseconds, lingerMilliseconds: 2)
         guard let lastDelivery = batch.last else { return }
         let arrived = ContinuousClock.now
@@ -65,11 +77,12 @@ final class OutcomeObserver: @unchecked Sendable {
                 let messageId = source["message_id"] as? String, messageId.hasPrefix(run), seen.insert(messageId).inserted
             else { continue }
             outcomes[event["type"] as? String ?? "?", default: 0] += 1
+            lastArrival = arrived
             if event["type"] as? String == EventType.ticketAccepted.rawValue, let ticketNo = event["ticket_no"] as? String {
                 openedBy[ticketNo] = messageId
             }
-            if let sentAt = published[messageId] {
-                let elapsed = arrived - sentAt
+            if let sent = sentAt(messageId) {
+                let elapsed = arrived - sent
                 _ = latencies.record(UInt64(max(0, elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000)))
             }
         }

@@ -2,7 +2,7 @@ import Foundation
 import WhistleMessages
 
 /// Realistic demand bodies from the sample folder, made unique per bench message.
-struct SampleDemands {
+struct SampleDemands: @unchecked Sendable {  // immutable after load
     let templates: [(Channel, [String: Any])]
 
     static func load(from folder: String) throws -> SampleDemands {

@@ -111,12 +111,15 @@ public final class OutboxRelay: Service, @unchecked Sendable {
         }
     }
 
+    /// The oldest rows of `publisher` not locked by another relay. Ordered by (publisher, id), the
+    /// order of `outbox_publisher_idx`: ordered by id alone, the planner walked the primary key
+    /// through every publisher's rows and the dead ones (6 ms a poll under load).
     private static func lock(_ connection: PostgresConnection, publisher: String, limit: Int) throws -> [(id: Int64, message: OutboundMessage)] {
         let result = try connection.query(
             """
             SELECT id, exchange, routing_key, message_id, type, body, mandatory FROM outbox
             WHERE publisher = $1 AND (not_before IS NULL OR not_before <= now())
-            ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED
+            ORDER BY publisher, id LIMIT $2 FOR UPDATE SKIP LOCKED
             """, [publisher, limit])
         return try result.map { row in
             (

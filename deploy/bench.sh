@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# bench.sh — the benchmark, one command: ./deploy/bench.sh [--fresh] [whistle-bench run options]
+#
+# --fresh first deletes the `run` profile's servers and data (deploy/servers.sh reset run), so
+# that the figures do not depend on what earlier runs left in the database (its tables grow
+# with every run, and so does the cost of writing to them).
+#
+# Starts (or restarts) the main job's servers and services with ./deploy/run.sh (release build,
+# profile `run`, seed district), stops the test servers if they run (they would share the two
+# cores), then runs `whistle-bench run`: pgbench and the bare pipeline (the machine's ceiling),
+# the whole flow at full speed and at 500 demands/s with simulated departments and citizens,
+# CPU and memory of every process. A progress line while it runs, a table at the end, and the
+# JSON in .local/run/bench.json. See docs/performance.md.
+set -euo pipefail
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO_ROOT"
+if [[ "${1:-}" == --fresh ]]; then
+    shift
+    ./deploy/run.sh stop >/dev/null 2>&1 || true
+    "$REPO_ROOT/deploy/servers.sh" reset run
+fi
+"$REPO_ROOT/deploy/servers.sh" stop test >/dev/null 2>&1 || true
+printf '==> ./deploy/run.sh (servers, services, samples)\n'
+mkdir -p "$REPO_ROOT/.local"
+./deploy/run.sh >"$REPO_ROOT/.local/bench-run.log" 2>&1 || { tail -n 40 "$REPO_ROOT/.local/bench-run.log" >&2; exit 1; }
+eval "$("$REPO_ROOT/deploy/servers.sh" env run)"
+printf '==> whistle-bench run %s\n' "$*"
+exec "$(swift build -c release --show-bin-path)/whistle-bench" run --json "$REPO_ROOT/.local/run/bench.json" "$@"
