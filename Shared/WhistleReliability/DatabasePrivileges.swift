@@ -100,7 +100,7 @@ public enum ServiceRole: String, Sendable, CaseIterable {
                 .columns("demands", Self.demandColumns + ["normalized"]),
                 .read("demand_reporters"),
                 .write("assignments", [.select, .insert, .update]),
-                .write("timers", [.select, .insert, .update], sequence: true),
+                .write("timers", [.select, .insert, .update, .delete], sequence: true),
                 .write("timeline", [.insert], sequence: true),
             ]
         case .notifier:

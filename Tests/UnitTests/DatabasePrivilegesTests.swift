@@ -40,7 +40,7 @@ struct DatabasePrivilegesTests {
         #expect(sql.contains(#"GRANT SELECT ("id", "message_id", "routing_key", "channel", "external_id", "outcome", "ticket_no", "received_at") ON TABLE "public"."demands" TO "whistle_evaluator""#))
     }
 
-    @Test("no role may change the timeline, the reference data or delete a demand; only the relay deletes (its outbox)")
+    @Test("no role may change the timeline, the reference data or delete a demand; relays delete their outbox, the dispatcher its timers")
     func writes() {
         let reference = ["areas", "departments", "categories", "routing_rules", "deadline_policies", "calendar_days", "settings"]
         for role in ServiceRole.allCases {
@@ -48,7 +48,7 @@ struct DatabasePrivilegesTests {
             #expect(!timeline.contains(.update) && !timeline.contains(.delete), "\(role)")
             for table in reference { #expect(role.grant(on: table)?.privileges == [.select], "\(role) \(table)") }
             let deletes = role.grants.filter { $0.privileges.contains(.delete) }.map(\.table)
-            #expect(deletes == ["outbox"], "\(role) deletes only outbox rows")
+            #expect(deletes == (role == .dispatcher ? ["outbox", "timers"] : ["outbox"]), "\(role) deletes only what it must")
         }
         #expect(ServiceRole.intake.grant(on: "demand_reporters")?.privileges == [.insert], "intake writes reporters, never reads them")
     }
