@@ -19,7 +19,8 @@ final class ProcessSampler: @unchecked Sendable {
         /// database's backends) the largest sum of their proportional set sizes, so that shared
         /// memory counts once.
         var peakRSSMiB = 0.0
-        /// The kernel's high-water mark of the (largest) process since it started, MiB.
+        /// The kernel's high-water mark of the (largest) process since it started, MiB: it covers
+        /// earlier scenarios too, so targets use `peakRSSMiB`.
         var highWaterMiB = 0.0
     }
 
