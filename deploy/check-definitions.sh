@@ -76,11 +76,19 @@ wanted="$(grep -E '"configure":' "$DEFS" \
     | sed 's/\\\\/\\/g' | sort)"
 check "permissions on vhost / are exactly those of the file ($(wc -l <<<"$wanted") users)" test "$wanted" == "$permissions"
 topics="$(rmq rabbitmqctl -q list_topic_permissions -p / --no-table-headers | wc -l)"
-check "topic permissions: one per adapter and per department ($topics)" \
+check "topic permissions: one per service, adapter and department, and per street office's evaluations ($topics)" \
     test "$topics" -eq "$(grep -c '"exchange":' "$DEFS")"
 check "adapter-12345 may write only demand.12345 and feedback on whistle.intake" \
     grep -qE '^adapter-12345[[:space:]]+whistle\.intake[[:space:]]+\^\(demand\\\.12345\|feedback\)\$' \
     <<<"$(rmq rabbitmqctl -q list_topic_permissions -p / --no-table-headers)"
+check "whistle-evaluator may write only hotspot.detected on whistle.events" \
+    grep -qE '^whistle-evaluator[[:space:]]+whistle\.events[[:space:]]+\^\(hotspot\\\.detected\)\$' \
+    <<<"$(rmq rabbitmqctl -q list_topic_permissions -p / --no-table-headers)"
+check "street office dept-FL-JDB may write evaluation on whistle.intake" \
+    grep -qE '^dept-FL-JDB[[:space:]]+whistle\.intake[[:space:]]+\^evaluation\$' \
+    <<<"$(rmq rabbitmqctl -q list_topic_permissions -p / --no-table-headers)"
+check "max_message_size is 1 MiB" \
+    grep -qx '{ok,1048576}' <<<"$(rmq rabbitmqctl -q eval 'application:get_env(rabbit, max_message_size).')"
 
 if ((failures)); then
     echo "definitions check: $failures failed"

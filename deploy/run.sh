@@ -24,6 +24,8 @@ STOP_TIMEOUT=15
 # A local webhook receiver for notifier (whistlectl webhook-sink), with a development secret.
 SINK_PORT=7809
 NOTIFY_SECRET="whistle-local-notify-secret"
+# The read API's token secret of this local run (generated once, kept beside the run's data).
+API_SECRET_FILE="$REPO_ROOT/.local/run/api-jwt-secret"
 
 say() { printf '[run] %s\n' "$*"; }
 die() { printf '[run] error: %s\n' "$*" >&2; exit 1; }
@@ -111,13 +113,29 @@ start_sink() {
     say "started the webhook sink (pid $pid), http://127.0.0.1:$SINK_PORT, log ${LOG_DIR#"$REPO_ROOT"/}/webhook-sink.log"
 }
 
-# The environment notifier needs to deliver to the local sink.
+# The environment notifier needs to deliver to the local sink (plain http on this host, hence
+# WHISTLE_NOTIFY_ALLOW_HTTP; production endpoints are https).
 notify_env() {
     local audience
     for audience in CITIZEN DEPARTMENT SUPERVISOR REPORTER; do
         printf 'WHISTLE_NOTIFY_%s_URL=http://127.0.0.1:%s/%s\n' "$audience" "$SINK_PORT" "${audience,,}"
     done
     printf 'WHISTLE_NOTIFY_SECRET=%s\n' "$NOTIFY_SECRET"
+    printf 'WHISTLE_NOTIFY_ALLOW_HTTP=true\n'
+}
+
+# The local run's API secret: made once with openssl, readable by root only.
+api_secret() {
+    if [[ ! -s "$API_SECRET_FILE" ]]; then
+        mkdir -p "$(dirname "$API_SECRET_FILE")"
+        (umask 077 && openssl rand -hex 32 >"$API_SECRET_FILE")
+    fi
+    cat "$API_SECRET_FILE"
+}
+
+# An API token (8 h) for a department of the sample district.
+api_token() {
+    WHISTLE_API_JWT_SECRET="$(api_secret)" "$BIN_DIR/whistlectl" token issue --department "$1" --ttl 8h
 }
 
 build_release() {
@@ -158,6 +176,7 @@ start_services() {
                 MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" \
                 WHISTLE_HTTP_HOST=127.0.0.1 \
                 WHISTLE_HTTP_PORT="$port" \
+                WHISTLE_API_JWT_SECRET="$(api_secret)" \
                 "${extra[@]}" \
                 "$BIN_DIR/$svc" >>"$LOG_DIR/$svc.log" 2>&1 </dev/null
         ) &
@@ -245,15 +264,22 @@ cmd_start() {
     say "waiting 2 s for the last replies to be counted"
     sleep 2
     phase "whistlectl scores show" whistlectl scores show
-    phase "hotspots (GET /v1/hotspots?window=24h)" \
-        curl -sS --max-time 5 "http://127.0.0.1:${HTTP_PORT[evaluator]}/v1/hotspots?window=24h"
+    local token
+    token="$(api_token XS-ZHZX)"
+    phase "hotspots (GET /v1/hotspots?window=24h, as the district command center)" \
+        curl -sS --max-time 5 -H "Authorization: Bearer $token" "http://127.0.0.1:${HTTP_PORT[evaluator]}/v1/hotspots?window=24h"
     echo
 
     cat <<EOF
 
 Whistle runs (started in $(elapsed "$t0") s):
   dashboard      http://127.0.0.1:${HTTP_PORT[evaluator]}/   (scores, overdue and escalated tickets, grid heat map, trend, hotspots)
-  read API       http://127.0.0.1:${HTTP_PORT[evaluator]}/v1/scores  (/v1/scores.csv, /v1/hotspots, /v1/tickets, /v1/tickets/<no>, /v1/categories, /v1/areas)
+  log in         http://127.0.0.1:${HTTP_PORT[evaluator]}/login?token=$token
+                 (the district command center 西山区社会治理指挥中心, valid 8 h; the token goes into a session cookie)
+  API token      $token
+                 (XS-ZHZX: curl -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:${HTTP_PORT[evaluator]}/v1/tickets;
+                  another department: WHISTLE_API_JWT_SECRET=\$(cat ${API_SECRET_FILE#"$REPO_ROOT"/}) whistlectl token issue --department CODE)
+  read API       http://127.0.0.1:${HTTP_PORT[evaluator]}/v1/scores  (/v1/scores.csv, /v1/hotspots, /v1/tickets, /v1/tickets/<no>, /v1/access-log; public: /v1/categories, /v1/areas)
   departments    http://127.0.0.1:${HTTP_PORT[evaluator]}/v1/departments
   health         http://127.0.0.1:${HTTP_PORT[evaluator]}/healthz   (intake :${HTTP_PORT[intake]}, dispatcher :${HTTP_PORT[dispatcher]}, notifier :${HTTP_PORT[notifier]})
   logs           ${LOG_DIR#"$REPO_ROOT"/}/<service>.log

@@ -5,12 +5,18 @@
 # Loopback only, non-default ports, its own epmd and Erlang distribution port, its own HOME
 # (Erlang cookie): a system instance or a developer's own broker is never touched.
 #
-#   deploy/servers.sh install                  apt-get what is missing (quiet when all is there)
+#   deploy/servers.sh install                  apt-get what is missing (quiet when all is there), and
+#                                              pip-install schemathesis (deploy/api-fuzz.sh) when missing
 #   deploy/servers.sh start|stop|restart P     both servers of profile P
 #   deploy/servers.sh reset P                  stop, then delete .local/P
 #   deploy/servers.sh status P                 what runs (exit 0 only when both run)
 #   deploy/servers.sh env P                    export lines: WHISTLE_AMQP_URL, WHISTLE_DATABASE_URL (the owner),
-#                                              WHISTLE_<SERVICE>_DATABASE_URL (each service's own role)
+#                                              WHISTLE_<SERVICE>_DATABASE_URL (each service's own role);
+#                                              for profile test also WHISTLE_TEST_CA_FILE, WHISTLE_TEST_AMQPS_URL
+#
+# Profile test also serves TLS: RabbitMQ on a TLS port of its own, PostgreSQL with ssl=on on its
+# port, both with a certificate (localhost, 127.0.0.1) of a throw-away CA that `start` generates
+# with openssl into .local/test/tls/ (ca.pem, server.pem/.key, client.pem/.key).
 #   deploy/servers.sh rabbitmq-start|rabbitmq-stop|rabbitmq-restart P   (fault tests)
 #   deploy/servers.sh postgres-start|postgres-stop|postgres-restart P   (fault tests)
 #   deploy/servers.sh rabbitmqctl P ARGS...    rabbitmqctl against profile P's node (e.g. add_vhost v)
@@ -64,6 +70,10 @@ select_profile() {
         *) die "unknown profile '$PROFILE' (run | test)" ;;
     esac
     STATE_DIR="$REPO_ROOT/.local/$PROFILE"
+    # TLS (see the header): the broker's TLS port, or empty where the profile serves no TLS.
+    AMQPS_PORT=""
+    [[ "$PROFILE" == test ]] && AMQPS_PORT=5772
+    TLS_DIR="$STATE_DIR/tls"
     RMQ_DIR="$STATE_DIR/rabbitmq"
     RMQ_NODE="whistle_${PROFILE}@localhost"
     RMQ_PID_FILE="$RMQ_DIR/rabbitmq.pid"
@@ -98,6 +108,9 @@ select_profile() {
 }
 
 amqp_url()     { printf 'amqp://%s:%s@127.0.0.1:%s/%%2F' "$1" "$1" "$AMQP_PORT"; }
+# amqps_url USER: over TLS, verifying the broker against the profile's CA (rabbitmq-c checks the
+# host against the certificate's DNS names: localhost).
+amqps_url()    { printf 'amqps://%s:%s@localhost:%s/%%2F?cacertfile=%s' "$1" "$1" "$AMQPS_PORT" "$TLS_DIR/ca.pem"; }
 database_url() { printf 'postgres://%s:%s@127.0.0.1:%s/%s' "$PG_ROLE" "$PG_PASSWORD" "$PG_PORT" "$PG_DATABASE"; }
 # service_database_url SERVICE: the URL a service connects with (its own role).
 service_database_url() { printf 'postgres://whistle_%s:whistle_%s@127.0.0.1:%s/%s' "$1" "$1" "$PG_PORT" "$PG_DATABASE"; }
@@ -184,6 +197,80 @@ cmd_install() {
     log "installed"
 }
 
+# schemathesis (PyPI), the fuzzer of deploy/api-fuzz.sh, at the version that script was written for.
+SCHEMATHESIS_VERSION=4.32.5
+install_schemathesis() {
+    [[ "$(schemathesis --version 2>/dev/null || true)" == *" $SCHEMATHESIS_VERSION" ]] && return 0
+    command -v python3 >/dev/null || die "python3 is needed for schemathesis"
+    log "installing schemathesis $SCHEMATHESIS_VERSION (pip)"
+    python3 -m pip install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" >&2 || die "pip install schemathesis failed"
+    hash -r
+    command -v pyenv >/dev/null && pyenv rehash 2>/dev/null
+    command -v schemathesis >/dev/null || die "schemathesis installed but not on PATH"
+}
+
+# ---------------------------------------------------------------------------------------------
+# TLS (profile test): a throw-away CA and its certificates
+# ---------------------------------------------------------------------------------------------
+
+tls_enabled() { [[ -n "$AMQPS_PORT" ]]; }
+
+# tls_issue NAME SUBJECT EXTENSIONS: NAME.key and NAME.pem signed by ca.pem (in the current folder).
+tls_issue() {
+    openssl req -new -newkey rsa:2048 -nodes -keyout "$1.key" -subj "$2" \
+        | openssl x509 -req -CA ca.pem -CAkey ca.key -set_serial "0x$(openssl rand -hex 12)" -days 825 \
+            -extfile <(printf '%b\n' "$3") -out "$1.pem"
+}
+
+# tls_prepare: the CA and the server and client certificates, generated once per state folder
+# (kept while the servers run: they read them at start).
+tls_prepare() {
+    tls_enabled || return 0
+    [[ -s "$TLS_DIR/ca.pem" && -s "$TLS_DIR/server.pem" && -s "$TLS_DIR/client.pem" ]] && return 0
+    command -v openssl >/dev/null || die "openssl is missing (apt-get install openssl)"
+    log "generating a test CA and certificates in ${TLS_DIR#"$REPO_ROOT"/}"
+    rm -rf -- "$TLS_DIR"
+    mkdir -p "$TLS_DIR"
+    if ! (
+        cd "$TLS_DIR" && umask 077 \
+            && openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -keyout ca.key -out ca.pem \
+                -subj "/CN=Whistle $PROFILE CA" \
+            && tls_issue server /CN=localhost \
+                'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth' \
+            && tls_issue client "/CN=$RABBITMQ_ADMIN" 'basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth'
+    ) >"$STATE_DIR/tls.log" 2>&1; then
+        cat "$STATE_DIR/tls.log" >&2
+        die "generating the test certificates failed"
+    fi
+    chmod 755 "$TLS_DIR"
+    chmod 644 "$TLS_DIR"/*.pem
+}
+
+# The broker's TLS listener (lines for rabbitmq.conf): verify_peer checks a client certificate
+# when one is sent; none is required.
+tls_rabbitmq_conf() {
+    tls_enabled || return 0
+    printf 'listeners.ssl.1 = 127.0.0.1:%s\n' "$AMQPS_PORT"
+    printf 'ssl_options.cacertfile = %s\n' "$TLS_DIR/ca.pem"
+    printf 'ssl_options.certfile = %s\n' "$TLS_DIR/server.pem"
+    printf 'ssl_options.keyfile = %s\n' "$TLS_DIR/server.key"
+    printf 'ssl_options.verify = verify_peer\n'
+    printf 'ssl_options.fail_if_no_peer_cert = false\n'
+}
+
+# tls_postgres_options: ssl=on with a copy of the server certificate that user postgres owns
+# (PostgreSQL refuses a key that others may read). Prints the pg_ctl -o options.
+tls_postgres_options() {
+    tls_enabled || return 0
+    local dir="$PG_DIR/tls"
+    mkdir -p "$dir"
+    cp "$TLS_DIR/server.pem" "$TLS_DIR/server.key" "$dir/"
+    chown -R postgres:postgres "$dir"
+    chmod 700 "$dir"
+    chmod 600 "$dir/server.key"
+    printf ' -c ssl=on -c ssl_cert_file=%s -c ssl_key_file=%s' "$dir/server.pem" "$dir/server.key"
+}
+
 # ---------------------------------------------------------------------------------------------
 # RabbitMQ
 # ---------------------------------------------------------------------------------------------
@@ -224,6 +311,9 @@ rabbitmq_prepare() {
         printf '# Generated by deploy/servers.sh for profile %s; rewritten on every start.\n' "$PROFILE"
         printf 'log.file.level = info\n'
         printf 'log.console = false\n'
+        # As in production (deploy/rabbitmq/rabbitmq.conf): no message over 1 MiB.
+        printf 'max_message_size = 1048576\n'
+        tls_rabbitmq_conf
         if [[ -n "${RABBITMQ_EXTRA_CONF:-}" ]]; then
             printf '%s\n' "$RABBITMQ_EXTRA_CONF"
         fi
@@ -234,10 +324,15 @@ rabbitmq_start() {
     if rabbitmq_running; then
         log "rabbitmq ($PROFILE) already running, pid $(rabbitmq_pid)"
         rabbitmq_wait_ready
+        if tls_enabled && ! port_in_use "$AMQPS_PORT"; then
+            log "rabbitmq ($PROFILE) has no TLS listener on $AMQPS_PORT (started before TLS was set up): restart it for TLS"
+        fi
         return 0
     fi
     require_free_port "$AMQP_PORT" "AMQP"
     require_free_port "$DIST_PORT" "Erlang distribution"
+    if tls_enabled; then require_free_port "$AMQPS_PORT" "AMQPS"; fi
+    tls_prepare
     rabbitmq_prepare
     local t0 launcher
     t0="$(now)"
@@ -251,7 +346,7 @@ rabbitmq_start() {
     ) &
     launcher=$!
     rabbitmq_wait_ready "$launcher"
-    log "rabbitmq ($PROFILE) ready on 127.0.0.1:$AMQP_PORT in $(elapsed "$t0") s"
+    log "rabbitmq ($PROFILE) ready on 127.0.0.1:$AMQP_PORT${AMQPS_PORT:+ (TLS $AMQPS_PORT)} in $(elapsed "$t0") s"
 }
 
 # rabbitmq_wait_ready [LAUNCHER_PID]: polls until the node answers, then until the broker has
@@ -440,8 +535,11 @@ postgres_start() {
     t0="$(now)"
     postgres_init
     require_free_port "$PG_PORT" "PostgreSQL"
+    local tls_options
+    tls_prepare
+    tls_options="$(tls_postgres_options)"
     if ! (close_inherited_fds && as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 \
-        -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_SOCK" start >/dev/null); then
+        -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_SOCK$tls_options" start >/dev/null); then
         [[ -s "$PG_LOG" ]] && tail -n 20 "$PG_LOG" >&2
         die "postgres ($PROFILE) did not start"
     fi
@@ -537,6 +635,10 @@ cmd_env() {
     for service in "${WHISTLE_PG_SERVICES[@]}"; do
         printf 'export WHISTLE_%s_DATABASE_URL=%s\n' "${service^^}" "$(service_database_url "$service")"
     done
+    if tls_enabled; then
+        printf 'export WHISTLE_TEST_CA_FILE=%s\n' "$TLS_DIR/ca.pem"
+        printf 'export WHISTLE_TEST_AMQPS_URL=%s\n' "$(amqps_url "$RABBITMQ_ADMIN")"
+    fi
 }
 
 usage() {
@@ -550,7 +652,7 @@ main() {
     [[ -n "$cmd" ]] || usage
     shift
     case "$cmd" in
-        install) cmd_install; return ;;
+        install) cmd_install; install_schemathesis; return ;;
         -h | --help | help) usage ;;
     esac
     select_profile "${1:-}"

@@ -71,7 +71,19 @@ unset WHISTLE_AMQP_URL WHISTLE_DATABASE_URL
 export WHISTLE_TEST_SERVERS="$SERVERS"
 export WHISTLE_TEST_PROFILE=test
 
-phase "validate docker-compose.yml" docker-compose -f docker-compose.yml config -q
+# docker-compose.yml with a complete set of variables: fresh random secrets (deploy/secrets.sh), the
+# development broker definitions standing in for a site's. (That compose refuses an incomplete set,
+# naming the variable, is a test: ComposeSecretsTests.)
+validate_compose() {
+    local env_file rc=0
+    env_file="$(mktemp)"
+    "$REPO_ROOT/deploy/secrets.sh" - |
+        sed 's|^WHISTLE_RABBITMQ_DEFINITIONS=$|WHISTLE_RABBITMQ_DEFINITIONS=./deploy/rabbitmq/definitions.json|' >"$env_file"
+    docker-compose --env-file "$env_file" -f docker-compose.yml config -q || rc=$?
+    rm -f "$env_file"
+    return "$rc"
+}
+phase "validate docker-compose.yml" validate_compose
 
 phase "swift build --build-tests" swift build --build-tests
 WHISTLE_TEST_BIN_DIR="$(swift build --show-bin-path)"

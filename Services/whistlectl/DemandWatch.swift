@@ -60,7 +60,7 @@ enum ErrorList {
         guard let text, let value = try? JSONParser().parse(text), let list = value.arrayValue else { return [] }
         return list.compactMap { item in
             guard let code = item["code"]?.stringValue else { return nil }
-            return Entry(field: item["field"]?.stringValue, code: code, message: Redaction.maskNumbers(item["message"]?.stringValue ?? ""))
+            return Entry(field: item["field"]?.stringValue, code: code, message: PersonalData.maskText(item["message"]?.stringValue ?? ""))
         }
     }
 

@@ -54,7 +54,7 @@ struct TicketShowCommand: AsyncParsableCommand {
         for assignment in details.assignments {
             let done = assignment.completedAt ?? assignment.returnedAt ?? assignment.acknowledgedAt
             var note = assignment.returnReason.map { "returned: \($0)" } ?? ""
-            if let result = assignment.result { note = "result: " + DisplayWidth.prefix(Redaction.maskNumbers(result), characters: 40) }
+            if let result = assignment.result { note = "result: " + DisplayWidth.prefix(PersonalData.maskText(result), characters: 40) }
             if assignment.reopenCount > 0 { note = "reopen \(assignment.reopenCount)" + (note.isEmpty ? "" : "; " + note) }
             assignments.append([
                 assignment.id, assignment.department, assignment.role, assignment.status, "\(assignment.round)",

@@ -1,4 +1,5 @@
 import Foundation
+import WhistleDomain
 import WhistlePostgres
 
 /// Everything `ticket show` prints about one ticket, read in one go.
@@ -75,8 +76,8 @@ struct TicketDetails: Sendable {
         add("urgency", try row.decode(4, as: String.self))
         add("area", try named(5, 6))
         add("lead", try named(7, 8))
-        add("title", try row.decodeIfPresent(9, as: String.self).map(Redaction.maskNumbers))
-        add("content", Redaction.maskNumbers(try row.decode(10, as: String.self)))
+        add("title", try row.decodeIfPresent(9, as: String.self).map(PersonalData.maskText))
+        add("content", PersonalData.maskText(try row.decode(10, as: String.self)))
         add("location", try row.decodeIfPresent(11, as: String.self).map(Redaction.compactJSON))
         if try row.decode(12, as: Bool.self) {
             add("confidential", "yes (petition: the petitioner's identity stays with the petition bureau)")

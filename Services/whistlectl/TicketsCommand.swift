@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WhistleDomain
 import WhistlePostgres
 
 /// `whistlectl tickets`: the latest tickets as a table.
@@ -68,7 +69,7 @@ struct TicketsCommand: AsyncParsableCommand {
         for row in rows {
             table.append([
                 row.ticketNo, row.status, row.channel, row.category ?? "-", row.urgency, row.area ?? "-", row.lead ?? "-",
-                time.short(row.openedAt), DisplayWidth.prefix(Redaction.maskNumbers(row.text), characters: 30),
+                time.short(row.openedAt), DisplayWidth.prefix(PersonalData.maskText(row.text), characters: 30),
             ])
         }
         print(table.render())

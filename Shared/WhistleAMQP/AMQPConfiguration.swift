@@ -1,4 +1,5 @@
-/// Where and how to connect to RabbitMQ, read from an `amqp://user:password@host:port/vhost` URL.
+/// Where and how to connect to RabbitMQ, read from an `amqp://user:password@host:port/vhost` URL
+/// (or `amqps://…` for TLS, see `AMQPTLSOptions`).
 public struct AMQPConfiguration: Sendable, Equatable {
     public var host: String
     public var port: Int
@@ -11,11 +12,13 @@ public struct AMQPConfiguration: Sendable, Equatable {
     public var connectTimeoutMilliseconds: Int
     /// Bound on each synchronous RPC (declare, qos, consume), in milliseconds.
     public var rpcTimeoutMilliseconds: Int
+    /// TLS settings when the broker is reached over TLS (`amqps://`); nil for plain TCP.
+    public var tls: AMQPTLSOptions?
 
     public init(
         host: String = "127.0.0.1", port: Int = 5672, user: String = "guest", password: String = "guest",
         vhost: String = "/", heartbeatSeconds: Int = 30, connectTimeoutMilliseconds: Int = 5000,
-        rpcTimeoutMilliseconds: Int = 10_000
+        rpcTimeoutMilliseconds: Int = 10_000, tls: AMQPTLSOptions? = nil
     ) {
         self.host = host
         self.port = port
@@ -25,14 +28,28 @@ public struct AMQPConfiguration: Sendable, Equatable {
         self.heartbeatSeconds = heartbeatSeconds
         self.connectTimeoutMilliseconds = connectTimeoutMilliseconds
         self.rpcTimeoutMilliseconds = rpcTimeoutMilliseconds
+        self.tls = tls
     }
 
     /// Reads `amqp://user:password@host:port/vhost?heartbeat=30`. The vhost is percent-decoded
     /// (`%2F` is `/`); an empty path means `/`. User and password default to guest.
+    ///
+    /// `amqps://` connects over TLS (default port 5671) and takes the TLS parameters of RabbitMQ's
+    /// URI specification: `cacertfile`, `certfile`, `keyfile`, `verify=verify_peer|verify_none`
+    /// (percent-decoded); the broker's certificate is verified unless `verify=verify_none`.
     public init(url: String) throws(AMQPError) {
         self.init()
-        guard url.hasPrefix("amqp://") else { throw AMQPError(.invalidURL, "the URL must start with amqp://") }
-        var rest = Substring(url.dropFirst("amqp://".count))
+        let scheme: String
+        if url.hasPrefix("amqps://") {
+            scheme = "amqps://"
+            port = 5671
+            tls = AMQPTLSOptions()
+        } else if url.hasPrefix("amqp://") {
+            scheme = "amqp://"
+        } else {
+            throw AMQPError(.invalidURL, "the URL must start with amqp:// or amqps://")
+        }
+        var rest = Substring(url.dropFirst(scheme.count))
         var query: Substring = ""
         if let q = rest.firstIndex(of: "?") {
             query = rest[rest.index(after: q)...]
@@ -67,20 +84,31 @@ public struct AMQPConfiguration: Sendable, Equatable {
         guard !host.isEmpty else { throw AMQPError(.invalidURL, "the URL names no host") }
         if let path, !path.isEmpty { vhost = try Self.decode(path) }
         for pair in query.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, let value = Int(parts[1]), value >= 0 else {
-                throw AMQPError(.invalidURL, "bad query parameter \(pair)")
-            }
-            switch parts[0] {
-            case "heartbeat": heartbeatSeconds = value
-            case "connection_timeout": connectTimeoutMilliseconds = value
-            default: throw AMQPError(.invalidURL, "unknown query parameter \(parts[0])")
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2 else { throw AMQPError(.invalidURL, "bad query parameter \(pair)") }
+            let key = String(parts[0])
+            let value = try Self.decode(parts[1])
+            if key == "heartbeat" || key == "connection_timeout" {
+                guard let number = Int(value), number >= 0 else { throw AMQPError(.invalidURL, "bad query parameter \(pair)") }
+                if key == "heartbeat" { heartbeatSeconds = number } else { connectTimeoutMilliseconds = number }
+            } else if var options = tls {
+                guard try options.apply(key: key, value: value, host: host) else {
+                    throw AMQPError(.invalidURL, "unknown query parameter \(key)")
+                }
+                tls = options
+            } else if AMQPTLSOptions.parameters.contains(key) {
+                throw AMQPError(.invalidURL, "query parameter \(key) needs an amqps:// URL")
+            } else {
+                throw AMQPError(.invalidURL, "unknown query parameter \(key)")
             }
         }
+        try tls?.validate()
     }
 
-    /// The URL without the password, for logs.
-    public var redacted: String { "amqp://\(user)@\(host):\(port)/\(vhost == "/" ? "%2F" : vhost)" }
+    /// The URL without the password (nor TLS file paths), for logs.
+    public var redacted: String {
+        "\(tls == nil ? "amqp" : "amqps")://\(user)@\(host):\(port)/\(vhost == "/" ? "%2F" : vhost)"
+    }
 
     private static func port(_ text: Substring) throws(AMQPError) -> Int {
         guard let value = Int(text), (1...65535).contains(value) else {

@@ -17,15 +17,11 @@ final class AMQPHandle {
         guard let state = amqp_new_connection() else { throw AMQPError(.connection, "amqp_new_connection failed") }
         self.state = state
         userId = configuration.user
-        guard let socket = amqp_tcp_socket_new(state) else {
+        do {
+            try Self.openSocket(state, configuration)
+        } catch {
             healthy = false
-            throw AMQPError(.connection, "amqp_tcp_socket_new failed")
-        }
-        var connectTimeout = whistle_timeval_ms(configuration.connectTimeoutMilliseconds)
-        let opened = amqp_socket_open_noblock(socket, configuration.host, Int32(configuration.port), &connectTimeout)
-        guard opened == AMQP_STATUS_OK.rawValue else {
-            healthy = false
-            throw AMQPError(.connection, "cannot reach \(configuration.host):\(configuration.port): \(Self.statusText(opened))")
+            throw error
         }
         var handshake = whistle_timeval_ms(configuration.connectTimeoutMilliseconds)
         amqp_set_handshake_timeout(state, &handshake)

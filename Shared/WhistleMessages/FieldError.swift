@@ -16,6 +16,7 @@ public struct ErrorCode: RawRepresentable, Codable, Sendable, Hashable, Expressi
     public static let invalidFormat: ErrorCode = "invalid_format"
     public static let notAllowed: ErrorCode = "not_allowed"
     public static let tooMany: ErrorCode = "too_many"
+    public static let tooLarge: ErrorCode = "too_large"
 }
 
 /// One problem found in an inbound message: `field` is a JSON path (`location.lat`,

@@ -15,6 +15,9 @@ public struct WebhookNotification: Codable, Sendable, Hashable {
 
         /// The environment variable naming this audience's endpoint.
         public var endpointVariable: String { "WHISTLE_NOTIFY_\(rawValue.uppercased())_URL" }
+        /// The environment variable naming this audience's own signing key (the fallback is
+        /// `WHISTLE_NOTIFY_SECRET`).
+        public var secretVariable: String { "WHISTLE_NOTIFY_\(rawValue.uppercased())_SECRET" }
     }
 
     public var notificationId: String

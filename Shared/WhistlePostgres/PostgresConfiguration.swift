@@ -43,7 +43,9 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     /// Parses `postgres://user:password@host:port/database?sslmode=disable` (scheme `postgres`
     /// or `postgresql`). User, password, database and query values are percent-decoded. The port
     /// defaults to 5432 and the database to the user name. The query may carry `connect_timeout`,
-    /// `application_name`, `host` (for a socket directory) and other libpq keywords.
+    /// `application_name`, `host` (for a socket directory) and other libpq keywords. TLS keywords
+    /// (`sslmode=verify-full`, `sslrootcert`, `sslcert`, `sslkey`, `sslpassword`) go to libpq
+    /// untouched, and `description` never shows them.
     ///
     /// Throws `PostgresError` with code `.invalidURL` naming what is wrong (never the password).
     public init(url: String, poolSize: Int = 4, applicationName: String = "whistle") throws(PostgresError) {

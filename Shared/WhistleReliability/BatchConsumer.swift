@@ -21,32 +21,42 @@ public protocol BatchHandler: Sendable {
 /// - A handler error: the batch is split and each message applied on its own; one that still
 ///   fails is rejected with requeue, counted by the quorum queue, and dead-lettered to
 ///   `whistle.dlx` at the delivery limit. The consumer goes on.
+/// - A message its `screen` refuses (a sender the `user_id` rule does not allow) changes nothing:
+///   the reason goes to `message_failures` and the message straight to `whistle.dlx`.
 public final class BatchConsumer: Service, @unchecked Sendable {
     public let name: String
     private let consumer: AMQPConsumer
     private let pool: PostgresPool
     private let handler: any BatchHandler
+    private let screen: Screen?
     private let signal: OutboxSignal?
     private let batchSize: Int
     private let logger: Logger
     private let consumed: Counter
     private let poison: Counter
+    private let refused: Counter
     private let batchTimer: Metrics.Timer
 
+    /// Why a message must not be applied at all (nil when it may be): it is dead-lettered at once.
+    public typealias Screen = @Sendable (InboundMessage) -> String?
+
     /// - Parameter name: the inbox's consumer name (one per logical consumer, shared by instances).
+    /// - Parameter screen: refuses messages before they reach `handler` (see the type's notes).
     public init(
         name: String, consumer: AMQPConsumer, pool: PostgresPool, handler: any BatchHandler, signal: OutboxSignal?,
-        batchSize: Int, logger: Logger
+        batchSize: Int, logger: Logger, screen: Screen? = nil
     ) {
         self.name = name
         self.consumer = consumer
         self.pool = pool
         self.handler = handler
+        self.screen = screen
         self.signal = signal
         self.batchSize = batchSize
         self.logger = logger
         consumed = Counter(label: "whistle_messages_consumed_total", dimensions: [("consumer", name)])
         poison = Counter(label: "whistle_messages_rejected_total", dimensions: [("consumer", name)])
+        refused = Counter(label: "whistle_messages_refused_total", dimensions: [("consumer", name)])
         batchTimer = Metrics.Timer(label: "whistle_batch_duration_seconds", dimensions: [("consumer", name)])
     }
 
@@ -73,7 +83,9 @@ public final class BatchConsumer: Service, @unchecked Sendable {
     }
 
     /// Applies a batch in one transaction, then acknowledges it; see the type's notes on failure.
-    func process(_ messages: [InboundMessage]) async {
+    func process(_ batch: [InboundMessage]) async {
+        let messages = await admitted(batch)
+        guard !messages.isEmpty else { return }
         switch await commit(messages) {
         case .done:
             consumed.increment(by: Int64(messages.count))
@@ -151,6 +163,29 @@ public final class BatchConsumer: Service, @unchecked Sendable {
         await acknowledge { try await self.consumer.nack(message.delivery, requeue: true) }
     }
 
+    /// The messages the screen lets through; the others are refused on the way.
+    private func admitted(_ batch: [InboundMessage]) async -> [InboundMessage] {
+        guard let screen else { return batch }
+        var admitted: [InboundMessage] = []
+        for message in batch {
+            if let reason = screen(message) { await refuse(message, reason: reason) } else { admitted.append(message) }
+        }
+        return admitted
+    }
+
+    /// Dead-letters a message the screen refused, with the reason recorded first.
+    private func refuse(_ message: InboundMessage, reason: String) async {
+        refused.increment()
+        await recordFailure(message, error: SenderRefused(reason: reason))
+        logger.warning(
+            "message refused; dead-lettered",
+            metadata: [
+                "consumer": "\(name)", "message.id": "\(message.messageId)", "routing.key": "\(message.routingKey)",
+                "user.id": "\(message.delivery.userId ?? "")", "reason": "\(reason)",
+            ])
+        await acknowledge { try await self.consumer.nack(message.delivery, requeue: false) }
+    }
+
     /// Keeps the error in `message_failures` (best effort: a database that is down only costs
     /// the reason, never the message), so that the dead letter can be explained later.
     private func recordFailure(_ message: InboundMessage, error: any Error) async {
@@ -179,4 +214,10 @@ public final class BatchConsumer: Service, @unchecked Sendable {
             logger.warning("ack failed; the broker will redeliver", metadata: ["consumer": "\(name)", "error": "\(error)"])
         }
     }
+}
+
+/// A message refused by a consumer's screen: its sender may not send it.
+struct SenderRefused: Error, CustomStringConvertible {
+    let reason: String
+    var description: String { "refused: \(reason)" }
 }

@@ -20,6 +20,8 @@ public struct TableGrant: Sendable, Equatable {
     public var readableColumns: [String]
     /// Whether the role inserts rows that draw their `id` from the table's `<table>_id_seq`.
     public var usesIdSequence: Bool
+    /// When not empty, UPDATE is granted on these columns only (and `privileges` has no `.update`).
+    public var updatableColumns: [String] = []
 
     /// Reads the whole table.
     public static func read(_ table: String) -> TableGrant {
@@ -31,17 +33,25 @@ public struct TableGrant: Sendable, Equatable {
         TableGrant(table: table, privileges: privileges, readableColumns: [], usesIdSequence: sequence)
     }
 
-    /// SELECT on `columns` only, plus `privileges` (which must not hold `.select`) on the table.
-    public static func columns(_ table: String, _ columns: [String], plus privileges: [TablePrivilege] = [], sequence: Bool = false)
-        -> TableGrant
-    {
+    /// SELECT on `columns` only, plus `privileges` (which must not hold `.select`) on the table,
+    /// and UPDATE on the columns `updating` only (then `privileges` must not hold `.update`).
+    public static func columns(
+        _ table: String, _ columns: [String], plus privileges: [TablePrivilege] = [], updating: [String] = [], sequence: Bool = false
+    ) -> TableGrant {
         precondition(!privileges.contains(.select) && !columns.isEmpty, "a column grant names its columns and no table-wide SELECT")
-        return TableGrant(table: table, privileges: privileges, readableColumns: columns, usesIdSequence: sequence)
+        precondition(updating.isEmpty || !privileges.contains(.update), "an UPDATE on columns and on the whole table exclude each other")
+        return TableGrant(
+            table: table, privileges: privileges, readableColumns: columns, usesIdSequence: sequence, updatableColumns: updating)
     }
 
     /// Whether the role may read `column` (of this table).
     public func canRead(column: String) -> Bool {
         privileges.contains(.select) || readableColumns.contains(column)
+    }
+
+    /// Whether the role may update `column` (of this table).
+    public func canUpdate(column: String) -> Bool {
+        privileges.contains(.update) || updatableColumns.contains(column)
     }
 }
 
@@ -51,9 +61,13 @@ public struct TableGrant: Sendable, Equatable {
 /// (see `DatabasePrivilegesApplier`).
 ///
 /// Personal data: `demand_reporters` (names and phones) is readable by dispatcher (to mask the
-/// reporter in assignments) and notifier (to address citizens); intake writes it without reading
-/// it back; evaluator can read neither it, nor a demand's raw body or normalized form, nor
-/// `notifications`. A demand's raw body is readable by no service role at all.
+/// reporter in assignments), notifier (to address citizens) and evaluator (whose read API shows
+/// a reporter in clear only to the lead of an ordinary ticket and to petition bureaus, masked to
+/// everyone else, and records every such read in `access_log`, which only evaluator writes);
+/// intake writes it without reading it back; evaluator can read neither a demand's raw body or
+/// normalized form, nor `notifications`, nor a reporter's `reporter_ref`. A demand's raw body is readable by no service role at all.
+/// Retention: intake may set a demand's raw body and normalized form to NULL and delete its
+/// reporter row (`RetentionService`), reading neither.
 public enum ServiceRole: String, Sendable, CaseIterable {
     case intake, dispatcher, notifier, evaluator
 
@@ -87,8 +101,12 @@ public enum ServiceRole: String, Sendable, CaseIterable {
             return [
                 .write("ticket_sequences", [.select, .insert, .update]),
                 .write("tickets", [.select, .insert, .update]),
-                .columns("demands", Self.demandColumns, plus: [.insert], sequence: true),
-                .write("demand_reporters", [.insert]),
+                // Retention (RetentionService): clears the raw body, normalized form and reporter
+                // of demands whose ticket closed long ago, without reading any of them.
+                .columns(
+                    "demands", Self.demandColumns + ["identity_cleared_at"], plus: [.insert],
+                    updating: ["raw_body", "normalized", "identity_cleared_at"], sequence: true),
+                .columns("demand_reporters", ["demand_id"], plus: [.insert, .delete]),
                 .read("assignments"),
                 .write("timeline", [.insert], sequence: true),
                 .write("feedback", [.insert], sequence: true),
@@ -116,8 +134,11 @@ public enum ServiceRole: String, Sendable, CaseIterable {
             return [
                 .read("tickets"),
                 .columns("demands", Self.demandColumns),
+                // The read API shows a ticket's reporters, in clear only to those CONTRACT §8 allows.
+                .columns("demand_reporters", ["demand_id", "name", "phone", "anonymous"]),
                 .read("assignments"),
                 .read("timeline"),
+                .write("access_log", [.select, .insert], sequence: true),
                 .write("kpi_daily", [.select, .insert, .update]),
                 .write("evaluator_applied", [.select, .insert]),
                 .write("demand_stats", [.select, .insert, .update]),

@@ -39,6 +39,10 @@ public enum DatabasePrivilegesApplier {
                 let columns = grant.readableColumns.map(quoteIdentifier).joined(separator: ", ")
                 sql.append("GRANT SELECT (\(columns)) ON TABLE \(table) TO \(who)")
             }
+            if !grant.updatableColumns.isEmpty {
+                let columns = grant.updatableColumns.map(quoteIdentifier).joined(separator: ", ")
+                sql.append("GRANT UPDATE (\(columns)) ON TABLE \(table) TO \(who)")
+            }
             if grant.usesIdSequence {
                 sql.append("GRANT USAGE ON SEQUENCE \(namespace).\(quoteIdentifier("\(grant.table)_id_seq")) TO \(who)")
             }

@@ -58,6 +58,8 @@ public struct InboundMessage: Sendable {
 
     /// The body as bytes.
     public var body: [UInt8] { delivery.body }
+    /// The SHA-256 of the body, in lowercase hex: what identifies a body that is not kept whole.
+    public var bodySHA256: String { SHA256.hash(data: delivery.body).map { String(format: "%02x", $0) }.joined() }
     /// The routing key it was published with.
     public var routingKey: String { delivery.routingKey }
 }

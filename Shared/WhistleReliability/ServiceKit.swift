@@ -4,6 +4,7 @@ import Logging
 import Prometheus
 import ServiceLifecycle
 import WhistleAMQP
+import WhistleDomain
 import WhistlePostgres
 import WhistleRuntime
 
@@ -55,14 +56,22 @@ public final class ServiceKit: Sendable {
         try await WhistleSchema.migrate(pool: pool, logger: logger, apply: configuration.migrate)
     }
 
-    /// A batch consumer of `queues`, declaring `topology` on every (re)connection.
+    /// Who may send what (the `user_id` rule), as configured.
+    public var senders: SenderRules { SenderRules(configuration: configuration) }
+
+    /// A batch consumer of `queues`, declaring `topology` on every (re)connection. A consumer of
+    /// `whistle.events` only (its queues bound to nothing else) refuses every event whose broker
+    /// user does not emit its type: dead-lettered with the reason, never applied.
     public func consumer(name: String, queues: [String], topology: Topology, handler: any BatchHandler) -> BatchConsumer {
         let amqpConsumer = AMQPConsumer(
             configuration: amqp, name: "\(configuration.serviceName)-\(name)", queues: queues,
             prefetch: configuration.prefetch, topology: topology, logger: logger)
+        let rules = senders
+        var screen: BatchConsumer.Screen?
+        if topology.consumesEventsOnly(queues) && rules.mode == .strict { screen = { @Sendable in rules.eventRefusal($0) } }
         return BatchConsumer(
             name: name, consumer: amqpConsumer, pool: pool, handler: handler, signal: signal,
-            batchSize: configuration.batchSize, logger: logger)
+            batchSize: configuration.batchSize, logger: logger, screen: screen)
     }
 
     /// A consumer of `whistle.events` that records the events of `eventKeys` in `event_journal`.
@@ -79,13 +88,21 @@ public final class ServiceKit: Sendable {
         consumers: [BatchConsumer], services: [any Service] = [],
         routes: (Router<BasicRequestContext>) -> Void = { _ in }
     ) -> ServiceGroup {
+        serviceGroup(consumers: consumers, services: services, context: BasicRequestContext.self, routes: routes)
+    }
+
+    /// The service group, with HTTP routes of a request context of the service's own.
+    public func serviceGroup<Context: RequestContext>(
+        consumers: [BatchConsumer], services: [any Service] = [], context: Context.Type,
+        routes: (Router<Context>) -> Void
+    ) -> ServiceGroup where Context.Source == ApplicationRequestContextSource {
         let pool = pool
         let publisher = publisher
         let checks = [
             HealthCheck("database") { await pool.ping(timeout: .seconds(2)) },
             HealthCheck("broker") { publisher.isConnected && consumers.allSatisfy(\.isConnected) },
         ]
-        let http = HTTPServer.make(configuration: configuration, checks: checks, registry: registry, logger: logger, routes: routes)
+        let http = HTTPServer.make(configuration: configuration, checks: checks, registry: registry, logger: logger, context: Context.self, routes: routes)
         var all: [any Service] = [PoolCloser(pool: pool), http, relay]
         all += services
         all += consumers

@@ -17,12 +17,15 @@ public struct HealthCheck: Sendable {
 /// with each check's state as JSON) and `GET /metrics` (Prometheus text), plus any routes the
 /// service adds. It is a `Service`, run in the service's `ServiceGroup`.
 public enum HTTPServer {
-    /// Builds the application; `routes` lets a service add its own endpoints.
-    public static func make(
+    /// Builds the application; `routes` lets a service add its own endpoints, with its own
+    /// request context (evaluator's carries the caller's identity). Every response, the errors
+    /// included, goes through `SecurityHeadersMiddleware`.
+    public static func make<Context: RequestContext>(
         configuration: ServiceConfiguration, checks: [HealthCheck], registry: PrometheusCollectorRegistry,
-        logger: Logger, routes: (Router<BasicRequestContext>) -> Void = { _ in }
-    ) -> some ApplicationProtocol {
-        let router = Router()
+        logger: Logger, context: Context.Type, routes: (Router<Context>) -> Void
+    ) -> some ApplicationProtocol where Context.Source == ApplicationRequestContextSource {
+        let router = Router(context: Context.self)
+        router.add(middleware: SecurityHeadersMiddleware())
         router.get("healthz") { _, _ -> Response in
             var states: [(String, Bool)] = []
             for check in checks { states.append((check.name, await check.check())) }
@@ -50,6 +53,14 @@ public enum HTTPServer {
         Response(
             status: status, headers: [.contentType: "application/json; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    /// Builds the application with the plain request context.
+    public static func make(
+        configuration: ServiceConfiguration, checks: [HealthCheck], registry: PrometheusCollectorRegistry,
+        logger: Logger, routes: (Router<BasicRequestContext>) -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        make(configuration: configuration, checks: checks, registry: registry, logger: logger, context: BasicRequestContext.self, routes: routes)
     }
 
     /// A JSON error of CONTRACT §7: `{error: {code, message}}`.

@@ -17,6 +17,8 @@ import Logging
 /// | `WHISTLE_DELIVERY_LIMIT` | `5` |
 /// | `WHISTLE_MIGRATE` | `true`: migrate when the role owns the schema, else wait for the owner; `false`: only wait |
 /// | `WHISTLE_CLOCK` | `system` (or `file:<path>` holding an RFC 3339 instant, for tests and drills) |
+/// | `WHISTLE_SENDERS` | `strict`: every consumer checks an inbound message's broker `user_id` (the `user_id` rule); `any` turns the check off (development, and tests that run every service as one user) |
+/// | `WHISTLE_TRUSTED_USERS` | `whistle-admin`: operator broker users (comma-separated) that may publish demands on any channel and reply for any department |
 public struct ServiceConfiguration: Sendable, Equatable {
     public var serviceName: String
     public var amqpURL: String
@@ -33,6 +35,10 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var migrate: Bool
     /// Where the service reads the time from (`WHISTLE_CLOCK`).
     public var clock: WhistleClock = .system
+    /// Whether consumers check who sent each message (`WHISTLE_SENDERS=strict`).
+    public var checkSenders: Bool = true
+    /// Operator broker users trusted to act for any channel or department (`WHISTLE_TRUSTED_USERS`).
+    public var trustedUsers: [String] = ["whistle-admin"]
 
     public enum LogFormat: String, Sendable { case text, json }
 
@@ -85,6 +91,9 @@ public struct ServiceConfiguration: Sendable, Equatable {
             throw ConfigurationError(variable: "WHISTLE_CLOCK", message: "\(clockSetting) is neither system nor file:<path>")
         }
         self.clock = clock
+        checkSenders = try env.choice("WHISTLE_SENDERS", default: "strict", from: ["strict", "any"]) == "strict"
+        trustedUsers = env.string("WHISTLE_TRUSTED_USERS", default: "whistle-admin")
+            .split(separator: ",").map { String($0.filter { !$0.isWhitespace }) }.filter { !$0.isEmpty }
         if batchSize > prefetch {
             throw ConfigurationError(
                 variable: "WHISTLE_BATCH_SIZE", message: "\(batchSize) is larger than WHISTLE_PREFETCH (\(prefetch))")

@@ -48,21 +48,24 @@ struct DatabaseRolesTests {
         }
     }
 
-    @Test("the evaluator role cannot read a phone or a name in any form; the roles that need them can")
+    @Test("the evaluator role reads a reporter only through the columns its read API shows, never a raw body, a normalized form or a notification")
     func evaluatorCannotReadAPhone() async throws {
         let sandbox = try await TestSandbox("db-roles")
         do {
             try await Fixtures.prepare(sandbox)
             try await Self.storeDemandWithPhone(sandbox)
             for sql in [
-                "SELECT phone FROM demand_reporters", "SELECT name FROM demand_reporters", "SELECT raw_body::text FROM demands",
+                "SELECT reporter_ref FROM demand_reporters", "SELECT r::text FROM demand_reporters r", "SELECT raw_body::text FROM demands",
                 "SELECT normalized::text FROM demands", "SELECT recipient FROM notifications", "SELECT text FROM notifications",
-                "SELECT d::text FROM demands d", "SELECT count(*)::text FROM demand_reporters",
+                "SELECT d::text FROM demands d",
             ] {
                 #expect(Self.refused(try await Self.attempt(sandbox, role: .evaluator, sql)), "evaluator: \(sql)")
             }
             let allowed = try await Self.attempt(sandbox, role: .evaluator, "SELECT ticket_no || '/' || channel || '/' || outcome FROM demands")
             #expect(try allowed.get() == ["W20261118-000001/12345/accepted"], "evaluator reads what a demand says of its ticket")
+            #expect(
+                try await Self.attempt(sandbox, role: .evaluator, "SELECT phone FROM demand_reporters").get() == [Self.phone],
+                "its read API shows the reporter to the lead (and records it)")
             #expect(try await Self.attempt(sandbox, role: .notifier, "SELECT phone FROM demand_reporters").get() == [Self.phone])
             #expect(try await Self.attempt(sandbox, role: .notifier, "SELECT recipient FROM notifications").get() == [Self.phone])
             #expect(try await Self.attempt(sandbox, role: .dispatcher, "SELECT phone FROM demand_reporters").get() == [Self.phone])
@@ -81,7 +84,7 @@ struct DatabaseRolesTests {
         await sandbox.tearDown()
     }
 
-    @Test("every table privilege of every role in the database equals the model, column by column")
+    @Test("every table privilege of every role in the database equals the model, column by column (SELECT and UPDATE)")
     func catalogEqualsModel() async throws {
         let sandbox = try await TestSandbox("db-catalog")
         do {
@@ -105,6 +108,12 @@ struct DatabaseRolesTests {
                                 "SELECT has_column_privilege($1, $2, $3, 'SELECT')", [role.roleName, "public.\(table)", column]
                             ).first!.decode(0, as: Bool.self)
                             if has != (grant?.canRead(column: column) ?? false) { mismatches.append("\(role) SELECT \(table).\(column): \(has)") }
+                            let updates = try connection.query(
+                                "SELECT has_column_privilege($1, $2, $3, 'UPDATE')", [role.roleName, "public.\(table)", column]
+                            ).first!.decode(0, as: Bool.self)
+                            if updates != (grant?.canUpdate(column: column) ?? false) {
+                                mismatches.append("\(role) UPDATE \(table).\(column): \(updates)")
+                            }
                         }
                     }
                 }
@@ -123,15 +132,17 @@ struct DatabaseRolesTests {
         do {
             try await Fixtures.prepare(sandbox)
             try await Self.storeDemandWithPhone(sandbox)
-            _ = try await sandbox.withDatabase { try $0.execute("GRANT SELECT ON demand_reporters TO whistle_evaluator") }
-            #expect(try await Self.attempt(sandbox, role: .evaluator, "SELECT phone FROM demand_reporters").get() == [Self.phone])
+            _ = try await sandbox.withDatabase { try $0.execute("GRANT SELECT ON notifications TO whistle_evaluator") }
+            #expect(try await Self.attempt(sandbox, role: .evaluator, "SELECT recipient FROM notifications").get() == [Self.phone])
             let ctl = Ctl(databaseURL: sandbox.databaseURL)
             let migrated = try await ctl.run(["migrate"])
             #expect(migrated.status == 0, "\(migrated.stderr)")
-            #expect(Self.refused(try await Self.attempt(sandbox, role: .evaluator, "SELECT phone FROM demand_reporters")))
+            #expect(Self.refused(try await Self.attempt(sandbox, role: .evaluator, "SELECT recipient FROM notifications")))
             let lines = migrated.stdout.split(separator: "\n").map(String.init)
             #expect(lines.first?.hasPrefix("schema: up to date") == true, "\(migrated.stdout)")
-            #expect(lines.contains { $0.hasPrefix("whistle_evaluator") && $0.hasSuffix("none") }, "\(migrated.stdout)")
+            #expect(
+                lines.contains { $0.hasPrefix("whistle_evaluator") && $0.contains("demand_reporters.phone") && !$0.contains("notifications") },
+                "\(migrated.stdout)")
             #expect(lines.contains { $0.hasPrefix("whistle_notifier") && $0.contains("demand_reporters.phone") && $0.contains("notifications.recipient") })
             #expect(lines.contains { $0.hasPrefix("whistle_intake") && $0.hasSuffix("none") }, "\(migrated.stdout)")
             let checked = try await ctl.run(["migrate", "--check"])

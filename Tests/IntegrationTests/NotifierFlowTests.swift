@@ -17,6 +17,8 @@ import WhistleReliability
     static func environment(_ base: String, maxAttempts: Int = 5, department: String? = nil) -> [String: String] {
         [
             "WHISTLE_CLOCK": "system", "WHISTLE_NOTIFY_QUIET_HOURS": "none", "WHISTLE_NOTIFY_SECRET": secret,
+            // The receivers are local sinks on plain http.
+            "WHISTLE_NOTIFY_ALLOW_HTTP": "true",
             "WHISTLE_NOTIFY_CITIZEN_URL": "\(base)/citizen", "WHISTLE_NOTIFY_DEPARTMENT_URL": department ?? "\(base)/department",
             "WHISTLE_NOTIFY_SUPERVISOR_URL": "\(base)/supervisor", "WHISTLE_NOTIFY_REPORTER_URL": "\(base)/reporter",
             "WHISTLE_NOTIFY_BACKOFF_MS": "100", "WHISTLE_NOTIFY_MAX_ATTEMPTS": String(maxAttempts),

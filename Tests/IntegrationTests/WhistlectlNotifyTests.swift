@@ -30,12 +30,11 @@ struct WhistlectlNotifyTests {
         let id = notification.notificationId
         let body = Array(try WhistleJSON.encode(notification))
 
-        let wrongSignature = WebhookSignature.sign(body, secret: "not-the-secret")
-        let wrong = try await sink.post("/citizen", body: body, id: id, signature: wrongSignature)
+        let wrong = try await sink.post("/citizen", body: body, id: id, headers: SinkProcess.signed(body, secret: "not-the-secret"))
         #expect(wrong == 401)
         var statuses: [Int] = []
         for _ in 0..<4 {
-            statuses.append(try await sink.post("/citizen", body: body, id: id, signature: WebhookSignature.sign(body, secret: secret)))
+            statuses.append(try await sink.post("/citizen", body: body, id: id, headers: SinkProcess.signed(body, secret: secret)))
         }
         #expect(statuses == [503, 503, 200, 200])
 
@@ -69,12 +68,12 @@ struct WhistlectlNotifyTests {
         defer { sink.cleanUp() }
         let body = Array(try WhistleJSON.encode(Self.notification()))
         let id = try WhistleJSON.decode(WebhookNotification.self, from: Data(body)).notificationId
-        #expect(try await sink.post("/d", body: body, id: id, signature: nil) == 401)
+        #expect(try await sink.post("/d", body: body, id: id, headers: [:]) == 401)
         for _ in 0..<3 {
-            #expect(try await sink.post("/d", body: body, id: id, signature: WebhookSignature.sign(body, secret: secret)) == 503)
+            #expect(try await sink.post("/d", body: body, id: id, headers: SinkProcess.signed(body, secret: secret)) == 503)
         }
         let junk = Array(#"{"hello":"world"}"#.utf8)
-        #expect(try await sink.post("/d", body: junk, id: "x-1", signature: WebhookSignature.sign(junk, secret: secret)) == 400)
+        #expect(try await sink.post("/d", body: junk, id: "x-1", headers: SinkProcess.signed(junk, secret: secret)) == 400)
 
         let records = try sink.records()
         #expect(records.map { $0["status"] as? Int } == [401, 503, 503, 503, 400])
@@ -181,15 +180,25 @@ final class SinkProcess: @unchecked Sendable {
         return sink
     }
 
-    /// POSTs `body` with the notification id and signature headers; returns the status.
-    func post(_ path: String, body: [UInt8], id: String, signature: String?) async throws -> Int {
+    /// The signature headers notifier sends with `body`, signed `at` under `secret`.
+    static func signed(_ body: [UInt8], secret: String, at date: Date = Date()) -> [String: String] {
+        let timestamp = WebhookSignature.timestamp(date)
+        return [
+            WebhookSignature.header: WebhookSignature.sign(body, secret: secret),
+            WebhookSignature.timestampHeader: String(timestamp),
+            WebhookSignature.timestampedHeader: WebhookSignature.signTimestamped(body, timestamp: timestamp, secret: secret),
+        ]
+    }
+
+    /// POSTs `body` with the notification id and `headers`; returns the status.
+    func post(_ path: String, body: [UInt8], id: String, headers: [String: String]) async throws -> Int {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
         request.httpMethod = "POST"
         request.timeoutInterval = 5
         request.httpBody = Data(body)
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         request.setValue(id, forHTTPHeaderField: WebhookSignature.idHeader)
-        if let signature { request.setValue(signature, forHTTPHeaderField: WebhookSignature.header) }
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         let (_, response) = try await URLSession.shared.data(for: request)
         return (response as? HTTPURLResponse)?.statusCode ?? 0
     }

@@ -15,10 +15,11 @@ struct DatabasePrivilegesTests {
         ServiceRole.allCases.filter { $0.grant(on: table)?.canRead(column: column) == true }
     }
 
-    @Test("personal data: only dispatcher and notifier read reporters, no role reads a raw body, notifier alone its notifications")
+    @Test("personal data: dispatcher, notifier and evaluator's read API read reporters, no role reads a raw body, notifier alone its notifications")
     func personalData() {
-        #expect(readers("demand_reporters", "phone") == [.dispatcher, .notifier])
-        #expect(readers("demand_reporters", "name") == [.dispatcher, .notifier])
+        #expect(readers("demand_reporters", "phone") == [.dispatcher, .notifier, .evaluator])
+        #expect(readers("demand_reporters", "name") == [.dispatcher, .notifier, .evaluator])
+        #expect(readers("demand_reporters", "reporter_ref") == [.dispatcher, .notifier])
         #expect(readers("demands", "raw_body").isEmpty)
         #expect(readers("demands", "normalized") == [.dispatcher])
         #expect(readers("notifications", "recipient") == [.notifier])
@@ -26,21 +27,24 @@ struct DatabasePrivilegesTests {
         #expect(readers("demands", "ticket_no") == ServiceRole.allCases)
     }
 
-    @Test("evaluator has nothing on reporters or notifications and no personal column of demands")
+    @Test("evaluator reads reporters as its read API shows them, writes the access records, and has nothing on notifications nor a personal column of demands")
     func evaluator() {
         let role = ServiceRole.evaluator
-        #expect(role.grant(on: "demand_reporters") == nil)
+        let reporters = role.grant(on: "demand_reporters")
+        #expect(reporters?.privileges == [] && reporters?.readableColumns == ["demand_id", "name", "phone", "anonymous"])
+        #expect(role.grant(on: "access_log")?.privileges == [.select, .insert])
+        #expect(ServiceRole.allCases.filter { $0.grant(on: "access_log") != nil } == [.evaluator], "one writer of the access records")
         #expect(role.grant(on: "notifications") == nil)
         let demands = role.grant(on: "demands")
         #expect(demands?.privileges == [])
         #expect(demands?.readableColumns.contains("raw_body") == false)
         let sql = DatabasePrivilegesApplier.statements(for: role, schema: "public").joined(separator: "\n")
-        #expect(!sql.contains("demand_reporters"))
+        #expect(sql.contains(#"GRANT SELECT ("demand_id", "name", "phone", "anonymous") ON TABLE "public"."demand_reporters" TO "whistle_evaluator""#))
         #expect(!sql.contains("notifications"))
         #expect(sql.contains(#"GRANT SELECT ("id", "message_id", "routing_key", "channel", "external_id", "outcome", "ticket_no", "received_at") ON TABLE "public"."demands" TO "whistle_evaluator""#))
     }
 
-    @Test("no role may change the timeline, the reference data or delete a demand; relays delete their outbox, the dispatcher its timers")
+    @Test("no role changes the timeline or the reference data or deletes a demand; deletes: outbox, timers, reporters past retention")
     func writes() {
         let reference = ["areas", "departments", "categories", "routing_rules", "deadline_policies", "calendar_days", "settings"]
         for role in ServiceRole.allCases {
@@ -48,9 +52,31 @@ struct DatabasePrivilegesTests {
             #expect(!timeline.contains(.update) && !timeline.contains(.delete), "\(role)")
             for table in reference { #expect(role.grant(on: table)?.privileges == [.select], "\(role) \(table)") }
             let deletes = role.grants.filter { $0.privileges.contains(.delete) }.map(\.table)
-            #expect(deletes == (role == .dispatcher ? ["outbox", "timers"] : ["outbox"]), "\(role) deletes only what it must")
+            let own = ["dispatcher": ["timers"], "intake": ["demand_reporters"]][role.rawValue] ?? []
+            #expect(deletes == ["outbox"] + own, "\(role) deletes only what it must")
+            #expect(role.grant(on: "demands")?.privileges.contains(.delete) != true, "\(role)")
         }
-        #expect(ServiceRole.intake.grant(on: "demand_reporters")?.privileges == [.insert], "intake writes reporters, never reads them")
+        let reporters = ServiceRole.intake.grant(on: "demand_reporters")
+        #expect(reporters?.privileges == [.insert, .delete], "intake writes reporters and deletes them past retention")
+        #expect(reporters?.readableColumns == ["demand_id"], "and never reads a name or phone")
+    }
+
+    @Test("retention: intake updates a demand's raw body, normalized form and clearing time only, and no other role updates a demand")
+    func retention() {
+        let demands = ServiceRole.intake.grant(on: "demands")
+        #expect(demands?.privileges == [.insert])
+        #expect(demands?.updatableColumns == ["raw_body", "normalized", "identity_cleared_at"])
+        #expect(demands?.canUpdate(column: "raw_body") == true && demands?.canUpdate(column: "ticket_no") == false)
+        #expect(demands?.canRead(column: "identity_cleared_at") == true)
+        #expect(demands?.canRead(column: "raw_body") == false && demands?.canRead(column: "normalized") == false)
+        for role in ServiceRole.allCases where role != .intake {
+            #expect(role.grant(on: "demands")?.updatableColumns == [], "\(role)")
+            #expect(role.grant(on: "demands")?.canUpdate(column: "raw_body") == false, "\(role)")
+        }
+        let sql = DatabasePrivilegesApplier.statements(for: .intake, schema: "public")
+        #expect(sql.contains(#"GRANT UPDATE ("raw_body", "normalized", "identity_cleared_at") ON TABLE "public"."demands" TO "whistle_intake""#))
+        #expect(sql.contains(#"GRANT INSERT, DELETE ON TABLE "public"."demand_reporters" TO "whistle_intake""#))
+        #expect(sql.contains(#"GRANT SELECT ("demand_id") ON TABLE "public"."demand_reporters" TO "whistle_intake""#))
     }
 
     @Test("each role's statements revoke everything first, then grant; identifiers are quoted")
@@ -59,7 +85,7 @@ struct DatabasePrivilegesTests {
         #expect(sql[0] == #"REVOKE ALL ON ALL TABLES IN SCHEMA "we""ird" FROM "whistle_intake""#)
         #expect(sql[1] == #"REVOKE ALL ON ALL SEQUENCES IN SCHEMA "we""ird" FROM "whistle_intake""#)
         #expect(sql[2] == #"GRANT USAGE ON SCHEMA "we""ird" TO "whistle_intake""#)
-        #expect(sql.contains(#"GRANT INSERT ON TABLE "we""ird"."demand_reporters" TO "whistle_intake""#))
+        #expect(sql.contains(#"GRANT INSERT, DELETE ON TABLE "we""ird"."demand_reporters" TO "whistle_intake""#))
         #expect(sql.contains(#"GRANT USAGE ON SEQUENCE "we""ird"."demands_id_seq" TO "whistle_intake""#))
         #expect(sql.contains(#"GRANT SELECT, INSERT, UPDATE ON TABLE "we""ird"."tickets" TO "whistle_intake""#))
         #expect(sql.dropFirst(3).allSatisfy { $0.hasPrefix("GRANT ") })

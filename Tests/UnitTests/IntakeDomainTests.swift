@@ -95,3 +95,18 @@ struct RFC3339Tests {
         #expect(RFC3339.format(date, offsetSeconds: 8 * 3600) == "2026-11-21T16:30:00+08:00")
     }
 }
+
+@Suite("Demand body limit")
+struct DemandBodyLimitTests {
+    @Test("up to 64 KiB a body is read and kept whole; beyond, too_large with its length and digest, and 4 KiB kept")
+    func limit() {
+        #expect(DemandBodyLimit.problem(byteCount: 65_536, sha256: "ab") == nil)
+        let problem = DemandBodyLimit.problem(byteCount: 65_537, sha256: "ab12")
+        #expect(problem?.code == .tooLarge && problem?.code.rawValue == "too_large" && problem?.field == nil)
+        #expect(problem?.message.contains("65537 bytes (sha256 ab12)") == true)
+        let small = [UInt8](repeating: 1, count: 65_536)
+        #expect(DemandBodyLimit.stored(small) == small)
+        let large = [UInt8](repeating: 2, count: 2_000_000)
+        #expect(DemandBodyLimit.stored(large) == [UInt8](repeating: 2, count: 4_096))
+    }
+}

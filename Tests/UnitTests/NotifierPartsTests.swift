@@ -60,10 +60,10 @@ struct NotifierPartsTests {
 
     @Test("an endpoint needs the signing secret; bad values name their variable")
     func configuration() throws {
-        let url = ["WHISTLE_NOTIFY_CITIZEN_URL": "http://127.0.0.1:9/citizen"]
+        let url = ["WHISTLE_NOTIFY_CITIZEN_URL": "https://127.0.0.1:9/citizen"]
         #expect(throws: ConfigurationError.self) { try NotifierConfiguration(environment: url) }
         let ok = try NotifierConfiguration(environment: url.merging(["WHISTLE_NOTIFY_SECRET": "s"]) { $1 })
-        #expect(ok.endpoints == [.citizen: "http://127.0.0.1:9/citizen"] && ok.quietHours == QuietHours(start: 1320, end: 480))
+        #expect(ok.endpoints == [.citizen: "https://127.0.0.1:9/citizen"] && ok.quietHours == QuietHours(start: 1320, end: 480))
         #expect(try NotifierConfiguration(environment: ["WHISTLE_NOTIFY_QUIET_HOURS": "none"]).quietHours == nil)
         #expect(throws: ConfigurationError.self) { try NotifierConfiguration(environment: ["WHISTLE_NOTIFY_SUPERVISOR_URL": "ftp://x"]) }
         #expect(throws: ConfigurationError.self) { try NotifierConfiguration(environment: ["WHISTLE_NOTIFY_QUIET_HOURS": "late"]) }

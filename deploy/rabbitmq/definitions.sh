@@ -8,17 +8,30 @@
 #
 # Users (development password = the user name):
 #   whistle-intake, -dispatcher, -notifier, -evaluator   each service: its own queues, the whistle.*
-#                                                       exchanges it declares, publish where it must
+#                                                       exchanges it declares, publish where it must;
+#                                                       on whistle.events only the event types it
+#                                                       emits (topic permissions; the same split as
+#                                                       SenderRules.emitter(of:) in the domain)
 #   whistle-admin                                       operators (whistlectl): everything
 #   adapter-12345, -hotline, -grid, -petition           channel adapters: publish to whistle.intake
 #                                                       only, under their own routing keys (topic
 #                                                       permissions); read nothing
 #   dept-<code>, one per department of the seed          read only dept.<code>; publish replies only
-#                                                       under <code> (and triage.<code>)
+#                                                       under <code> (and triage.<code>); a street
+#                                                       office also `evaluation` on whistle.intake
 
 WHISTLE_SERVICE_USERS=(whistle-intake whistle-dispatcher whistle-notifier whistle-evaluator)
 WHISTLE_ADMIN_USER=whistle-admin
 WHISTLE_ADAPTERS=(12345 hotline grid petition)
+# The event types each service emits on whistle.events (its routing keys there), as regex
+# alternatives. Consumers dead-letter an event from any other user (SenderRules in the domain;
+# LeastPrivilegeTests checks that the two agree).
+declare -gA WHISTLE_EVENTS=(
+    [intake]='ticket\\.accepted|ticket\\.merged|demand\\.duplicate|demand\\.rejected|feedback\\.received|feedback\\.rejected|evaluation\\.recorded|evaluation\\.rejected'
+    [dispatcher]='ticket\\.triage|ticket\\.dispatched|assignment\\.(acknowledged|progress|completed|returned|extended|due_soon|overdue)|ticket\\.escalated|ticket\\.resolved|ticket\\.reopened|ticket\\.closed|reply\\.rejected'
+    [notifier]='notification\\.sent|notification\\.failed'
+    [evaluator]='hotspot\\.detected'
+)
 # Exchanges every service declares (idempotently) on connecting. Declaring a queue that
 # dead-letters to whistle.dlx needs write on whistle.dlx; binding whistle.dead-letters to it
 # needs write on the queue and read on the exchange.
@@ -29,10 +42,17 @@ whistle_department_codes() {
     grep -oE '\bcode:[[:space:]]*[A-Za-z0-9_-]+' "$1" | sed -E 's/code:[[:space:]]*//'
 }
 
+# The codes of the street offices (kind: street_office) of a seed departments.yaml: the streets
+# that blow whistles and evaluate them (一哨一考核).
+whistle_street_office_codes() {
+    grep -E '\bkind:[[:space:]]*street_office\b' "$1" | grep -oE '\bcode:[[:space:]]*[A-Za-z0-9_-]+' | sed -E 's/code:[[:space:]]*//'
+}
+
 # _perm USER CONFIGURE WRITE READ: one permissions entry on vhost "/".
 _perm() { printf '{"user": "%s", "vhost": "/", "configure": "%s", "write": "%s", "read": "%s"}' "$1" "$2" "$3" "$4"; }
-# _topic USER EXCHANGE WRITE: one topic-permissions entry (read: nothing).
-_topic() { printf '{"user": "%s", "vhost": "/", "exchange": "%s", "write": "%s", "read": "^$"}' "$1" "$2" "$3"; }
+# _topic USER EXCHANGE WRITE [READ]: one topic-permissions entry (read: the binding keys the user
+# may bind its queues with on that exchange; default nothing).
+_topic() { printf '{"user": "%s", "vhost": "/", "exchange": "%s", "write": "%s", "read": "%s"}' "$1" "$2" "$3" "${4:-^\$}"; }
 
 # _user NAME TAGS MODE: a user with its development password (plain) or a hash of it (hashed).
 _user() {
@@ -64,21 +84,33 @@ whistle_definitions() {
         perms+=("$(_perm "whistle-$code" "^(${_WHISTLE_EXCHANGES}|${code}\\\\..*)\$" \
             "^(whistle\\\\.(events|dlx|dead-letters)|${code}\\\\..*)\$" "^(whistle\\\\.(events|dlx)|${code}\\\\..*)\$")")
     done
+    # Each service publishes on whistle.events only the types it emits; it binds its queues to any.
+    for code in intake dispatcher notifier evaluator; do
+        topics+=("$(_topic "whistle-$code" whistle.events "^(${WHISTLE_EVENTS[$code]})\$" '.*')")
+    done
     for channel in "${WHISTLE_ADAPTERS[@]}"; do
         users+=("$(_user "adapter-$channel" '[]' "$mode")")
         perms+=("$(_perm "adapter-$channel" '^$' '^whistle\\.intake$' '^$')")
         case "$channel" in
             12345 | hotline) keys="^(demand\\\\.$channel|feedback)\$" ;;  # 回访 results come through the hotlines
-            grid) keys='^(demand\\.grid|feedback|evaluation)$' ;;       # verifications and the streets' evaluations
+            grid) keys='^(demand\\.grid|feedback)$' ;;                  # grid workers' verifications
             *) keys="^demand\\\\.$channel\$" ;;
         esac
         topics+=("$(_topic "adapter-$channel" whistle.intake "$keys")")
     done
     if [[ -n "$seed" ]]; then
+        local streets
+        streets=" $(whistle_street_office_codes "$seed" | tr '\n' ' ') "
         while read -r code; do
             [[ -n "$code" ]] || continue
             users+=("$(_user "dept-$code" '[]' "$mode")")
-            perms+=("$(_perm "dept-$code" '^$' '^whistle\\.replies$' "^dept\\\\.${code//./\\\\.}\$")")
+            if [[ "$streets" == *" $code "* ]]; then
+                # A street office evaluates the departments its whistles summoned (一哨一考核).
+                perms+=("$(_perm "dept-$code" '^$' '^whistle\\.(replies|intake)$' "^dept\\\\.${code//./\\\\.}\$")")
+                topics+=("$(_topic "dept-$code" whistle.intake '^evaluation$')")
+            else
+                perms+=("$(_perm "dept-$code" '^$' '^whistle\\.replies$' "^dept\\\\.${code//./\\\\.}\$")")
+            fi
             topics+=("$(_topic "dept-$code" whistle.replies "^(${code}|triage\\\\.${code})\$")")
         done < <(whistle_department_codes "$seed")
     fi

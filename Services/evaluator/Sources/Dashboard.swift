@@ -6,9 +6,11 @@ import WhistleReliability
 /// The dashboard at `/`: one server-rendered page, nothing fetched from elsewhere — the
 /// department scoreboard (三率 and the composite) for the current month, the overdue and the
 /// escalated tickets, the grid heat map, the daily trend by channel and the current hotspots.
-/// `?from=&to=` choose the scoreboard's period as for `/v1/scores`.
+/// `?from=&to=` choose the scoreboard's period as for `/v1/scores`. The scoreboard, the map, the
+/// trend and the hotspots are shared by every principal; the ticket cards and lists show only the
+/// caller's scope (a department's own tickets, a command center's area), as the read API does.
 extension ReadAPI {
-    func dashboard(_ query: [String: String]) async throws -> Response {
+    func dashboard(_ query: [String: String], _ policy: AccessPolicy) async throws -> Response {
         var query = query
         query["sort"] = "composite"
         query["active"] = "true"
@@ -17,12 +19,11 @@ extension ReadAPI {
         let zone = timeZone
         let hours = hotspotWindowHours
         let data = try await pool.withConnection { connection in
-            try DashboardData.load(connection, report: report, now: now, timeZone: zone, hotspotHours: hours)
+            try DashboardData.load(connection, report: report, now: now, timeZone: zone, hotspotHours: hours, policy: policy)
         }
-        let page = DashboardPage(data: data, names: reference.snapshot.data, timeZone: timeZone, hotspotHours: hours).html
+        let page = DashboardPage(data: data, names: reference.snapshot.data, timeZone: timeZone, hotspotHours: hours, policy: policy).html
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
-        headers[.cacheControl] = "no-store"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: page)))
     }
 }
@@ -33,6 +34,7 @@ struct DashboardPage {
     let names: ReferenceData
     let timeZone: TimeZone
     let hotspotHours: Int
+    let policy: AccessPolicy
 
     func department(_ code: String?) -> String {
         guard let code else { return "—" }
@@ -64,13 +66,20 @@ struct DashboardPage {
         return "\(HTML.escape(district)) 吹哨报到 · 考核看板"
     }
 
+    /// Who is looking, and what the ticket cards cover.
+    var viewer: String {
+        guard let code = policy.department?.code else { return "审计员 \(HTML.escape(policy.principal.subject))" }
+        return "当前用户：\(department(code))"
+    }
+
     var html: String {
         let report = data.report
         var page = """
             <!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>\(title)</title>
             <meta name="viewport" content="width=device-width, initial-scale=1"><style>\(Self.style)</style></head><body>
             <header><h1>\(title)</h1><p>更新于 \(time(data.now)) · 考核期 \(report.from) 至 \(report.to) ·
-            <a href="/v1/scores.csv?from=\(report.from)&amp;to=\(report.to)">导出考核 CSV</a></p></header>
+            <a href="/v1/scores.csv?from=\(report.from)&amp;to=\(report.to)">导出考核 CSV</a></p>
+            <form class="who" method="post" action="/logout"><span id="viewer">\(viewer)</span> <button type="submit">退出登录</button></form></header>
             <section class="cards">
             <div class="card"><b id="open-count">\(data.openTickets)</b><span>在办工单</span></div>
             <div class="card warn"><b id="overdue-count">\(data.overdueCount)</b><span>超期未办</span></div>
@@ -157,7 +166,7 @@ struct DashboardPage {
     static let style = """
         body{font-family:"Noto Sans CJK SC","Noto Sans SC","Microsoft YaHei",sans-serif;margin:0;background:#f8fafc;color:#0f172a}
         header{background:#b91c1c;color:#fff;padding:14px 24px}header h1{margin:0;font-size:22px}header p{margin:4px 0 0;font-size:13px}
-        header a{color:#fde68a}section{background:#fff;margin:12px 16px;padding:12px 16px;border-radius:6px;box-shadow:0 1px 2px #cbd5e1}
+        header a{color:#fde68a}.who{float:right;margin-top:-40px;font-size:13px}section{background:#fff;margin:12px 16px;padding:12px 16px;border-radius:6px;box-shadow:0 1px 2px #cbd5e1}
         h2{font-size:16px;margin:0 0 8px;border-left:4px solid #b91c1c;padding-left:8px}
         .cards{display:flex;gap:12px;background:none;box-shadow:none;padding:0}.card{flex:1;background:#fff;border-radius:6px;padding:10px 16px;box-shadow:0 1px 2px #cbd5e1}
         .card b{display:block;font-size:28px}.card span{font-size:13px;color:#475569}.warn b{color:#d97706}.alert b{color:#b91c1c}.hot b{color:#c2410c}

@@ -46,19 +46,25 @@ struct DashboardData: Sendable {
     static let listLength = 12
 
     /// Reads everything but the report (which the caller computed).
-    static func load(_ connection: PostgresConnection, report: ScoreReport, now: Date, timeZone: TimeZone, hotspotHours: Int) throws -> DashboardData {
+    static func load(
+        _ connection: PostgresConnection, report: ScoreReport, now: Date, timeZone: TimeZone, hotspotHours: Int, policy: AccessPolicy
+    ) throws -> DashboardData {
         var data = DashboardData(now: now, report: report)
-        data.openTickets = try connection.query("SELECT count(*)::int FROM tickets WHERE status NOT IN ('closed', 'rejected')")
-            .first?.decode(0, as: Int.self) ?? 0
+        let scope = ScopeFilter(scope: policy.tickets)
+        data.openTickets = try connection.query(
+            "SELECT count(*)::int FROM tickets t WHERE t.status NOT IN ('closed', 'rejected') AND \(scope.clause(first: 1))", scope.parameters
+        ).first?.decode(0, as: Int.self) ?? 0
         let overdue = try connection.query(
             """
             SELECT a.ticket_no, a.department, CASE WHEN a.status = 'dispatched' AND a.ack_due < $1 THEN 'acknowledge' ELSE 'resolve' END,
                    CASE WHEN a.status = 'dispatched' AND a.ack_due < $1 THEN a.ack_due ELSE a.resolve_due END AS due,
                    t.category_code, count(*) OVER ()::int
             FROM assignments a JOIN tickets t ON t.ticket_no = a.ticket_no
-            WHERE (a.status = 'dispatched' AND a.ack_due < $1) OR (a.status IN ('dispatched', 'acknowledged') AND a.resolve_due < $1)
+            WHERE ((a.status = 'dispatched' AND a.ack_due < $1) OR (a.status IN ('dispatched', 'acknowledged') AND a.resolve_due < $1))
+              AND \(scope.clause(first: 4))
+              AND (NOT t.confidential OR $3 OR a.department IS NOT DISTINCT FROM $4)
             ORDER BY due, a.ticket_no LIMIT $2
-            """, [now, listLength])
+            """, [now, listLength, policy.isPetitionBureau] + scope.parameters)
         for row in overdue {
             data.overdue.append(OverdueItem(
                 ticketNo: try row.decode(0), department: try row.decode(1), clock: try row.decode(2), dueAt: try row.decode(3),
@@ -67,10 +73,11 @@ struct DashboardData: Sendable {
         }
         let escalated = try connection.query(
             """
-            SELECT ticket_no, escalation_level, lead_department, status, category_code, opened_at, count(*) OVER ()::int
-            FROM tickets WHERE escalation_level IS NOT NULL AND status NOT IN ('closed', 'rejected')
-            ORDER BY CASE escalation_level WHEN 'city' THEN 0 WHEN 'district' THEN 1 ELSE 2 END, opened_at DESC LIMIT $1
-            """, [listLength])
+            SELECT t.ticket_no, t.escalation_level, CASE WHEN t.confidential AND NOT $2 THEN NULL ELSE t.lead_department END,
+                   t.status, t.category_code, t.opened_at, count(*) OVER ()::int
+            FROM tickets t WHERE t.escalation_level IS NOT NULL AND t.status NOT IN ('closed', 'rejected') AND \(scope.clause(first: 3))
+            ORDER BY CASE t.escalation_level WHEN 'city' THEN 0 WHEN 'district' THEN 1 ELSE 2 END, t.opened_at DESC LIMIT $1
+            """, [listLength, policy.isPetitionBureau] + scope.parameters)
         for row in escalated {
             data.escalated.append(EscalatedItem(
                 ticketNo: try row.decode(0), level: try row.decode(1), lead: try row.decodeIfPresent(2), status: try row.decode(3),

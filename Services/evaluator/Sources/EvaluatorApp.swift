@@ -28,6 +28,17 @@ public enum EvaluatorApp {
         let api = ReadAPI(
             pool: kit.pool, reference: reference, timeZone: timeZone, weights: configuration.weights,
             hotspotWindowHours: configuration.hotspotWindowHours, clock: settings.clock.function, logger: logger)
-        return kit.serviceGroup(consumers: [consumer], services: [reference]) { router in api.routes(router) }
+        let access = configuration.access
+        let verifier = await APITokenVerifier(secret: access.jwtSecret, issuer: access.issuer, audience: access.audience)
+        let authentication = AuthenticationMiddleware(verifier: verifier, reference: reference)
+        var services: [any Service] = [reference]
+        if let jwks = access.jwks {
+            services.append(JWKSSource(location: jwks, refresh: access.jwksRefresh, verifier: verifier, logger: logger))
+        }
+        return kit.serviceGroup(consumers: [consumer], services: services, context: APIRequestContext.self) { router in
+            router.add(middleware: authentication)
+            LoginRoutes(verifier: verifier, middleware: authentication, secureCookie: access.secureCookie).add(to: router)
+            api.routes(router)
+        }
     }
 }

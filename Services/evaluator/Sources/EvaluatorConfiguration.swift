@@ -7,16 +7,25 @@ import WhistleRuntime
 /// |---|---|
 /// | `WHISTLE_SCORE_WEIGHTS` | `response=.2,on_time=.2,resolution=.15,satisfaction=.15,whistle=.3`: the composite's weights (any subset; the whistle evaluation keeps at least 30 % of the total) |
 /// | `WHISTLE_HOTSPOT_WINDOW_HOURS` | `24`: the rolling window in which hotspots are detected and `hotspot.detected` raised (1…168) |
+/// | `WHISTLE_API_JWT_SECRET` | none: the shared secret (at least 32 characters) of HS256 API tokens; this or `WHISTLE_API_JWKS` is required |
+/// | `WHISTLE_API_JWKS` | none: a JWKS file path or `https://` URL of the city's identity provider (RS256/ES256 tokens) |
+/// | `WHISTLE_API_JWKS_REFRESH_SECONDS` | `600`: how often a JWKS is read again (10…86400) |
+/// | `WHISTLE_API_JWT_ISSUER` / `WHISTLE_API_JWT_AUDIENCE` | none: when set, a token's `iss` / `aud` must match |
+/// | `WHISTLE_API_COOKIE_SECURE` | `false`: mark the dashboard's session cookie `Secure` (set it when the API is served over HTTPS) |
 public struct EvaluatorConfiguration: Sendable, Equatable {
     public static let defaultPort = 8080
     public var service: ServiceConfiguration
     public var weights: ScoreWeights
     public var hotspotWindowHours: Int
+    public var access: APIAccessConfiguration
 
-    public init(service: ServiceConfiguration, weights: ScoreWeights = .default, hotspotWindowHours: Int = 24) {
+    public init(
+        service: ServiceConfiguration, weights: ScoreWeights = .default, hotspotWindowHours: Int = 24, access: APIAccessConfiguration
+    ) {
         self.service = service
         self.weights = weights
         self.hotspotWindowHours = hotspotWindowHours
+        self.access = access
     }
 
     /// Reads the environment; a bad value is an error naming its variable.
@@ -35,5 +44,51 @@ public struct EvaluatorConfiguration: Sendable, Equatable {
             weights = .default
         }
         hotspotWindowHours = try env.int("WHISTLE_HOTSPOT_WINDOW_HOURS", default: 24, in: 1...168)
+        access = try APIAccessConfiguration(env)
+    }
+}
+
+/// How the read API authenticates its callers (CONTRACT §8). There is no default key: an
+/// evaluator without a secret or a JWKS refuses to start.
+public struct APIAccessConfiguration: Sendable, Equatable, CustomStringConvertible {
+    public var jwtSecret: String?
+    public var jwks: String?
+    public var jwksRefresh: Duration
+    public var issuer: String?
+    public var audience: String?
+    public var secureCookie: Bool
+
+    public init(
+        jwtSecret: String?, jwks: String? = nil, jwksRefresh: Duration = .seconds(600), issuer: String? = nil, audience: String? = nil,
+        secureCookie: Bool = false
+    ) {
+        self.jwtSecret = jwtSecret
+        self.jwks = jwks
+        self.jwksRefresh = jwksRefresh
+        self.issuer = issuer
+        self.audience = audience
+        self.secureCookie = secureCookie
+    }
+
+    init(_ env: ConfigurationReader) throws {
+        jwtSecret = env.optionalString("WHISTLE_API_JWT_SECRET")
+        jwks = env.optionalString("WHISTLE_API_JWKS")
+        guard jwtSecret != nil || jwks != nil else {
+            throw ConfigurationError(
+                variable: "WHISTLE_API_JWT_SECRET",
+                message: "is not set: the read API needs WHISTLE_API_JWT_SECRET (HS256, at least 32 characters) or WHISTLE_API_JWKS")
+        }
+        if let secret = jwtSecret, secret.count < 32 {
+            throw ConfigurationError(variable: "WHISTLE_API_JWT_SECRET", message: "is \(secret.count) characters long; use at least 32")
+        }
+        jwksRefresh = .seconds(try env.int("WHISTLE_API_JWKS_REFRESH_SECONDS", default: 600, in: 10...86_400))
+        issuer = env.optionalString("WHISTLE_API_JWT_ISSUER")
+        audience = env.optionalString("WHISTLE_API_JWT_AUDIENCE")
+        secureCookie = try env.bool("WHISTLE_API_COOKIE_SECURE", default: false)
+    }
+
+    /// Never prints the secret.
+    public var description: String {
+        "secret: \(jwtSecret == nil ? "none" : "set"), jwks: \(jwks ?? "none"), issuer: \(issuer ?? "any"), audience: \(audience ?? "any")"
     }
 }

@@ -18,7 +18,7 @@ struct ReadAPI: Sendable {
     let clock: @Sendable () -> Date
     let logger: Logger
 
-    func routes(_ router: Router<BasicRequestContext>) {
+    func routes(_ router: Router<APIRequestContext>) {
         let pool = pool
         let logger = logger
         router.get("v1/categories") { _, _ in
@@ -52,26 +52,33 @@ struct ReadAPI: Sendable {
                     """)
             }
         }
-        router.get("v1/tickets/:ticket_no") { _, context in
-            let ticketNo = context.parameters.get("ticket_no") ?? ""
-            guard TicketNumber.isValid(ticketNo) else {
-                return HTTPServer.errorResponse("invalid_ticket_no", "\(ticketNo) is not a ticket number (W20261121-000123)", status: .badRequest)
-            }
-            return await Self.json(pool, logger, notFound: "no ticket \(ticketNo)") { connection in
-                try connection.query(TicketQuery.sql, [ticketNo]).first?.decodeIfPresent(0, as: String.self)
-            }
+        router.get("v1/tickets/:ticket_no") { request, context in
+            await respond { try await ticket(context.parameters.get("ticket_no") ?? "", policy(context), caller: Caller(request, context)) }
         }
-        router.get("v1/tickets") { request, _ in await respond { try await tickets(Self.dictionary(request.uri.queryParameters)) } }
+        router.get("v1/tickets") { request, context in
+            await respond { try await tickets(Self.dictionary(request.uri.queryParameters), policy(context), caller: Caller(request, context)) }
+        }
+        router.get("v1/access-log") { request, context in
+            await respond { try await accessLog(Self.dictionary(request.uri.queryParameters), policy(context)) }
+        }
         router.get("v1/scores") { request, _ in await respond { try await scores(Self.dictionary(request.uri.queryParameters)) } }
         router.get("v1/scores/:department/daily") { request, context in
             await respond { try await daily(context.parameters.get("department") ?? "", Self.dictionary(request.uri.queryParameters)) }
         }
         router.get("v1/scores.csv") { request, _ in await respond { try await scoresCSV(Self.dictionary(request.uri.queryParameters)) } }
         router.get("v1/hotspots") { request, _ in await respond { try await hotspots(Self.dictionary(request.uri.queryParameters)) } }
-        router.get("/") { request, _ in await respond { try await dashboard(Self.dictionary(request.uri.queryParameters)) } }
+        router.get("/") { request, context in await respond { try await dashboard(Self.dictionary(request.uri.queryParameters), policy(context)) } }
         router.get("v1/**") { request, _ in
             HTTPServer.errorResponse("not_found", "no such resource: \(request.uri.path)", status: .notFound)
         }
+    }
+
+    /// JSON that PostgreSQL built for a response: trusted, and as large as a ticket's timeline.
+    static let databaseJSON = JSONParser(maxBytes: 64 * 1024 * 1024)
+
+    /// The access rules of the request's principal, from the current reference data.
+    func policy(_ context: APIRequestContext) throws(EvaluatorError) -> AccessPolicy {
+        AccessPolicy(principal: try context.requirePrincipal(), reference: reference.snapshot.data)
     }
 
     /// Runs a handler; an `EvaluatorError` becomes its status and JSON error, any other error 503.
@@ -108,32 +115,4 @@ struct ReadAPI: Sendable {
     static func single(_ connection: PostgresConnection, _ sql: String) throws -> String? {
         try connection.query(sql).first?.decodeIfPresent(0, as: String.self)
     }
-}
-
-/// `GET /v1/tickets/{ticket_no}`: the ticket, its assignments, its demands and its full timeline.
-enum TicketQuery {
-    static let sql = """
-        SELECT json_build_object(
-            'ticket_no', t.ticket_no, 'status', t.status, 'channel', t.channel, 'category', t.category_code,
-            'urgency', t.urgency, 'area', t.area_code, 'lead_department', t.lead_department, 'title', t.title,
-            'content', t.content, 'location', t.location, 'confidential', t.confidential,
-            'report_count', t.report_count, 'reopen_count', t.reopen_count, 'escalation_level', t.escalation_level,
-            'outcome', t.outcome, 'opened_at', t.opened_at, 'resolved_at', t.resolved_at, 'closed_at', t.closed_at,
-            'assignments', coalesce((
-                SELECT json_agg(json_build_object(
-                    'assignment_id', a.assignment_id, 'department', a.department, 'role', a.role, 'status', a.status,
-                    'round', a.round, 'ack_due', a.ack_due, 'resolve_due', a.resolve_due,
-                    'acknowledged_at', a.acknowledged_at, 'completed_at', a.completed_at) ORDER BY a.created_at, a.assignment_id)
-                FROM assignments a WHERE a.ticket_no = t.ticket_no), '[]'),
-            'demands', coalesce((
-                SELECT json_agg(json_build_object(
-                    'channel', d.channel, 'external_id', d.external_id, 'outcome', d.outcome,
-                    'message_id', d.message_id, 'received_at', d.received_at) ORDER BY d.id)
-                FROM demands d WHERE d.ticket_no = t.ticket_no), '[]'),
-            'timeline', coalesce((
-                SELECT json_agg(json_build_object('at', l.at, 'type', l.type, 'actor', l.actor, 'data', l.data) ORDER BY l.id)
-                FROM timeline l WHERE l.ticket_no = t.ticket_no), '[]')
-        )::text
-        FROM tickets t WHERE t.ticket_no = $1
-        """
 }

@@ -8,6 +8,8 @@ import WhistleReliability
 /// Feedback (回访) and whistle evaluations (一哨一考核) arriving on `whistle.intake`: validated,
 /// checked against their ticket, recorded, and answered with `feedback.received` /
 /// `evaluation.recorded`, or `feedback.rejected` / `evaluation.rejected` listing every error.
+/// Feedback counts only from the adapter of one of its ticket's channels, an evaluation only from
+/// the whistling street's broker user (`SenderRules`).
 struct FollowUpStore {
     let connection: PostgresConnection
     let outbox: Outbox
@@ -15,6 +17,7 @@ struct FollowUpStore {
     /// The area tree and departments, to find the street whose grid blew a whistle.
     let areas: ReferenceData
     let now: Date
+    let senders: SenderRules
 
     func record(feedback: [InboundMessage], evaluations: [InboundMessage]) throws {
         var events: [OutboundMessage] = []
@@ -26,13 +29,16 @@ struct FollowUpStore {
         var ticketNos: [String] = []
         for case (_, .valid(let item)) in validatedFeedback { ticketNos.append(item.ticketNo) }
         for case (_, .valid(let item)) in validatedEvaluations { ticketNos.append(item.ticketNo) }
-        let known = try existingTickets(ticketNos)
+        let channels = try ticketChannels(ticketNos)
+        let known = Set(channels.keys)
 
         for (message, validation) in validatedFeedback {
             let source = MessageSource(channel: nil, externalId: nil, messageId: message.messageId)
             var errors = message.messageIdError.map { [$0] } ?? []
             if case .valid(let item) = validation, !known.contains(item.ticketNo) { errors.append(Self.unknownTicket(item.ticketNo)) }
             if case .invalid(let found) = validation { errors = found + errors }
+            let about: Set<Channel> = if case .valid(let item) = validation { channels[item.ticketNo] ?? [] } else { [] }
+            if let problem = senders.feedbackProblem(userId: message.delivery.userId, ticketChannels: about) { errors.append(problem) }
             guard errors.isEmpty, case .valid(let item) = validation else {
                 events.append(try Outbox.event(EventEnvelope(
                     type: .feedbackRejected, occurredAt: now, ticketNo: FeedbackValidator.ticketNo(in: message.body).flatMap { known.contains($0) ? $0 : nil },
@@ -56,7 +62,11 @@ struct FollowUpStore {
                 if !known.contains(item.ticketNo) {
                     errors.append(Self.unknownTicket(item.ticketNo))
                 } else {
-                    errors += WhistleEvaluationRule.check(item, against: try evaluated(item))
+                    let ticket = try evaluated(item)
+                    errors += WhistleEvaluationRule.check(item, against: ticket)
+                    if let problem = senders.evaluationProblem(userId: message.delivery.userId, whistlingStreet: ticket.whistlingStreet) {
+                        errors.append(problem)
+                    }
                 }
             }
             guard errors.isEmpty, case .valid(let item) = validation else {
@@ -82,10 +92,22 @@ struct FollowUpStore {
         try outbox.enqueue(connection, events)
     }
 
-    private func existingTickets(_ ticketNos: [String]) throws -> Set<String> {
-        guard !ticketNos.isEmpty else { return [] }
-        let rows = try connection.query("SELECT ticket_no FROM tickets WHERE ticket_no = ANY($1::text[])", [ticketNos])
-        return Set(try rows.map { try $0.decode(0, as: String.self) })
+    /// The tickets of `ticketNos` that exist, each with the channels of the demands that opened
+    /// or joined it (whose adapters may send its feedback).
+    private func ticketChannels(_ ticketNos: [String]) throws -> [String: Set<Channel>] {
+        guard !ticketNos.isEmpty else { return [:] }
+        let rows = try connection.query(
+            """
+            SELECT t.ticket_no,
+                   ARRAY(SELECT t.channel UNION SELECT d.channel FROM demands d
+                         WHERE d.ticket_no = t.ticket_no AND d.outcome IN ('accepted', 'merged') AND d.channel IS NOT NULL)
+            FROM tickets t WHERE t.ticket_no = ANY($1::text[])
+            """, [ticketNos])
+        var channels: [String: Set<Channel>] = [:]
+        for row in rows {
+            channels[try row.decode(0, as: String.self)] = Set(try row.decode(1, as: [String].self).compactMap(Channel.init(rawValue:)))
+        }
+        return channels
     }
 
     /// What 一哨一考核 needs to know of the evaluated ticket: its whistle, the street office of its

@@ -5,7 +5,8 @@ import WhistleReliability
 import WhistleRuntime
 
 /// Builds intake: one batch consumer of `intake.inbound` (everything on `whistle.intake`), the
-/// reference-code cache, the outbox relay, and `/healthz` + `/metrics`.
+/// reference-code cache, the retention pass (`RetentionService`), the outbox relay, and
+/// `/healthz` + `/metrics`.
 public enum IntakeApp {
     /// Connects nothing yet; migrates the schema (waiting for the database) and returns the group.
     public static func build(configuration: IntakeConfiguration, logger: Logger) async throws -> ServiceGroup {
@@ -16,10 +17,14 @@ public enum IntakeApp {
         let reference = ReferenceCache(pool: kit.pool, timeZone: timeZone, logger: logger)
         try? await reference.refresh()
         let handler = IntakeHandler(
-            reference: reference, outbox: kit.outbox, timeZone: timeZone, logger: logger, clock: settings.clock.function)
+            reference: reference, outbox: kit.outbox, timeZone: timeZone, logger: logger, clock: settings.clock.function,
+            senders: kit.senders)
         let consumer = kit.consumer(
             name: "intake", queues: [WhistleTopology.intakeQueue],
             topology: WhistleTopology.intake(deliveryLimit: settings.deliveryLimit), handler: handler)
-        return kit.serviceGroup(consumers: [consumer], services: [reference])
+        let retention = RetentionService(
+            pool: kit.pool, policy: configuration.retention, interval: .milliseconds(configuration.retentionIntervalMilliseconds),
+            batchSize: configuration.retentionBatch, clock: settings.clock.function, logger: logger)
+        return kit.serviceGroup(consumers: [consumer], services: [reference, retention])
     }
 }

@@ -8,26 +8,28 @@ import WhistleReliability
 
 /// Intake's work on a batch from `whistle.intake`: validate each demand, feedback and
 /// evaluation; store every one (raw body included, valid or not); open tickets; and write each
-/// message's outcome event to the outbox — all in the batch's transaction.
+/// message's outcome event to the outbox — all in the batch's transaction. A message from a broker
+/// user that may not send it (`SenderRules`) is rejected like an invalid one: it changes nothing.
 struct IntakeHandler: BatchHandler {
     let reference: ReferenceCache
     let outbox: Outbox
     let timeZone: TimeZone
     let logger: Logger
     var clock: @Sendable () -> Date = { Date() }
+    var senders = SenderRules()
 
     func apply(_ messages: [InboundMessage], on connection: PostgresConnection) throws {
         let now = clock()
         var snapshot = reference.snapshot
         var codes = snapshot.codes
-        var demands = Self.validateDemands(messages, codes: codes, now: now)
+        var demands = Self.validateDemands(messages, codes: codes, now: now, senders: senders)
         let unknownCode = demands.contains { $0.result.errors.contains { $0.code == .unknownCode } }
         if unknownCode || messages.contains(where: { $0.routingKey == IntakeRoutingKey.evaluation }) {
             // Before rejecting for an unknown code, look again: the codes may have been seeded just now.
             snapshot = try reference.freshSnapshot(on: connection)
             if snapshot.codes != codes {
                 codes = snapshot.codes
-                demands = Self.validateDemands(messages, codes: codes, now: now)
+                demands = Self.validateDemands(messages, codes: codes, now: now, senders: senders)
             }
         }
         let feedback = messages.filter { $0.routingKey == IntakeRoutingKey.feedback }
@@ -36,7 +38,8 @@ struct IntakeHandler: BatchHandler {
             try DemandStore(connection: connection, outbox: outbox, reference: snapshot, timeZone: timeZone, now: now).record(demands)
         }
         if !feedback.isEmpty || !evaluations.isEmpty {
-            try FollowUpStore(connection: connection, outbox: outbox, reference: codes, areas: snapshot.data, now: now).record(feedback: feedback, evaluations: evaluations)
+            try FollowUpStore(connection: connection, outbox: outbox, reference: codes, areas: snapshot.data, now: now, senders: senders)
+                .record(feedback: feedback, evaluations: evaluations)
         }
         for item in demands {
             if case .invalid(_, let errors) = item.result {
@@ -48,9 +51,10 @@ struct IntakeHandler: BatchHandler {
     }
 
     /// Validates every message that is not feedback or an evaluation as a demand; a routing key
-    /// that names no channel is an error of its own.
+    /// that names no channel is an error of its own, and so is a sender that may not publish on the
+    /// channel. A body over `DemandBodyLimit.maxBytes` is rejected without being parsed.
     static func validateDemands(
-        _ messages: [InboundMessage], codes: ReferenceCodes, now: Date
+        _ messages: [InboundMessage], codes: ReferenceCodes, now: Date, senders: SenderRules
     ) -> [(message: InboundMessage, channel: Channel?, result: DemandValidation)] {
         let validator = DemandValidator(reference: codes)
         return messages.compactMap { message in
@@ -58,7 +62,13 @@ struct IntakeHandler: BatchHandler {
             guard let channel = Channel(routingKey: message.routingKey) else {
                 return (message, nil, .invalid(externalId: nil, errors: [IntakePlan.unknownRoutingKey(message.routingKey)]))
             }
-            var result = validator.validate(channel: channel, body: message.body, now: now)
+            var result: DemandValidation
+            if let tooLarge = DemandBodyLimit.problem(byteCount: message.body.count, sha256: message.bodySHA256) {
+                result = .invalid(externalId: nil, errors: [tooLarge])
+            } else {
+                result = validator.validate(channel: channel, body: message.body, now: now)
+            }
+            if let problem = senders.demandProblem(userId: message.delivery.userId, channel: channel) { result = result.adding(problem) }
             if let problem = message.messageIdError { result = result.adding(problem) }
             return (message, channel, result)
         }

@@ -28,7 +28,8 @@ struct DemandRows {
         externalIds.append(demand?.externalId ?? externalId)
         outcomes.append(outcome)
         ticketNos.append(ticketNo)
-        rawBodies.append(Hex.encode(message.body))
+        // A body over the limit is kept as its first bytes; its length and digest are in `errors`.
+        rawBodies.append(Hex.encode(DemandBodyLimit.stored(message.body)))
         if let demand {
             var stored = demand
             if let reporter = demand.reporter {

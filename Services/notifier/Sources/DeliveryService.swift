@@ -32,7 +32,7 @@ final class DeliveryService: Service, @unchecked Sendable {
     ) {
         self.pool = pool
         self.configuration = configuration
-        client = WebhookClient(secret: configuration.secret, timeout: Double(configuration.timeoutMilliseconds) / 1000)
+        client = WebhookClient(secrets: configuration.secrets, timeout: Double(configuration.timeoutMilliseconds) / 1000)
         self.outbox = outbox
         self.signal = signal
         self.alerts = alerts

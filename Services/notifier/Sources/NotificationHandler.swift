@@ -45,7 +45,8 @@ struct NotificationHandler: BatchHandler {
     }
 
     /// A planned notification as a row: pending (after the quiet hours for a non-urgent citizen
-    /// message), or suppressed / undeliverable with the reason.
+    /// message), or suppressed / undeliverable with the reason; the text with its phone and ID
+    /// numbers masked unless the recipient may read them (`PlannedNotification.clearText`).
     func row(_ planned: PlannedNotification, event: ReceivedEvent, ticketNo: String?, now: Date) -> NotificationRows.Row {
         var status = "pending"
         var reason = planned.suppressed
@@ -65,8 +66,14 @@ struct NotificationHandler: BatchHandler {
         }
         return NotificationRows.Row(
             eventId: event.eventId, eventType: event.type, ticketNo: ticketNo, audience: planned.audience.rawValue,
-            recipient: planned.recipient, template: planned.template, text: templates.render(planned.template, planned.values),
+            recipient: planned.recipient, template: planned.template, text: text(planned),
             urgent: planned.urgent, status: status, reason: reason, nextAttemptAt: due)
+    }
+
+    /// The rendered text as the recipient may read it.
+    func text(_ planned: PlannedNotification) -> String {
+        let text = templates.render(planned.template, planned.values)
+        return planned.clearText ? text : PersonalData.maskText(text)
     }
 
     /// `hotspot.detected` → the district command center of the area.
@@ -84,7 +91,8 @@ struct NotificationHandler: BatchHandler {
             "baseline": event.data["baseline"].map { "\($0)" } ?? "0", "ticket_no": "",
         ]
         let planned = PlannedNotification(
-            audience: .supervisor, recipient: center.code, template: "supervisor_hotspot", values: values, urgent: true, suppressed: nil)
+            audience: .supervisor, recipient: center.code, template: "supervisor_hotspot", values: values, urgent: true, suppressed: nil,
+            clearText: TextDisclosure.noTicket.isClear(toDepartment: center.code, kind: center.kind))
         return row(planned, event: event, ticketNo: nil, now: now)
     }
 }

@@ -11,6 +11,9 @@ struct PlannedNotification {
     var values: [String: Any]
     var urgent: Bool
     var suppressed: String?
+    /// Whether the text goes out as written; else its phone and ID numbers are masked
+    /// (`TextDisclosure`: only the lead of an ordinary ticket and petition bureaus read them).
+    var clearText = false
 }
 
 /// From an event to its audiences, recipients and templates (DESIGN "notifier"): citizens hear
@@ -19,7 +22,8 @@ struct PlannedNotification {
 /// notices; supervisors hear 督办, escalations, triage and hotspots; the whistling street hears
 /// each summoned department's acknowledgement and completion. Masking is decided here too:
 /// departments see the reporter only as `ReporterView` allows, a petitioner's identity only the
-/// petition bureau, and nothing of a complaint petition is addressed to its subject unit.
+/// petition bureau, phone and ID numbers in the text only those `TextDisclosure` allows, and
+/// nothing of a complaint petition is addressed to its subject unit.
 struct NotificationRules {
     let reference: ReferenceSnapshot
     let timeZone: TimeZone
@@ -27,12 +31,13 @@ struct NotificationRules {
     func plan(_ event: ReceivedEvent, _ ticket: TicketContext) -> [PlannedNotification] {
         var base: [String: Any] = ["ticket_no": ticket.ticketNo, "title": ticket.subject]
         var planned: [PlannedNotification] = []
+        let disclosure = TextDisclosure(leadDepartment: ticket.leadDepartment, confidential: ticket.confidential)
         func add(_ audience: WebhookNotification.Audience, _ recipient: String?, _ template: String, _ values: [String: Any] = [:]) {
             guard let recipient, recipient != ticket.complaintSubject else { return }
             planned.append(
                 PlannedNotification(
                     audience: audience, recipient: recipient, template: template, values: base.merging(values) { $1 },
-                    urgent: ticket.urgent, suppressed: nil))
+                    urgent: ticket.urgent, suppressed: nil, clearText: clearText(disclosure, audience, recipient)))
         }
         let data = event.data
         let department = data["department"]?.stringValue
@@ -117,6 +122,13 @@ struct NotificationRules {
             }
             return planned
         }
+    }
+
+    /// Whether `recipient` of `audience` reads the text as written: departments and supervisors
+    /// are departments (by code), citizens and grid workers are persons.
+    func clearText(_ disclosure: TextDisclosure, _ audience: WebhookNotification.Audience, _ recipient: String) -> Bool {
+        let department = audience == .department || audience == .supervisor ? recipient : nil
+        return disclosure.isClear(toDepartment: department, kind: department.flatMap { reference.data.departments[$0]?.kind })
     }
 
     /// The reporter as the receiving department may see it: `ReporterView` for ordinary demands;

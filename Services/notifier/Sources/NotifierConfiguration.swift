@@ -6,8 +6,10 @@ import WhistleRuntime
 ///
 /// | variable | default |
 /// |---|---|
-/// | `WHISTLE_NOTIFY_CITIZEN_URL`, `…_DEPARTMENT_URL`, `…_SUPERVISOR_URL`, `…_REPORTER_URL` | none: that audience's notifications are recorded `undeliverable` |
-/// | `WHISTLE_NOTIFY_SECRET` | none (required once any endpoint is set): the HMAC-SHA256 key of `X-Whistle-Signature` |
+/// | `WHISTLE_NOTIFY_CITIZEN_URL`, `…_DEPARTMENT_URL`, `…_SUPERVISOR_URL`, `…_REPORTER_URL` | none: that audience's notifications are recorded `undeliverable`; `https://` only, unless `WHISTLE_NOTIFY_ALLOW_HTTP` |
+/// | `WHISTLE_NOTIFY_CITIZEN_SECRET`, `…_DEPARTMENT_SECRET`, `…_SUPERVISOR_SECRET`, `…_REPORTER_SECRET` | `WHISTLE_NOTIFY_SECRET`: that audience's HMAC-SHA256 key (`WebhookSignature`) |
+/// | `WHISTLE_NOTIFY_SECRET` | none: the key of every audience without its own; an audience with an endpoint needs one of the two |
+/// | `WHISTLE_NOTIFY_ALLOW_HTTP` | `false`: `true` allows `http://` endpoints (local receivers, tests) |
 /// | `WHISTLE_NOTIFY_MAX_ATTEMPTS` | `8`: then `notification.failed` and a supervisor alert |
 /// | `WHISTLE_NOTIFY_BACKOFF_MS` | `1000`: the first retry's delay; doubled each attempt (with jitter), at most 10 min |
 /// | `WHISTLE_NOTIFY_TIMEOUT_MS` | `5000`: per request |
@@ -18,7 +20,10 @@ public struct NotifierConfiguration: Sendable, Equatable {
     public static let defaultPort = 8083
     public var service: ServiceConfiguration
     public var endpoints: [WebhookNotification.Audience: String]
-    public var secret: String
+    /// The signing key of each audience that has an endpoint.
+    public var secrets: [WebhookNotification.Audience: String]
+    /// Whether `http://` endpoints are allowed (`WHISTLE_NOTIFY_ALLOW_HTTP`).
+    public var allowHTTP: Bool
     public var maxAttempts: Int
     public var backoffMilliseconds: Int
     public var timeoutMilliseconds: Int
@@ -28,13 +33,15 @@ public struct NotifierConfiguration: Sendable, Equatable {
     public var concurrency: Int
 
     public init(
-        service: ServiceConfiguration, endpoints: [WebhookNotification.Audience: String] = [:], secret: String = "",
+        service: ServiceConfiguration, endpoints: [WebhookNotification.Audience: String] = [:],
+        secrets: [WebhookNotification.Audience: String] = [:], allowHTTP: Bool = false,
         maxAttempts: Int = 8, backoffMilliseconds: Int = 1000, timeoutMilliseconds: Int = 5000,
         quietHours: QuietHours? = QuietHours(start: 22 * 60, end: 8 * 60), templatesDirectory: String? = nil, concurrency: Int = 16
     ) {
         self.service = service
         self.endpoints = endpoints
-        self.secret = secret
+        self.secrets = secrets
+        self.allowHTTP = allowHTTP
         self.maxAttempts = maxAttempts
         self.backoffMilliseconds = backoffMilliseconds
         self.timeoutMilliseconds = timeoutMilliseconds
@@ -47,17 +54,20 @@ public struct NotifierConfiguration: Sendable, Equatable {
     public init(environment: [String: String]) throws {
         self.init(service: try ServiceConfiguration(serviceName: "notifier", defaultPort: Self.defaultPort, environment: environment))
         let env = ConfigurationReader(environment: environment)
+        allowHTTP = try env.bool("WHISTLE_NOTIFY_ALLOW_HTTP", default: false)
+        let fallbackSecret = env.string("WHISTLE_NOTIFY_SECRET", default: "")
         for audience in WebhookNotification.Audience.allCases {
             let url = env.string(audience.endpointVariable, default: "")
             guard !url.isEmpty else { continue }
-            guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
-                throw ConfigurationError(variable: audience.endpointVariable, message: "\(url) is not an http(s) URL")
+            endpoints[audience] = try Self.endpoint(url, variable: audience.endpointVariable, allowHTTP: allowHTTP)
+            let secret = env.string(audience.secretVariable, default: fallbackSecret)
+            guard !secret.isEmpty else {
+                throw ConfigurationError(
+                    variable: audience.secretVariable,
+                    message: "\(audience.endpointVariable) is set but neither \(audience.secretVariable) nor WHISTLE_NOTIFY_SECRET is: "
+                        + "receivers verify every delivery with it")
             }
-            endpoints[audience] = url
-        }
-        secret = env.string("WHISTLE_NOTIFY_SECRET", default: "")
-        if !endpoints.isEmpty && secret.isEmpty {
-            throw ConfigurationError(variable: "WHISTLE_NOTIFY_SECRET", message: "required when a WHISTLE_NOTIFY_*_URL is set: receivers verify every delivery with it")
+            secrets[audience] = secret
         }
         maxAttempts = try env.int("WHISTLE_NOTIFY_MAX_ATTEMPTS", default: 8, in: 1...100)
         backoffMilliseconds = try env.int("WHISTLE_NOTIFY_BACKOFF_MS", default: 1000, in: 10...3_600_000)
@@ -74,6 +84,22 @@ public struct NotifierConfiguration: Sendable, Equatable {
         let directory = env.string("WHISTLE_NOTIFY_TEMPLATES_DIR", default: "")
         templatesDirectory = directory.isEmpty ? nil : directory
         concurrency = try env.int("WHISTLE_NOTIFY_CONCURRENCY", default: 16, in: 1...256)
+    }
+
+    /// `url` when it is an `https://` URL with a host (or `http://` when `allowHTTP`).
+    static func endpoint(_ url: String, variable: String, allowHTTP: Bool) throws -> String {
+        guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(), ["http", "https"].contains(scheme),
+            parsed.host?.isEmpty == false
+        else {
+            throw ConfigurationError(variable: variable, message: "\(url) is not an https:// URL")
+        }
+        if scheme == "http" && !allowHTTP {
+            throw ConfigurationError(
+                variable: variable,
+                message: "\(url) is plain http: deliveries carry personal data, so endpoints must be https:// "
+                    + "(set WHISTLE_NOTIFY_ALLOW_HTTP=true only for a receiver on this host or in tests)")
+        }
+        return url
     }
 }
 

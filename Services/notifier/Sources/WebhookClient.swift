@@ -4,19 +4,37 @@ import NIOCore
 import WhistleMessages
 import WhistleReliability
 
-/// POSTs one notification to its audience's endpoint, signed (CONTRACT §6), over pooled
-/// keep-alive connections (AsyncHTTPClient's shared client: event-loop I/O, no thread per call).
+/// POSTs one notification to its audience's endpoint, signed with that audience's key (CONTRACT
+/// §6, and timestamped: `WebhookSignature`), over pooled keep-alive connections
+/// (AsyncHTTPClient's shared client: event-loop I/O, no thread per call).
 struct WebhookClient: Sendable {
-    let secret: String
+    let secrets: [WebhookNotification.Audience: String]
     let timeout: TimeInterval
 
-    init(secret: String, timeout: TimeInterval) {
-        self.secret = secret
+    init(secrets: [WebhookNotification.Audience: String], timeout: TimeInterval) {
+        self.secrets = secrets
         self.timeout = timeout
+    }
+
+    /// The headers of one delivery of `body`: id, the body's signature, and the signature of
+    /// `timestamp.body` with its timestamp. The timestamp is the wall clock's (`now`), never a
+    /// test clock's: receivers compare it with theirs.
+    static func headers(
+        for notification: WebhookNotification, body: [UInt8], secret: String, now: Date = Date()
+    ) -> [(String, String)] {
+        let timestamp = WebhookSignature.timestamp(now)
+        return [
+            ("Content-Type", "application/json; charset=utf-8"),
+            (WebhookSignature.idHeader, notification.notificationId),
+            (WebhookSignature.header, WebhookSignature.sign(body, secret: secret)),
+            (WebhookSignature.timestampHeader, String(timestamp)),
+            (WebhookSignature.timestampedHeader, WebhookSignature.signTimestamped(body, timestamp: timestamp, secret: secret)),
+        ]
     }
 
     /// Nil when the receiver answered 2xx; else why not (status or transport error).
     func deliver(_ notification: WebhookNotification, to endpoint: String) async -> String? {
+        guard let secret = secrets[notification.audience] else { return "no signing key for \(notification.audience.rawValue)" }
         let body: [UInt8]
         do {
             body = Array(try WhistleJSON.encode(notification))
@@ -25,9 +43,9 @@ struct WebhookClient: Sendable {
         }
         var request = HTTPClientRequest(url: endpoint)
         request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
-        request.headers.add(name: WebhookSignature.idHeader, value: notification.notificationId)
-        request.headers.add(name: WebhookSignature.header, value: WebhookSignature.sign(body, secret: secret))
+        for (name, value) in Self.headers(for: notification, body: body, secret: secret) {
+            request.headers.add(name: name, value: value)
+        }
         request.body = .bytes(ByteBuffer(bytes: body))
         let milliseconds = Int64(timeout * 1000)
         let prepared = request

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WhistleAMQP
+import WhistleDomain
 import WhistleReliability
 
 /// `whistlectl dlq list|replay|purge`: the messages a service gave up on (`whistle.dead-letters`).
@@ -70,7 +71,7 @@ struct DLQListCommand: AsyncParsableCommand {
             let death = letter.delivery.deadLetter
             table.append([
                 letter.delivery.messageId ?? "-", death?.exchange ?? "-", letter.delivery.routingKey, death?.queue ?? "-",
-                death?.reason ?? "-", letter.consumer ?? "-", DisplayWidth.prefix(DisplayWidth.sanitized(letter.error ?? "-"), characters: 60),
+                death?.reason ?? "-", letter.consumer ?? "-", DisplayWidth.prefix(DisplayWidth.sanitized(PersonalData.maskText(letter.error ?? "-")), characters: 60),
             ])
         }
         print(table.render())
@@ -81,7 +82,7 @@ struct DLQListCommand: AsyncParsableCommand {
         let object: [String: Any?] = [
             "message_id": letter.delivery.messageId, "exchange": letter.delivery.deadLetter?.exchange,
             "routing_key": letter.delivery.routingKey, "queue": letter.delivery.deadLetter?.queue,
-            "broker_reason": letter.delivery.deadLetter?.reason, "consumer": letter.consumer, "error": letter.error,
+            "broker_reason": letter.delivery.deadLetter?.reason, "consumer": letter.consumer, "error": letter.error.map(PersonalData.maskText),
             "deliveries": letter.deliveries, "type": letter.delivery.type, "body_bytes": letter.delivery.body.count,
         ]
         let data = (try? JSONSerialization.data(withJSONObject: object.compactMapValues { $0 }, options: [.sortedKeys])) ?? Data()

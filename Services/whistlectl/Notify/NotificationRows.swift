@@ -36,10 +36,10 @@ struct NotificationRow: Sendable, Encodable {
             return NotificationRow(
                 notificationId: try row.decode(0), eventId: try row.decode(1), eventType: try row.decode(2),
                 ticketNo: try row.decodeIfPresent(3), audience: audience,
-                recipient: NotifyRedaction.recipient(try row.decode(5), audience: audience), template: try row.decode(6),
-                text: NotifyRedaction.text(try row.decode(7)), urgent: try row.decode(8), status: try row.decode(9),
-                reason: try row.decodeIfPresent(10, as: String.self).map(NotifyRedaction.text), attempts: try row.decode(11),
-                nextAttemptAt: try row.decode(12), lastError: try row.decodeIfPresent(13, as: String.self).map(NotifyRedaction.text),
+                recipient: Redaction.recipient(try row.decode(5), audience: audience), template: try row.decode(6),
+                text: PersonalData.maskText(try row.decode(7)), urgent: try row.decode(8), status: try row.decode(9),
+                reason: try row.decodeIfPresent(10, as: String.self).map(PersonalData.maskText), attempts: try row.decode(11),
+                nextAttemptAt: try row.decode(12), lastError: try row.decodeIfPresent(13, as: String.self).map(PersonalData.maskText),
                 sentAt: try row.decodeIfPresent(14), createdAt: try row.decode(15))
         }
     }
@@ -79,47 +79,4 @@ struct NotificationRow: Sendable, Encodable {
         case notificationId, eventId, eventType, ticketNo, audience, recipient, template, text, urgent, status, reason, attempts
         case nextAttemptAt, lastError, sentAt, createdAt
     }
-}
-
-/// The masking of notifications: `Redaction`'s rules, with ticket numbers kept whole (texts
-/// name their ticket, and `W20261121-000123` is no phone number).
-enum NotifyRedaction {
-    /// A recipient: a citizen's is a phone number, masked whatever its punctuation and without
-    /// the country code (`+86 138-1234-5678` → `138****5678`); others (department codes, worker
-    /// ids) keep their letters, with long digit runs masked.
-    static func recipient(_ value: String, audience: String) -> String {
-        var digits = String(value.filter { $0.isASCII && $0.isNumber })
-        if digits.count == 13 && digits.hasPrefix("86") { digits.removeFirst(2) }
-        if audience == "citizen" && digits.count >= 7 { return Redaction.mask(digits) }
-        return Redaction.maskNumbers(value)
-    }
-
-    /// Text with digit runs masked as `Redaction.maskNumbers` does, except inside ticket numbers.
-    static func text(_ value: String) -> String {
-        let characters = Array(value)
-        var out = ""
-        var pending = ""
-        var index = 0
-        while index < characters.count {
-            if let end = ticketNumberEnd(characters, at: index) {
-                out += Redaction.maskNumbers(pending) + String(characters[index..<end])
-                pending = ""
-                index = end
-            } else {
-                pending.append(characters[index])
-                index += 1
-            }
-        }
-        return out + Redaction.maskNumbers(pending)
-    }
-
-    /// Where a ticket number starting at `index` ends, when one does (and no digit follows it).
-    private static func ticketNumberEnd(_ characters: [Character], at index: Int) -> Int? {
-        let end = index + 16
-        guard characters[index] == "W", end <= characters.count else { return nil }
-        if end < characters.count, isDigit(characters[end]) { return nil }
-        return TicketNumber.isValid(String(characters[index..<end])) ? end : nil
-    }
-
-    private static func isDigit(_ character: Character) -> Bool { character.isASCII && character.isNumber }
 }

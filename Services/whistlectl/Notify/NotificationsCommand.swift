@@ -19,8 +19,8 @@ struct NotificationsListCommand: AsyncParsableCommand {
             that caused each notification, its audience and recipient, template, status (pending, sending, sent, \
             failed, undeliverable, suppressed), delivery attempts, and the reason or last delivery error; the texts \
             follow, numbered as the rows (--no-texts leaves them out). --json prints the rows as a JSON array, \
-            times in RFC 3339 UTC. Phone numbers are masked everywhere: a citizen's recipient, and any long digit \
-            run in a text (ticket numbers stay whole). A ticket without notifications prints a note and exits 0.
+            times in RFC 3339 UTC. Phone numbers are masked everywhere: a citizen's recipient, and any phone or \
+            resident ID number in a text (ticket numbers stay whole). A ticket without notifications prints a note and exits 0.
             """)
 
     @Option(help: ArgumentHelp("The ticket number, e.g. W20261121-000123.", valueName: "no"))

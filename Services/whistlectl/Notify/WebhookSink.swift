@@ -7,7 +7,7 @@ import WhistleReliability
 /// time goes through it, so its lines on standard output and in the record never interleave.
 actor WebhookSink {
     struct Rules: Sendable {
-        var secret: String
+        var keys: SinkKeys
         var failFirst: Int
         var failAll: Bool
         var quiet: Bool
@@ -49,19 +49,27 @@ actor WebhookSink {
     }
 
     /// Verifies, decodes, applies --fail-first / --fail-all, dedupes and prints one request.
-    func receive(path: String, id header: String?, signature: String?, body: [UInt8]) -> Answer {
+    func receive(path: String, id header: String?, signatures: SignatureHeaders, body: [UInt8]) -> Answer {
         var id = header
-        let answer = decide(id: &id, signature: signature, body: body)
-        let verified = answer.code != "bad_signature"
+        let answer = decide(id: &id, signatures: signatures, body: body)
+        let verified = answer.code != "bad_signature" && answer.code != "expired"
         recorder?.append(
             id: id, path: path, verified: verified, status: answer.status, duplicate: answer.message == "duplicate", body: body)
         return answer
     }
 
-    private func decide(id: inout String?, signature: String?, body: [UInt8]) -> Answer {
-        guard let signature, WebhookSignature.verify(body, signature: signature, secret: rules.secret) else {
+    private func decide(id: inout String?, signatures: SignatureHeaders, body: [UInt8]) -> Answer {
+        let signer: String
+        switch rules.keys.verify(body, signatures, now: Date()) {
+        case .signed(let key):
+            signer = key
+        case .expired(let reason):
+            // Signed with a key, but too old (a replayed delivery) or too far ahead.
+            report("rejected \(Self.shown(id)): expired (\(reason))")
+            return Answer(status: 401, code: "expired", message: reason)
+        case .bad(let reason):
             report("rejected \(Self.shown(id)): bad signature")
-            return Answer(status: 401, code: "bad_signature", message: "missing or wrong \(WebhookSignature.header)")
+            return Answer(status: 401, code: "bad_signature", message: reason)
         }
         let notification: WebhookNotification
         do {
@@ -69,6 +77,11 @@ actor WebhookSink {
         } catch {
             report("rejected \(Self.shown(id)): not a notification")
             return Answer(status: 400, code: "invalid_body", message: "the body is not a notification: \(CtlError.oneLine("\(error)"))")
+        }
+        guard rules.keys.key(for: notification.audience) == signer else {
+            report("rejected \(Self.shown(id)): bad signature (another audience's key)")
+            let audience = notification.audience.rawValue
+            return Answer(status: 401, code: "bad_signature", message: "signed with another key than the \(audience) audience's")
         }
         if let header = id, header != notification.notificationId {
             report("rejected \(header): the body's notification_id is \(notification.notificationId)")
@@ -97,8 +110,8 @@ actor WebhookSink {
 
     /// `<local time> <audience> <template> <ticket> → <recipient> : <text>`, personal data masked.
     private func line(_ notification: WebhookNotification) -> String {
-        let recipient = NotifyRedaction.recipient(notification.recipient, audience: notification.audience.rawValue)
-        let text = DisplayWidth.sanitized(NotifyRedaction.text(notification.text))
+        let recipient = Redaction.recipient(notification.recipient, audience: notification.audience.rawValue)
+        let text = DisplayWidth.sanitized(PersonalData.maskText(notification.text))
         return "\(time.format(Date())) \(notification.audience.rawValue) \(notification.template) \(notification.ticketNo ?? "-") → "
             + "\(DisplayWidth.sanitized(recipient)) : \(text)"
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import WhistleMessages
 import WhistleReliability
 import WhistleRuntime
 
@@ -12,10 +13,14 @@ struct WebhookSinkCommand: AsyncParsableCommand {
         commandName: "webhook-sink",
         abstract: "Receive notifier's webhooks locally: verify each signature, dedupe on the id, print each delivery.",
         discussion: """
-            Answers POST on any path. A request whose X-Whistle-Signature is missing or is not the HMAC-SHA256 of \
-            the body under --secret is answered 401 and printed as `rejected <id>: bad signature`; a body that is \
-            not a notification, 400. A valid delivery is answered 200 and printed as one line: local time \
-            (WHISTLE_TIMEZONE), audience, template, ticket, the recipient and the text with phone numbers masked. \
+            Answers POST on any path. Every request must carry X-Whistle-Signature (the HMAC-SHA256 of the body) \
+            and X-Whistle-Signature-256 (t=<Unix seconds>,sha256=<HMAC-SHA256 of "<t>.<body>">, with the same t \
+            in X-Whistle-Timestamp), both under the key of the body's audience: --audience-secret AUDIENCE=KEY or \
+            WHISTLE_NOTIFY_<AUDIENCE>_SECRET, else --secret or WHISTLE_NOTIFY_SECRET. A missing or wrong signature \
+            is answered 401 and printed as `rejected <id>: bad signature`; a correct one signed more than 5 minutes \
+            before or after the sink's clock (a replayed delivery), 401 and `rejected <id>: expired (…)`; a body \
+            that is not a notification, 400. A valid delivery is answered 200 and printed as one line: local time \
+            (WHISTLE_TIMEZONE), audience, template, ticket, the recipient and the text with phone and ID numbers masked. \
             A notification id already delivered is answered 200 again and printed as `duplicate <id>`. \
             --fail-first K answers 503 to the first K signed requests of each notification id, so that a \
             retry sees failures and then success; --fail-all answers 503 to every signed request. --record \
@@ -26,8 +31,15 @@ struct WebhookSinkCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The port to listen on (0: any free port, printed at start).", valueName: "n"))
     var port: Int
 
-    @Option(help: ArgumentHelp("The signing key (default: $WHISTLE_NOTIFY_SECRET).", valueName: "secret"))
+    @Option(help: ArgumentHelp("The signing key of every audience without its own (default: $WHISTLE_NOTIFY_SECRET).", valueName: "secret"))
     var secret: String?
+
+    @Option(
+        name: .customLong("audience-secret"),
+        help: ArgumentHelp(
+            "One audience's signing key, e.g. citizen=KEY; repeatable (default: $WHISTLE_NOTIFY_<AUDIENCE>_SECRET).",
+            valueName: "audience=key"))
+    var audienceSecrets: [String] = []
 
     @Option(help: ArgumentHelp("The address to listen on.", valueName: "address"))
     var host = "127.0.0.1"
@@ -52,16 +64,42 @@ struct WebhookSinkCommand: AsyncParsableCommand {
         if host.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--host must not be empty") }
         if let secret, secret.isEmpty { throw ValidationError("--secret must not be empty") }
         if let record, record.isEmpty { throw ValidationError("--record must name a file") }
+        _ = try explicitAudienceKeys()
+    }
+
+    /// The --audience-secret options by audience.
+    func explicitAudienceKeys() throws -> [WebhookNotification.Audience: String] {
+        var keys: [WebhookNotification.Audience: String] = [:]
+        for option in audienceSecrets {
+            let parts = option.split(separator: "=", maxSplits: 1).map(String.init)
+            let names = WebhookNotification.Audience.allCases.map(\.rawValue).joined(separator: ", ")
+            guard parts.count == 2, let audience = WebhookNotification.Audience(rawValue: parts[0]), !parts[1].isEmpty else {
+                throw ValidationError("--audience-secret must be AUDIENCE=KEY with AUDIENCE one of \(names)")
+            }
+            keys[audience] = parts[1]
+        }
+        return keys
+    }
+
+    /// The keys from the options, else from the environment.
+    func keys() throws -> SinkKeys {
+        var audiences = try explicitAudienceKeys()
+        for audience in WebhookNotification.Audience.allCases where audiences[audience] == nil {
+            audiences[audience] = ConnectionOptions.environment(audience.secretVariable)
+        }
+        let keys = SinkKeys(fallback: secret ?? ConnectionOptions.environment("WHISTLE_NOTIFY_SECRET"), audiences: audiences)
+        guard !keys.all.isEmpty else {
+            throw CtlError(.usage, "no signing key: give --secret or --audience-secret, or set WHISTLE_NOTIFY_SECRET")
+        }
+        return keys
     }
 
     func run() async throws {
-        guard let secret = secret ?? ConnectionOptions.environment("WHISTLE_NOTIFY_SECRET") else {
-            throw CtlError(.usage, "no signing key: give --secret or set WHISTLE_NOTIFY_SECRET")
-        }
+        let keys = try keys()
         let time = LocalTime(zone: try ConnectionOptions.timeZone())
         let recorder = try record.map { try SinkRecorder(path: $0) }
         let sink = WebhookSink(
-            rules: .init(secret: secret, failFirst: failFirst, failAll: failAll, quiet: quiet), time: time, recorder: recorder)
+            rules: .init(keys: keys, failFirst: failFirst, failAll: failAll, quiet: quiet), time: time, recorder: recorder)
         let host = host
         let logger = Logger(label: "whistlectl.webhook-sink") { _ in SwiftLogNoOpLogHandler() }
         let responder = CallbackResponder<BasicRequestContext> { request, _ in
@@ -104,7 +142,10 @@ struct WebhookSinkCommand: AsyncParsableCommand {
             let answer = await sink.refuse(path: path, id: id, status: 413, reason: "body larger than \(maxBody) bytes")
             return HTTPServer.errorResponse("too_large", answer.message, status: .contentTooLarge)
         }
-        let answer = await sink.receive(path: path, id: id, signature: request.headers[signatureField], body: body)
+        let signatures = SignatureHeaders(
+            body: request.headers[signatureField], timestamp: request.headers[timestampField],
+            timestamped: request.headers[timestampedField])
+        let answer = await sink.receive(path: path, id: id, signatures: signatures, body: body)
         let status = HTTPResponse.Status(code: answer.status)
         if answer.status == 200 { return HTTPServer.jsonResponse("{\"status\":\"\(answer.message)\"}") }
         return HTTPServer.errorResponse(answer.code, answer.message, status: status)
@@ -112,6 +153,8 @@ struct WebhookSinkCommand: AsyncParsableCommand {
 
     static let idField = HTTPFields.Element.Name(WebhookSignature.idHeader)!
     static let signatureField = HTTPFields.Element.Name(WebhookSignature.header)!
+    static let timestampField = HTTPFields.Element.Name(WebhookSignature.timestampHeader)!
+    static let timestampedField = HTTPFields.Element.Name(WebhookSignature.timestampedHeader)!
 
     /// The host as it goes in a URL: IPv6 addresses in brackets.
     static func urlHost(_ host: String) -> String {

@@ -1,42 +1,22 @@
 import WhistleDomain
 
-/// Keeps personal data off the operator's screen: whistlectl never prints a phone number or a
-/// reporter's name, even where free text or event data happens to carry one.
+/// Keeps personal data off the operator's screen: whistlectl never prints a phone number, an ID
+/// number or a reporter's name, even where free text or event data happens to carry one. Free
+/// text is masked by `PersonalData.maskText`, `phone` fields by `Masking.maskPhone`.
 enum Redaction {
-    /// Masks digit runs long enough to be a phone number (7 or more): 11 and more keep the first
-    /// 3 and last 4 digits (`138****1234`, as CONTRACT §3 masks), shorter ones keep the last 2.
-    static func maskNumbers(_ text: String) -> String {
-        var out = ""
-        var run = ""
-        func flush() {
-            out += run.count >= 7 ? mask(run) : run
-            run = ""
-        }
-        for character in text {
-            if character.isASCII && character.isNumber {
-                run.append(character)
-            } else {
-                flush()
-                out.append(character)
-            }
-        }
-        flush()
-        return out
-    }
-
-    /// A phone number masked: first 3 and last 4 digits kept when long enough.
-    static func mask(_ digits: String) -> String {
-        let characters = Array(digits)
-        guard characters.count >= 11 else {
-            let kept = min(2, characters.count)
-            return String(repeating: "*", count: characters.count - kept) + String(characters.suffix(kept))
-        }
-        return String(characters.prefix(3)) + String(repeating: "*", count: characters.count - 7) + String(characters.suffix(4))
+    /// A notification's recipient: a citizen's is a phone number, masked as `Masking.maskPhone`
+    /// masks it (`+86 138-1234-5678` → `138****5678`); others (department codes, worker ids,
+    /// `demand:<id>`) keep their letters, with phone and ID numbers masked as in free text.
+    static func recipient(_ value: String, audience: String) -> String {
+        let digits = value.filter { $0.isASCII && $0.isNumber }
+        if audience == "citizen" && digits.count >= 7 { return Masking.maskPhone(value) }
+        return PersonalData.maskText(value)
     }
 
     /// JSON event or location data with `phone` values masked, the `name` of any `reporter`
-    /// or `petitioner` reduced to its first character, and long digit runs masked in every other
-    /// string except identifiers (`id`, `*_id`, `*_no`), which must stay whole to be useful.
+    /// or `petitioner` reduced to its first character, and phone and ID numbers masked
+    /// (`PersonalData.maskText`) in every other string except identifiers (`id`, `*_id`, `*_no`),
+    /// which must stay whole to be useful.
     static func sanitize(_ value: JSONValue) -> JSONValue {
         sanitize(value, key: "", inPerson: false)
     }
@@ -44,10 +24,10 @@ enum Redaction {
     private static func sanitize(_ value: JSONValue, key: String, inPerson: Bool) -> JSONValue {
         switch value {
         case .string(let text):
-            if key == "phone" { return .string(mask(String(text.filter { $0.isASCII && $0.isNumber }))) }
+            if key == "phone" { return .string(Masking.maskPhone(text)) }
             if key == "name" && inPerson { return .string(text.isEmpty ? "" : String(text.prefix(1)) + "*") }
             let identifier = key == "id" || key.hasSuffix("_id") || key.hasSuffix("_no")
-            return .string(identifier ? text : maskNumbers(text))
+            return .string(identifier ? text : PersonalData.maskText(text))
         case .array(let elements):
             return .array(elements.map { sanitize($0, key: key, inPerson: inPerson) })
         case .object(let members):
@@ -71,7 +51,7 @@ enum Redaction {
         do {
             return sanitize(try JSONParser().parse(text)).description
         } catch {
-            return maskNumbers(text)
+            return PersonalData.maskText(text)
         }
     }
 }

@@ -24,7 +24,7 @@ enum EvaluatorDashboardCheck {
     }
 
     static func verify(_ flow: FlowHarness, expected: ExpectedScores, open silent: [ScoreScenario.Ticket]) async throws {
-        let url = "http://127.0.0.1:\(flow.port("evaluator"))/?from=2026-11-01&to=2026-11-30"
+        let url = "http://127.0.0.1:\(flow.port("evaluator"))/login?token=\(TestTokens.cityCommandCenter)&next=%2F%3Ffrom%3D2026-11-01%26to%3D2026-11-30"
         let dom = try await Chromium.dom(url)
         #expect(dom.contains("西山区 吹哨报到 · 考核看板"), "the title")
         #expect(text(after: "id=\"open-count\"", in: dom) == "\(silent.count)")

@@ -66,8 +66,11 @@ final class FlowHarness: @unchecked Sendable {
     func logs() -> String { services.map { "── \($0.name) ──\n\($0.logTail(40))" }.joined(separator: "\n") }
 
     /// Runs `body` with the flow up: `dispatchers` dispatcher instances, the clock at `start`.
+    /// `ownUsers`: each service connects as its own broker user of deploy/rabbitmq/definitions.sh
+    /// (granted on the sandbox's vhost) and checks every sender (`WHISTLE_SENDERS=strict`), as in
+    /// production; otherwise all run as the sandbox's operator user with the check off.
     static func run(
-        _ label: String, dispatchers: Int = 1, start: String, notifier: [String: String] = [:],
+        _ label: String, dispatchers: Int = 1, start: String, notifier: [String: String] = [:], ownUsers: Bool = false,
         sourceLocation: SourceLocation = #_sourceLocation,
         _ body: (FlowHarness) async throws -> Void
     ) async throws {
@@ -85,11 +88,16 @@ final class FlowHarness: @unchecked Sendable {
                 sandbox: sandbox, clockFile: clockFile, events: try await EventCollector(sandbox: sandbox),
                 adapter: try TestAdapter(sandbox: sandbox), desk: try DepartmentDesk(sandbox: sandbox))
             harness = flow
-            let clock = Self.clockEnvironment(clockFile)
-            try flow.start("intake", clock)
-            for _ in 0..<dispatchers { try flow.start("dispatcher", clock) }
-            try flow.start("notifier", clock.merging(notifier) { $1 })
-            try flow.start("evaluator", clock)
+            if ownUsers { try #require(try await sandbox.servers.control("grant-vhost", sandbox.vhost) == 0, "grant-vhost failed") }
+            func environment(_ service: String) -> [String: String] {
+                let clock = Self.clockEnvironment(clockFile)
+                guard ownUsers else { return clock }
+                return clock.merging(["WHISTLE_AMQP_URL": sandbox.amqpURL(user: "whistle-\(service)"), "WHISTLE_SENDERS": "any"]) { $1 }
+            }
+            try flow.start("intake", environment("intake"))
+            for _ in 0..<dispatchers { try flow.start("dispatcher", environment("dispatcher")) }
+            try flow.start("notifier", environment("notifier").merging(notifier) { $1 })
+            try flow.start("evaluator", environment("evaluator"))
             for service in flow.services { try await service.waitHealthy() }
             try await body(flow)
         } catch {
@@ -131,5 +139,14 @@ final class FlowHarness: @unchecked Sendable {
     /// The events of `type` about `ticketNo` received so far.
     func received(_ type: EventType, ticket ticketNo: String) -> [[String: Any]] {
         events.of(type).filter { $0["ticket_no"] as? String == ticketNo }
+    }
+}
+
+extension TestSandbox {
+    /// The sandbox's broker URL as another user of deploy/rabbitmq/definitions.sh (development
+    /// password = the user name; the vhost needs `grant-vhost`).
+    func amqpURL(user: String) -> String {
+        let rest = amqpURL[amqpURL.range(of: "@")!.upperBound...]
+        return "amqp://\(user):\(user)@\(rest)"
     }
 }

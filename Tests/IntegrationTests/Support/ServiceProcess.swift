@@ -27,6 +27,12 @@ final class ServiceProcess: @unchecked Sendable {
         environment["WHISTLE_HTTP_HOST"] = "127.0.0.1"
         environment["WHISTLE_HTTP_PORT"] = String(port)
         environment["WHISTLE_LOG_LEVEL"] = "info"
+        // Most tests run every service and publisher as the sandbox's one broker user (the
+        // operator): the user_id rule would refuse their events. Tests of the rule set `strict`
+        // and run each service as its own user (SenderRuleTests, LeastPrivilegeTests).
+        environment["WHISTLE_SENDERS"] = "any"
+        environment["WHISTLE_API_JWT_SECRET"] = TestTokens.secret
+        environment["WHISTLE_NOTIFY_ALLOW_HTTP"] = "true"
         for (key, value) in extra { environment[key] = value }
         process.environment = environment
         let log = try FileHandle(forWritingTo: logFile)
@@ -108,18 +114,31 @@ enum FreePort {
     }
 }
 
-/// A minimal HTTP GET for the services' endpoints.
+/// A minimal HTTP GET for the services' endpoints. The read API needs a bearer token: by
+/// default the city command center's (it sees every ticket of the sample district, masked as a
+/// non-lead sees them); access tests pass their own, or nil for none.
 enum HTTP {
-    static func get(_ url: String) async throws -> (Int, Data) {
+    static func get(_ url: String, token: String? = TestTokens.cityCommandCenter) async throws -> (Int, Data) {
+        let (status, _, data) = try await response(url, token: token)
+        return (status, data)
+    }
+
+    /// GET with the response's headers.
+    static func response(_ url: String, token: String?, headers: [String: String] = [:]) async throws -> (Int, [String: String], Data) {
         var request = URLRequest(url: URL(string: url)!)
-        request.timeoutInterval = 5
+        request.timeoutInterval = 10
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         let (data, response) = try await URLSession.shared.data(for: request)
-        return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
+        let http = response as? HTTPURLResponse
+        var fields: [String: String] = [:]
+        for (name, value) in http?.allHeaderFields ?? [:] { fields[String(describing: name).lowercased()] = String(describing: value) }
+        return (http?.statusCode ?? 0, fields, data)
     }
 
     /// GET and decode a JSON body.
-    static func json(_ url: String) async throws -> (Int, Any) {
-        let (status, data) = try await get(url)
+    static func json(_ url: String, token: String? = TestTokens.cityCommandCenter) async throws -> (Int, Any) {
+        let (status, data) = try await get(url, token: token)
         return (status, try JSONSerialization.jsonObject(with: data))
     }
 }
