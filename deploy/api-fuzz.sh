@@ -213,9 +213,9 @@ fuzz() {
     ((rc != 0)) || rc=$rc2
     say "schemathesis took $(elapsed "$t1") s, exit $rc; JUnit reports in $REPORT_DIR"
     ((rc != 124)) || say "schemathesis did not finish within $MAX_TIME s (FUZZ_MAX_TIME)"
-    if grep -q '"level": *"error"' "$WORK/evaluator.log" 2>/dev/null; then
+    if grep -qE '^[^ ]+ (error|critical) ' "$WORK/evaluator.log" 2>/dev/null; then
         say "evaluator logged errors:"
-        grep '"level": *"error"' "$WORK/evaluator.log" | tail -n 10 >&2 || true
+        grep -E '^[^ ]+ (error|critical) ' "$WORK/evaluator.log" | tail -n 10 >&2 || true
     fi
     return "$rc"
 }

@@ -397,10 +397,14 @@ rabbitmq_ensure_users() {
 
 # rabbitmq_grant_vhost VHOST: the same users and permissions as on "/", on VHOST (a test sandbox).
 rabbitmq_grant_vhost() {
-    local vhost="${1:?grant-vhost needs a vhost}" defs="$RMQ_DIR/users-vhost.json"
+    # A file of its own: tests grant their vhosts concurrently.
+    local vhost="${1:?grant-vhost needs a vhost}" defs rc=0
+    defs="$(mktemp "$RMQ_DIR/users-vhost.XXXXXX")"
     whistle_definitions plain "$REPO_ROOT/deploy/seed/departments.yaml" \
         | sed -e "s|\"vhost\": \"/\"|\"vhost\": \"$vhost\"|" -e "s|{\"name\": \"/\"}|{\"name\": \"$vhost\"}|" >"$defs"
-    rmq rabbitmqctl -q import_definitions "$defs" >/dev/null || die "rabbitmq ($PROFILE): granting $vhost failed"
+    rmq rabbitmqctl -q import_definitions "$defs" >/dev/null || rc=$?
+    rm -f -- "$defs"
+    ((rc == 0)) || die "rabbitmq ($PROFILE): granting $vhost failed"
 }
 
 rabbitmq_stop() {

@@ -14,7 +14,8 @@
 /// | local landline: 7–8 digits starting 2–9 | `62345678` | `****5678` |
 /// | resident ID: 17 digits + digit or `X` | `11010519491231002X` | `110***********002X` |
 ///
-/// Decided here: a run glued to a letter before it (a ticket number `W20261121-000123`, a code
+/// Decided here: groups of one or two digits are never part of a number (`2026-11-21` and
+/// `2026-11-21T10:00:00+08:00` are dates); a run glued to a letter before it (a ticket number `W20261121-000123`, a code
 /// `G-QS-01`, an account name) is never a phone; separators inside a masked number are dropped; a run that matches none of
 /// the forms is kept as it is (an amount, a year, a house number). A local 7–8 digit number can
 /// also be a compact date (`20261121`): it is masked too — masking too much is the safe side.
@@ -97,6 +98,11 @@ public enum PersonalData {
             var matched: (end: Int, masked: String)?
             var joined = ""
             for last in first..<groups.count {
+                // Phone and ID numbers are written in groups of 3 or more digits (a leading
+                // `+86` aside); `2026-11-21` is a date.
+                if last > first || !groups[last].text.hasPrefix("+") {
+                    guard groups[last].text.filter(isDigit).count >= 3 else { break }
+                }
                 joined += groups[last].text
                 if let masked = mask(joined) { matched = (last, masked) }
             }

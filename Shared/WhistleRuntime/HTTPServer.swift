@@ -25,7 +25,8 @@ public enum HTTPServer {
         logger: Logger, context: Context.Type, routes: (Router<Context>) -> Void
     ) -> some ApplicationProtocol where Context.Source == ApplicationRequestContextSource {
         let router = Router(context: Context.self)
-        router.add(middleware: SecurityHeadersMiddleware())
+        let methods = RouteMethods()
+        router.add(middleware: SecurityHeadersMiddleware(methods: methods))
         router.get("healthz") { _, _ -> Response in
             var states: [(String, Bool)] = []
             for check in checks { states.append((check.name, await check.check())) }
@@ -42,6 +43,7 @@ public enum HTTPServer {
                 body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
         }
         routes(router)
+        methods.load(from: router)
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: "whistle-\(configuration.serviceName)"),

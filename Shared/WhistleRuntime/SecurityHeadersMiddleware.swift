@@ -2,7 +2,8 @@ import HTTPTypes
 import Hummingbird
 
 /// The headers CONTRACT §8 puts on every HTTP response of Whistle, and the contract's error shape
-/// for the errors the router raises itself (an unknown path, a wrong method):
+/// for the errors the router raises itself (an unknown path 404; a known path asked with another
+/// method 405 with `Allow`):
 ///
 /// - every response: `Cache-Control: no-store` (nothing personal is kept by a proxy or a
 ///   browser), `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer`;
@@ -19,12 +20,23 @@ public struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddlewa
     static var referrerPolicy: HTTPField.Name { HTTPField.Name("Referrer-Policy")! }
     static var xFrameOptions: HTTPField.Name { HTTPField.Name("X-Frame-Options")! }
 
-    public init() {}
+    /// The methods of the known paths, for 405 answers.
+    let methods: RouteMethods?
+
+    public init(methods: RouteMethods? = nil) {
+        self.methods = methods
+    }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response: Response
         do {
             response = try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound && !(methods?.allowed(for: request.uri.path).isEmpty ?? true) {
+            let allowed = methods?.allowed(for: request.uri.path) ?? []
+            response = HTTPServer.errorResponse(
+                "method_not_allowed", "\(request.method.rawValue) is not allowed here; use \(allowed.joined(separator: ", "))",
+                status: .methodNotAllowed)
+            response.headers[.allow] = allowed.joined(separator: ", ")
         } catch let error as HTTPError {
             response = HTTPServer.errorResponse(Self.code(for: error.status), error.body ?? Self.message(for: error.status), status: error.status)
             for field in error.headers where field.name != .contentType && field.name != .contentLength {

@@ -43,14 +43,15 @@ struct APIFuzzTests {
         let summary = Self.summary(of: text)
         print("api-fuzz.sh: exit \(status) after \(ContinuousClock.now - started)\n\(summary)")
         #expect(status == 0, "schemathesis found problems (deploy/api-fuzz.sh, exit \(status)):\n\(summary)")
-        #expect(text.contains("test cases") || text.contains("cases generated"), "schemathesis did not run:\n\(summary)")
+        #expect(text.contains(" generated, "), "schemathesis did not run:\n\(summary)")
     }
 
     /// The part of the output a reader needs: schemathesis's failures and summary, or the end of
     /// the output when it did not get that far; at most 12,000 characters.
     static func summary(of text: String) -> String {
         let start = text.range(of: "FAILURES")?.lowerBound ?? text.range(of: "SUMMARY")?.lowerBound
-        let part = start.map { String(text[(text[..<$0].lastIndex(of: "\n") ?? text.startIndex)...]) }
+        let part =
+            start.map { String(text[(text[..<$0].lastIndex(of: "\n") ?? text.startIndex)...]) }
             ?? text.split(separator: "\n", omittingEmptySubsequences: false).suffix(60).joined(separator: "\n")
         return part.count > 12_000 ? String(part.prefix(6_000)) + "\n…\n" + String(part.suffix(6_000)) : part
     }

@@ -71,6 +71,14 @@ struct LeastPrivilegeTests {
             let asReply = OutboundMessage(exchange: Exchange.replies, routingKey: "XS-CGJ", body: Array("{}".utf8), messageId: "lp-reply")
             #expect(try await !Self.canPublish(sandbox, user: "adapter-12345", asReply))
             #expect(try await !Self.canConsume(sandbox, user: "adapter-12345", queue: WhistleTopology.intakeQueue))
+            // Each service publishes only the event types it emits (the case: the evaluator's
+            // user published a feedback.received); evaluations come from street offices, not adapters.
+            let feedbackEvent = OutboundMessage(exchange: Exchange.events, routingKey: "feedback.received", body: Array("{}".utf8), messageId: "lp-event")
+            #expect(try await !Self.canPublish(sandbox, user: "whistle-evaluator", feedbackEvent))
+            #expect(try await !Self.canPublish(sandbox, user: "whistle-dispatcher", feedbackEvent))
+            let evaluation = OutboundMessage(exchange: Exchange.intake, routingKey: "evaluation", body: Array("{}".utf8), messageId: "lp-evaluation")
+            #expect(try await !Self.canPublish(sandbox, user: "adapter-grid", evaluation))
+            #expect(try await !Self.canPublish(sandbox, user: "dept-XS-CGJ", evaluation), "a bureau evaluates nothing")
 
             // 城管 leads, 水务 is co. Each department reads its own queue only.
             let dispatched = try await flow.event(.ticketDispatched, ticket: ticketNo)

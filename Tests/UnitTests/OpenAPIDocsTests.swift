@@ -95,7 +95,10 @@ struct OpenAPIDocsTests {
     func operationsComplete() throws {
         let schemes = Set((document["components"]?["securitySchemes"]?.objectValue ?? [:]).keys)
         #expect(schemes == ["bearerAuth", "sessionCookie"])
-        let publicRoutes: Set = ["GET /healthz", "GET /metrics", "GET /v1/categories", "GET /v1/departments", "GET /v1/areas", "GET /login", "POST /login", "POST /logout"]
+        let publicRoutes: Set = [
+            "GET /healthz", "GET /metrics", "GET /v1/categories", "GET /v1/departments", "GET /v1/areas", "GET /login", "POST /login",
+            "POST /logout",
+        ]
         for (route, operation) in operations {
             let security = try #require(operation["security"]?.arrayValue, "\(route) states no security")
             let names = Set(security.flatMap { ($0.objectValue ?? [:]).keys })
@@ -103,18 +106,27 @@ struct OpenAPIDocsTests {
             #expect(publicRoutes.contains(route) == names.isEmpty, "\(route): security \(names)")
             let responses = operation["responses"]?.objectValue ?? [:]
             if !names.isEmpty { #expect(responses["401"] != nil, "\(route) needs a token but documents no 401") }
-            let declared = Set(try (operation["parameters"]?.arrayValue ?? []).map { try resolved($0) }.filter { $0["in"] == "path" }.compactMap { $0["name"]?.stringValue })
-            let template = Set(try NSRegularExpression(pattern: #"\{([^}]+)\}"#).matches(in: route, range: NSRange(route.startIndex..., in: route))
-                .compactMap { Range($0.range(at: 1), in: route).map { String(route[$0]) } })
+            let declared = Set(
+                try (operation["parameters"]?.arrayValue ?? []).map { try resolved($0) }.filter { $0["in"] == "path" }.compactMap {
+                    $0["name"]?.stringValue
+                })
+            let template = Set(
+                try NSRegularExpression(pattern: #"\{([^}]+)\}"#).matches(in: route, range: NSRange(route.startIndex..., in: route))
+                    .compactMap { Range($0.range(at: 1), in: route).map { String(route[$0]) } })
             #expect(declared == template, "\(route): path parameters \(declared) ≠ \(template)")
             for (status, response) in responses {
                 let body = try resolved(response)
-                if status.hasPrefix("4") || status.hasPrefix("5"), let json = body["content"]?["application/json"], route != "GET /healthz" {
+                if status.hasPrefix("4") || status.hasPrefix("5"), let json = body["content"]?["application/json"], route != "GET /healthz"
+                {
                     #expect(json["schema"]?["$ref"] == "#/components/schemas/Error", "\(route) \(status) is not {error: {code, message}}")
                 }
                 let headers = body["headers"]?.objectValue ?? [:]
-                #expect(headers["Cache-Control"] != nil && headers["X-Content-Type-Options"] != nil, "\(route) \(status) lacks the security headers")
-                if body["content"]?["text/html"] != nil { #expect(headers["Content-Security-Policy"] != nil, "\(route) \(status): HTML without a CSP") }
+                #expect(
+                    headers["Cache-Control"] != nil && headers["X-Content-Type-Options"] != nil,
+                    "\(route) \(status) lacks the security headers")
+                if body["content"]?["text/html"] != nil {
+                    #expect(headers["Content-Security-Policy"] != nil, "\(route) \(status): HTML without a CSP")
+                }
             }
         }
     }
@@ -125,7 +137,8 @@ struct OpenAPIDocsTests {
         for (path, item) in (document["paths"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
             for (method, operation) in (item.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
                 for (status, response) in (operation["responses"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
-                    let base = response["$ref"]?.stringValue.map { String($0.dropFirst()) }
+                    let base =
+                        response["$ref"]?.stringValue.map { String($0.dropFirst()) }
                         ?? "/paths/\(Self.escape(path))/\(method)/responses/\(status)"
                     for (type, media) in (try resolved(response)["content"]?.objectValue ?? [:]) {
                         for (name, example) in media["examples"]?.objectValue ?? [:] {
@@ -139,7 +152,9 @@ struct OpenAPIDocsTests {
         return found
     }
 
-    static func escape(_ token: String) -> String { token.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1") }
+    static func escape(_ token: String) -> String {
+        token.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
+    }
 
     @Test("every example validates against its schema; each 200 of JSON has one")
     func examplesValidate() throws {
@@ -160,7 +175,8 @@ struct OpenAPIDocsTests {
         #expect(try validator.validate(ticket.value, schema: ticket.schema).isEmpty)
         let cases: [(JSONValue, String)] = [
             (ticket.value.removing("ticket_no"), "ticket_no"), (ticket.value.replacing("secret", with: "x"), "secret"),
-            (ticket.value.replacing("status", with: "lost"), "status"), (ticket.value.replacing("opened_at", with: "2026-11-21 09:02"), "opened_at"),
+            (ticket.value.replacing("status", with: "lost"), "status"),
+            (ticket.value.replacing("opened_at", with: "2026-11-21 09:02"), "opened_at"),
             (ticket.value.replacing("ticket_no", with: "W2026-1"), "ticket_no"),
         ]
         for (value, field) in cases {

@@ -101,4 +101,18 @@ extension QueryParameters {
         default: throw EvaluatorError("invalid_value", "\(name) must be true or false, got \(quoted(text ?? ""))")
         }
     }
+
+    /// A department code as the reference data writes them (letters, digits, `-`, `_`, at most
+    /// 64); nil when absent or empty.
+    public static func departmentCode(_ text: String?, name: String) throws(EvaluatorError) -> String? {
+        guard let text, !text.isEmpty else { return nil }
+        guard isDepartmentCode(text) else { throw EvaluatorError("invalid_value", "\(name) must be a department code such as XS-CGJ, got \(quoted(text))") }
+        return text
+    }
+
+    /// Whether `text` has the form of a department code.
+    public static func isDepartmentCode(_ text: String) -> Bool {
+        !text.isEmpty && text.count <= 64
+            && text.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_") }
+    }
 }

@@ -45,6 +45,9 @@ extension ReadAPI {
     /// `GET /v1/scores/{department}/daily?from=&to=` (extension): the department's figures on each
     /// day of the range that has any, for trends.
     func daily(_ department: String, _ query: [String: String]) async throws -> Response {
+        guard QueryParameters.isDepartmentCode(department) else {
+            throw EvaluatorError("not_found", "no department \(QueryParameters.quoted(department))", status: .notFound)
+        }
         let range = try QueryParameters.dateRange(from: query["from"], to: query["to"], today: today)
         guard let found = try await pool.withConnection({ connection in
             try KPIStore.daily(on: connection, department: department, from: range.from, to: range.to)

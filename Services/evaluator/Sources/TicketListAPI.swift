@@ -24,7 +24,7 @@ extension ReadAPI {
         if let before, !TicketNumber.isValid(before) {
             throw EvaluatorError("invalid_cursor", "before must be a ticket number (W20261121-000123), got \(QueryParameters.quoted(before))")
         }
-        let lead = query["lead_department"].flatMap { $0.isEmpty ? nil : $0 }
+        let lead = try QueryParameters.departmentCode(query["lead_department"], name: "lead_department")
         let escalated = try QueryParameters.flag(query["escalated"], name: "escalated")
         let overdue = try QueryParameters.flag(query["overdue"], name: "overdue")
         let page = try QueryParameters.page(limit: query["limit"], offset: nil, fallback: 50, maximum: 200)

@@ -92,7 +92,7 @@ final class FlowHarness: @unchecked Sendable {
             func environment(_ service: String) -> [String: String] {
                 let clock = Self.clockEnvironment(clockFile)
                 guard ownUsers else { return clock }
-                return clock.merging(["WHISTLE_AMQP_URL": sandbox.amqpURL(user: "whistle-\(service)"), "WHISTLE_SENDERS": "any"]) { $1 }
+                return clock.merging(["WHISTLE_AMQP_URL": sandbox.amqpURL(user: "whistle-\(service)"), "WHISTLE_SENDERS": "strict"]) { $1 }
             }
             try flow.start("intake", environment("intake"))
             for _ in 0..<dispatchers { try flow.start("dispatcher", environment("dispatcher")) }

@@ -133,6 +133,7 @@ enum HTTP {
         let http = response as? HTTPURLResponse
         var fields: [String: String] = [:]
         for (name, value) in http?.allHeaderFields ?? [:] { fields[String(describing: name).lowercased()] = String(describing: value) }
+        PersonalDataScan.check(url: url, token: token, body: data)
         return (http?.statusCode ?? 0, fields, data)
     }
 
@@ -140,5 +141,35 @@ enum HTTP {
     static func json(_ url: String, token: String? = TestTokens.cityCommandCenter) async throws -> (Int, Any) {
         let (status, data) = try await get(url, token: token)
         return (status, try JSONSerialization.jsonObject(with: data))
+    }
+}
+
+/// The scan of every response the tests read (CONTRACT §8): a principal that is never a ticket's
+/// lead nor a petition bureau — the city command center, whose token most tests use, and anyone
+/// without a valid token — must never get a mobile number or a resident ID number in clear, in
+/// any field of any response. The patterns are the test's own, not the product's masking code.
+enum PersonalDataScan {
+    static let patterns = [
+        #"(?<![0-9A-Za-z])(?:\+?86[- ]?)?1[3-9][0-9](?:[- ]?[0-9]{4}){2}(?![0-9])"#,
+        #"(?<![0-9A-Za-z])[0-9]{6} ?(?:19|20)[0-9]{2}[01][0-9][0-3][0-9] ?[0-9]{3}[0-9Xx](?![0-9A-Za-z])"#,
+    ]
+
+    /// The first mobile or resident ID number in `text`, if any.
+    static func firstNumber(in text: String) -> String? {
+        for pattern in patterns {
+            let expression = try! NSRegularExpression(pattern: pattern)
+            if let match = expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)), let range = Range(match.range, in: text) {
+                return String(text[range])
+            }
+        }
+        return nil
+    }
+
+    static func check(url: String, token: String?, body: Data, sourceLocation: SourceLocation = #_sourceLocation) {
+        guard token == nil || token == TestTokens.cityCommandCenter, url.contains("/v1/") || url.hasSuffix("/") else { return }
+        let text = String(decoding: body, as: UTF8.self)
+        if let found = firstNumber(in: text) {
+            Issue.record("a response to \(token == nil ? "no token" : "the city command center") carries \(found) in clear: \(url)")
+        }
     }
 }

@@ -15,6 +15,8 @@ struct Ctl {
     }
 
     var databaseURL: String
+    /// More environment for the command (e.g. `WHISTLE_API_JWT_SECRET`).
+    var extra: [String: String] = [:]
 
     static func environment(_ name: String) throws -> String {
         try #require(
@@ -40,6 +42,7 @@ struct Ctl {
         environment["WHISTLE_DATABASE_URL"] = databaseURL
         environment["WHISTLE_AMQP_URL"] = try Self.environment("WHISTLE_TEST_AMQP_URL")
         environment["WHISTLE_TIMEZONE"] = "Asia/Shanghai"
+        for (key, value) in extra { environment[key] = value }
         process.environment = environment
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)
