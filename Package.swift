@@ -100,13 +100,13 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "JWTKit", package: "jwt-kit"),
             ],
             path: "Services/whistlectl"),
         .executableTarget(
             name: "whistle-bench",
             dependencies: [
-                "WhistleReliability", "WhistleDomain",
+                "WhistleReliability", "WhistleDomain", "EvaluatorService",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Logging", package: "swift-log"),

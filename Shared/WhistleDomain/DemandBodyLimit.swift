@@ -17,7 +17,9 @@ public enum DemandBodyLimit {
         guard byteCount > maxBytes else { return nil }
         return FieldError(
             field: nil, code: .tooLarge,
-            message: "the body is \(byteCount) bytes (sha256 \(sha256)), more than the \(maxBytes) a demand may have; only its first \(keptBytes) bytes are kept")
+            message:
+                "the body is \(byteCount) bytes (sha256 \(sha256)), more than the \(maxBytes) a demand may have; only its first \(keptBytes) bytes are kept"
+        )
     }
 
     /// What is stored of `body`: all of it when it is not too large, else its first `keptBytes`.

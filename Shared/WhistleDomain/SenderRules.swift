@@ -97,7 +97,8 @@ public struct SenderRules: Sendable, Equatable {
         guard mode == .strict else { return nil }
         guard let channel = Self.channel(ofAdapter: userId) else {
             return FieldError(
-                field: nil, code: .notAllowed, message: "\(Self.describe(userId)) may not send feedback; only a channel adapter (adapter-<channel>) may")
+                field: nil, code: .notAllowed,
+                message: "\(Self.describe(userId)) may not send feedback; only a channel adapter (adapter-<channel>) may")
         }
         guard ticketChannels.isEmpty || ticketChannels.contains(channel) else {
             let allowed = ticketChannels.map { Self.adapter(of: $0) }.sorted().joined(separator: ", ")
@@ -116,7 +117,9 @@ public struct SenderRules: Sendable, Equatable {
         if userId == user { return nil }
         return FieldError(
             field: nil, code: .notAllowed,
-            message: "\(Self.describe(userId)) may not evaluate this ticket; only \(user), the broker user of the street that blew its whistle, may")
+            message:
+                "\(Self.describe(userId)) may not evaluate this ticket; only \(user), the broker user of the street that blew its whistle, may"
+        )
     }
 
     private static func describe(_ userId: String?) -> String {

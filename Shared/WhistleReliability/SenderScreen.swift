@@ -35,8 +35,9 @@ extension Topology {
     /// Whether every queue of `names` that this topology declares is bound to `whistle.events` only.
     func consumesEventsOnly(_ names: [String]) -> Bool {
         let consumed = queues.filter { names.contains($0.name) }
-        return !consumed.isEmpty && consumed.allSatisfy { queue in
-            !queue.bindings.isEmpty && queue.bindings.allSatisfy { $0.exchange == WhistleMessages.Exchange.events }
-        }
+        return !consumed.isEmpty
+            && consumed.allSatisfy { queue in
+                !queue.bindings.isEmpty && queue.bindings.allSatisfy { $0.exchange == WhistleMessages.Exchange.events }
+            }
     }
 }

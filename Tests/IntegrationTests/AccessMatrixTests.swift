@@ -88,7 +88,31 @@ import WhistleMessages
             #expect(cells == Self.matrix.count * Kind.allCases.count + Self.refused.count * 6)
             try await Self.checkSharedRoutes(base)
             try await Self.checkAccessLog(base, tickets: tickets)
+            try await Self.checkDashboards(flow, base: base, tickets: tickets)
         }
+    }
+
+    /// The same scope through the dashboard as a browser shows it (headless Chromium, logged in
+    /// through the login URL): two days later every assignment is overdue; the district command
+    /// center's cards and lists cover its area but not the complaint, the community committee's
+    /// only the ticket it works on; neither page carries a phone or ID number.
+    static func checkDashboards(_ flow: FlowHarness, base: String, tickets: [Kind: String]) async throws {
+        try flow.setClock("2026-11-23T10:00:00+08:00")
+        try await Task.sleep(for: .seconds(2))
+        // Open tickets, and those in the overdue list (a petition has 15 days to be acknowledged).
+        let pages = [("XS-ZHZX", [Kind.ordinary, .merged, .whistle, .request], [Kind.ordinary, .merged, .whistle]), ("GL-WJ-JWH", [.ordinary], [.ordinary])]
+        for (department, visible, overdue) in pages {
+            let token = TestTokens.issue(department)
+            let dom = try await Chromium.dom("\(base)/login?token=\(token)&next=%2F")
+            #expect(EvaluatorDashboardCheck.text(after: "id=\"open-count\"", in: dom) == "\(visible.count)", "\(department): open tickets")
+            #expect(dom.contains("id=\"viewer\""), "\(department): who is signed in")
+            for kind in Kind.allCases {
+                #expect(dom.contains(tickets[kind]!) == overdue.contains(kind), "\(department) × \(kind.rawValue) on the dashboard")
+            }
+            #expect(PersonalDataScan.firstNumber(in: dom) == nil, "\(department): no phone or ID number on the page")
+        }
+        let (status, _, page) = try await HTTP.response(base + "/", token: TestTokens.issue("XS-NOWHERE"), headers: ["Accept": "text/html"])
+        #expect(status == 401 && !String(decoding: page, as: UTF8.self).contains("W2026"), "no dashboard for an unknown department")
     }
 
     /// Opens one ticket of each kind and waits for its dispatch.

@@ -61,7 +61,9 @@ struct MessageSizeTests {
             let user = try AMQPConfiguration(url: sandbox.amqpURL).user
             #expect(try await !LeastPrivilegeTests.canPublish(sandbox, user: user, message), "the broker took \(huge.count) bytes")
             // The same publisher is usable again afterwards (a new channel), and intake is unharmed.
-            try await adapter.publish(.twelve345, ["external_id": "SIZE-4", "submitted_at": "2026-11-18T10:00:00+08:00", "content": "井盖缺失"], messageId: "size-after")
+            try await adapter.publish(
+                .twelve345, ["external_id": "SIZE-4", "submitted_at": "2026-11-18T10:00:00+08:00", "content": "井盖缺失"],
+                messageId: "size-after")
             let after = try await events.waitFor("the next demand") { $0.contains { $0.sourceMessageId == "size-after" } }
             #expect(!after.contains { $0.sourceMessageId == "size-huge" })
             #expect(try await sandbox.count("SELECT count(*)::int FROM demands WHERE message_id = 'size-huge'") == 0)

@@ -11,7 +11,9 @@ import WhistleReliability
 struct SenderRuleTests {
     static let start = "2026-11-18T10:00:00+08:00"
 
-    static func publish(_ sandbox: TestSandbox, as user: String, _ exchange: String, _ key: String, _ body: [String: Any], id: String) async throws -> Bool {
+    static func publish(
+        _ sandbox: TestSandbox, as user: String, _ exchange: String, _ key: String, _ body: [String: Any], id: String
+    ) async throws -> Bool {
         let message = OutboundMessage(exchange: exchange, routingKey: key, body: Fixtures.json(body), messageId: id)
         return try await LeastPrivilegeTests.canPublish(sandbox, user: user, message)
     }
@@ -32,7 +34,9 @@ struct SenderRuleTests {
     /// Every timeline row, in order: with `DatabaseState`, what no forged message may change.
     static func timeline(_ sandbox: TestSandbox) async throws -> [String] {
         try await sandbox.withDatabase { connection in
-            try connection.query("SELECT ticket_no || ' ' || type || ' ' || coalesce(actor, '-') FROM timeline ORDER BY id").map { try $0.decode(0, as: String.self) }
+            try connection.query("SELECT ticket_no || ' ' || type || ' ' || coalesce(actor, '-') FROM timeline ORDER BY id").map {
+                try $0.decode(0, as: String.self)
+            }
         }
     }
 
@@ -41,8 +45,10 @@ struct SenderRuleTests {
         let deadline = ContinuousClock.now + .seconds(20)
         while ContinuousClock.now < deadline {
             let errors = try await sandbox.withDatabase { connection in
-                try connection.query("SELECT consumer || ': ' || error FROM message_failures WHERE message_id = $1 ORDER BY consumer", [messageId])
-                    .map { try $0.decode(0, as: String.self) }
+                try connection.query(
+                    "SELECT consumer || ': ' || error FROM message_failures WHERE message_id = $1 ORDER BY consumer", [messageId]
+                )
+                .map { try $0.decode(0, as: String.self) }
             }
             if errors.count >= count { return errors }
             try await Task.sleep(for: .milliseconds(200))
@@ -56,7 +62,8 @@ struct SenderRuleTests {
         try await FlowHarness.run("sender-rule", start: Self.start, ownUsers: true) { flow in
             let sandbox = flow.sandbox
             // Baseline: a 12345 ticket, and a whistle blown from a grid of 枫林街道 (FL-JDB evaluates it).
-            #expect(try await Self.publish(sandbox, as: "adapter-12345", Exchange.intake, "demand.12345", Self.demand("SR-1"), id: "sr-12345"))
+            #expect(
+                try await Self.publish(sandbox, as: "adapter-12345", Exchange.intake, "demand.12345", Self.demand("SR-1"), id: "sr-12345"))
             let whistle: [String: Any] = [
                 "external_id": "SR-GRID-1", "submitted_at": Self.start, "content": "红枫路菜市场门口占道经营，多次劝导无效",
                 "location": ["grid": "G-FL-HF-01"], "reporter": ["id": "GW-FL-HF-01"],
@@ -64,7 +71,9 @@ struct SenderRuleTests {
             ]
             #expect(try await Self.publish(sandbox, as: "adapter-grid", Exchange.intake, "demand.grid", whistle, id: "sr-grid"))
             let outcomes = try await flow.events.waitFor("the baseline") { all in
-                ["sr-12345", "sr-grid"].allSatisfy { id in all.contains { $0.sourceMessageId == id && $0["type"] as? String == "ticket.accepted" } }
+                ["sr-12345", "sr-grid"].allSatisfy { id in
+                    all.contains { $0.sourceMessageId == id && $0["type"] as? String == "ticket.accepted" }
+                }
             }
             let plain = try #require(outcomes.first { $0.sourceMessageId == "sr-12345" }?["ticket_no"] as? String)
             let whistled = try #require(outcomes.first { $0.sourceMessageId == "sr-grid" }?["ticket_no"] as? String)
@@ -76,22 +85,29 @@ struct SenderRuleTests {
             // Refused by the broker: topic permissions (each publisher sees its channel closed).
             let feedback: [String: Any] = ["ticket_no": plain, "satisfaction": "unsatisfied", "resolved": false]
             let evaluation: [String: Any] = ["ticket_no": whistled, "by": "FL-JDB", "scores": [["department": "XS-CGJ", "score": 20]]]
-            let merged = Self.event(.ticketMerged, ticket: plain, data: ["source": ["channel": "12345", "external_id": "X", "message_id": "x"], "report_count": 3])
+            let merged = Self.event(
+                .ticketMerged, ticket: plain,
+                data: ["source": ["channel": "12345", "external_id": "X", "message_id": "x"], "report_count": 3])
             for (user, exchange, key, body) in [
-                ("whistle-evaluator", Exchange.events, "ticket.merged", merged), ("whistle-intake", Exchange.events, "ticket.closed", merged),
+                ("whistle-evaluator", Exchange.events, "ticket.merged", merged),
+                ("whistle-intake", Exchange.events, "ticket.closed", merged),
                 ("adapter-hotline", Exchange.intake, "demand.12345", Self.demand("SR-2")),
                 ("dept-XS-CGJ", Exchange.intake, "demand.12345", Self.demand("SR-3")),
                 ("dept-XS-CGJ", Exchange.intake, "feedback", feedback), ("dept-FL-JDB", Exchange.intake, "feedback", feedback),
                 ("adapter-grid", Exchange.intake, "evaluation", evaluation), ("adapter-12345", Exchange.intake, "evaluation", evaluation),
             ] as [(String, String, String, [String: Any])] {
-                #expect(try await !Self.publish(sandbox, as: user, exchange, key, body, id: "sr-broker-\(user)-\(key)"), "\(user) published \(key)")
+                #expect(
+                    try await !Self.publish(sandbox, as: user, exchange, key, body, id: "sr-broker-\(user)-\(key)"),
+                    "\(user) published \(key)")
             }
 
             // Past the broker, refused by the consumers: a user with write on both exchanges and no
             // topic permissions, the operator, and the real users in the wrong place.
             let rogue = "rogue-\(sandbox.vhost.suffix(8))"
             #expect(try await sandbox.servers.control("rabbitmqctl", "add_user", rogue, rogue) == 0)
-            #expect(try await sandbox.servers.control("rabbitmqctl", "set_permissions", "-p", sandbox.vhost, rogue, "^$", "^whistle\\.(intake|events)$", "^$") == 0)
+            #expect(
+                try await sandbox.servers.control(
+                    "rabbitmqctl", "set_permissions", "-p", sandbox.vhost, rogue, "^$", "^whistle\\.(intake|events)$", "^$") == 0)
             let answered: [(user: String, key: String, body: [String: Any], id: String, type: EventType)] = [
                 (rogue, "demand.12345", Self.demand("SR-4"), "sr-rogue-demand", .demandRejected),
                 (rogue, "feedback", feedback, "sr-rogue-feedback", .feedbackRejected),
@@ -99,17 +115,24 @@ struct SenderRuleTests {
                 ("whistle-admin", "feedback", feedback, "sr-admin-feedback", .feedbackRejected),
                 ("whistle-admin", "evaluation", evaluation, "sr-admin-evaluation", .evaluationRejected),
                 ("adapter-hotline", "feedback", feedback, "sr-hotline-feedback", .feedbackRejected),
-                ("adapter-12345", "feedback", ["ticket_no": whistled, "satisfaction": "unsatisfied", "resolved": false], "sr-12345-feedback", .feedbackRejected),
+                (
+                    "adapter-12345", "feedback", ["ticket_no": whistled, "satisfaction": "unsatisfied", "resolved": false],
+                    "sr-12345-feedback", .feedbackRejected
+                ),
                 ("dept-QS-JDB", "evaluation", evaluation, "sr-other-street", .evaluationRejected),
             ]
             for message in answered {
-                #expect(try await Self.publish(sandbox, as: message.user, Exchange.intake, message.key, message.body, id: message.id), "\(message.user) \(message.key)")
+                #expect(
+                    try await Self.publish(sandbox, as: message.user, Exchange.intake, message.key, message.body, id: message.id),
+                    "\(message.user) \(message.key)")
             }
             // Forged events: from the operator (no topic permissions), from the rogue, and from the
             // evaluator under its own routing key with another type in the body.
             #expect(try await Self.publish(sandbox, as: "whistle-admin", Exchange.events, "ticket.merged", merged, id: "sr-admin-event"))
             #expect(try await Self.publish(sandbox, as: rogue, Exchange.events, "ticket.merged", merged, id: "sr-rogue-event"))
-            #expect(try await Self.publish(sandbox, as: "whistle-evaluator", Exchange.events, "hotspot.detected", merged, id: "sr-disguised-event"))
+            #expect(
+                try await Self.publish(
+                    sandbox, as: "whistle-evaluator", Exchange.events, "hotspot.detected", merged, id: "sr-disguised-event"))
             #expect(try await sandbox.servers.control("rabbitmqctl", "delete_user", rogue) == 0)
 
             let all = try await flow.events.waitFor("the rejections") { all in
@@ -119,10 +142,15 @@ struct SenderRuleTests {
                 let answer = try #require(all.first { $0.sourceMessageId == message.id })
                 #expect(answer["type"] as? String == message.type.rawValue, "\(message.id): \(answer)")
                 let errors = answer.data["errors"] as? [[String: Any]] ?? []
-                #expect(errors.contains { $0["code"] as? String == "not_allowed" && String(describing: $0["message"] ?? "").contains("may not") }, "\(message.id): \(errors)")
+                #expect(
+                    errors.contains {
+                        $0["code"] as? String == "not_allowed" && String(describing: $0["message"] ?? "").contains("may not")
+                    }, "\(message.id): \(errors)")
             }
             let demandErrors = all.first { $0.sourceMessageId == "sr-rogue-demand" }?.data["errors"] as? [[String: Any]] ?? []
-            #expect(demandErrors.count == 1 && demandErrors[0]["field"] is NSNull, "a valid demand from the wrong user: one error, field null: \(demandErrors)")
+            #expect(
+                demandErrors.count == 1 && demandErrors[0]["field"] is NSNull,
+                "a valid demand from the wrong user: one error, field null: \(demandErrors)")
             let street = all.first { $0.sourceMessageId == "sr-other-street" }?.data["errors"] as? [[String: Any]] ?? []
             #expect(street.contains { String(describing: $0["message"] ?? "").contains("only dept-FL-JDB") }, "\(street)")
 
@@ -130,16 +158,22 @@ struct SenderRuleTests {
             // the forgeries with the reason; the notifier (alone on hotspot.detected) the disguised one.
             for (id, sender) in [("sr-admin-event", "whistle-admin"), ("sr-rogue-event", rogue)] {
                 let errors = try await Self.failures(sandbox, id, count: 3)
-                #expect(errors.count == 3 && errors.allSatisfy { $0.contains("refused: broker user \(sender) may not publish ticket.merged") }, "\(errors)")
+                #expect(
+                    errors.count == 3 && errors.allSatisfy { $0.contains("refused: broker user \(sender) may not publish ticket.merged") },
+                    "\(errors)")
             }
             let disguised = try await Self.failures(sandbox, "sr-disguised-event", count: 1)
-            #expect(disguised.contains { $0.contains("whistle-evaluator may not publish ticket.merged; only whistle-intake emits it") }, "\(disguised)")
+            #expect(
+                disguised.contains { $0.contains("whistle-evaluator may not publish ticket.merged; only whistle-intake emits it") },
+                "\(disguised)")
             let letters = try await DeadLetters.messageIds(sandbox, atLeast: 3)
             #expect(["sr-admin-event", "sr-rogue-event", "sr-disguised-event"].allSatisfy(letters.contains), "\(letters)")
 
             #expect(try await DatabaseState.read(sandbox) == before, "a forged message changed the flow's tables")
             #expect(try await Self.timeline(sandbox) == timelineBefore, "a forged message changed a timeline")
-            #expect(try await sandbox.count("SELECT count(*)::int FROM demands WHERE message_id IN ('sr-rogue-demand') AND outcome = 'rejected'") == 1)
+            #expect(
+                try await sandbox.count(
+                    "SELECT count(*)::int FROM demands WHERE message_id IN ('sr-rogue-demand') AND outcome = 'rejected'") == 1)
 
             // The right users are heard: the whistling street's evaluation, the channel's feedback.
             #expect(try await Self.publish(sandbox, as: "dept-FL-JDB", Exchange.intake, "evaluation", evaluation, id: "sr-street"))
@@ -158,7 +192,8 @@ enum DeadLetters {
     /// The distinct message ids of the dead letters, once there are at least `count` (or after 20 s).
     static func messageIds(_ sandbox: TestSandbox, atLeast count: Int) async throws -> Set<String> {
         let consumer = AMQPConsumer(
-            configuration: try AMQPConfiguration(url: sandbox.amqpURL), name: "test-dead-letters", queues: [WhistleTopology.deadLetterQueue],
+            configuration: try AMQPConfiguration(url: sandbox.amqpURL), name: "test-dead-letters",
+            queues: [WhistleTopology.deadLetterQueue],
             prefetch: 100, topology: WhistleTopology.base, logger: .init(label: "test"))
         try await consumer.start()
         var ids = Set<String>()

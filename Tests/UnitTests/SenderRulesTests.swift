@@ -33,9 +33,12 @@ struct SenderRulesTests {
         // A key the evaluator may publish does not carry a body of another type.
         #expect(strict.eventProblem(userId: "whistle-evaluator", routingKey: "hotspot.detected", bodyType: "hotspot.detected") == nil)
         #expect(strict.eventProblem(userId: "whistle-evaluator", routingKey: "hotspot.detected", bodyType: "ticket.accepted") != nil)
-        #expect(strict.eventProblem(userId: "whistle-admin", routingKey: "ticket.accepted", bodyType: nil) != nil, "operators emit no events")
+        #expect(
+            strict.eventProblem(userId: "whistle-admin", routingKey: "ticket.accepted", bodyType: nil) != nil, "operators emit no events")
         #expect(strict.eventProblem(userId: nil, routingKey: "ticket.accepted", bodyType: nil)?.contains("(no user_id)") == true)
-        #expect(strict.eventProblem(userId: "whistle-intake", routingKey: "ticket.invented", bodyType: nil)?.contains("no service emits") == true)
+        #expect(
+            strict.eventProblem(userId: "whistle-intake", routingKey: "ticket.invented", bodyType: nil)?.contains("no service emits")
+                == true)
         #expect(SenderRules(mode: .any).eventProblem(userId: "anyone", routingKey: "ticket.closed", bodyType: "ticket.closed") == nil)
     }
 
