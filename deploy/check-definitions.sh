@@ -90,6 +90,28 @@ check "street office dept-FL-JDB may write evaluation on whistle.intake" \
 check "max_message_size is 1 MiB" \
     grep -qx '{ok,1048576}' <<<"$(rmq rabbitmqctl -q eval 'application:get_env(rabbit, max_message_size).')"
 
+# A site's file (make-definitions.sh --site): the services' passwords from the environment, every
+# other user's generated into the passwords file; none keeps its development password.
+site="$STATE_DIR/site"
+mkdir -p "$site"
+WHISTLE_AMQP_PASSWORD_INTAKE="intake-$RANDOM$RANDOM" "$REPO_ROOT/deploy/rabbitmq/make-definitions.sh" \
+    --site --out "$site/definitions.json" --passwords "$site/passwords.env" >/dev/null
+echo "checking a site's file (make-definitions.sh --site)"
+check "the site's file and its passwords are readable by root only" \
+    test "$(stat -c %a "$site/definitions.json") $(stat -c %a "$site/passwords.env")" == "600 600"
+check "the site's file has the same users as the development one" \
+    test "$(grep -c '"password_hash"' "$site/definitions.json")" -eq "${#users[@]}"
+check "a password from the environment is not written to the passwords file" \
+    fails grep -q '^WHISTLE_AMQP_PASSWORD_INTAKE=' "$site/passwords.env"
+rmq rabbitmqctl -q import_definitions "$site/definitions.json" >/dev/null
+department_password="$(grep '^WHISTLE_AMQP_PASSWORD_DEPT_XS_CGJ=' "$site/passwords.env" | cut -d= -f2-)"
+check "dept-XS-CGJ authenticates with its generated password" \
+    rmq rabbitmqctl -q authenticate_user dept-XS-CGJ "$department_password"
+for user in whistle-intake whistle-admin adapter-12345 dept-XS-CGJ; do
+    check "$user no longer authenticates with its development password" \
+        fails rmq rabbitmqctl -q authenticate_user "$user" "$user"
+done
+
 if ((failures)); then
     echo "definitions check: $failures failed"
     exit 1

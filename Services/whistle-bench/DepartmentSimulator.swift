@@ -33,20 +33,34 @@ final class DepartmentSimulator: @unchecked Sendable {
     private let desks: AMQPConsumer
     private let events: AMQPConsumer
     private let publisher: AMQPPublisher
+    /// Publishers of the users that may send feedback (`adapter-<channel>`) and evaluations
+    /// (`dept-<street>`), by user (CONTRACT "Broker": the `user_id` rule).
+    private var senders: [String: AMQPPublisher] = [:]
+    private let configuration: AMQPConfiguration
+    private let senderPassword: @Sendable (String) -> String
+    /// The channel of each ticket, from its assignments.
+    private var channels: [String: String] = [:]
     private let mix: Mix
     private let delays: Delays
     private var random: SeededRandom
     /// Replies and follow-ups waiting for their moment, in due order (each delay is constant).
     private var acksDue: [(ContinuousClock.Instant, OutboundMessage)] = []
     private var finishesDue: [(ContinuousClock.Instant, OutboundMessage)] = []
-    private var answersDue: [(ContinuousClock.Instant, OutboundMessage)] = []
+    private var answersDue: [(ContinuousClock.Instant, (String, OutboundMessage))] = []
     /// When the first assignment of each ticket reached its department, and when each ticket was resolved.
     private(set) var arrivals: [String: ContinuousClock.Instant] = [:]
     private(set) var resolutions: [String: ContinuousClock.Instant] = [:]
     private var whistles: [String: (street: String, summoned: Set<String>)] = [:]
     private(set) var tally = Tally()
 
-    init(configuration: AMQPConfiguration, departments: [String], mix: Mix, seed: UInt64, delays: Delays = Delays()) async throws {
+    /// `senderPassword` gives the password of an adapter's or a street's broker user (the local
+    /// servers' development password is the user's name).
+    init(
+        configuration: AMQPConfiguration, departments: [String], mix: Mix, seed: UInt64, delays: Delays = Delays(),
+        senderPassword: @escaping @Sendable (String) -> String = { $0 }
+    ) async throws {
+        self.configuration = configuration
+        self.senderPassword = senderPassword
         self.mix = mix
         self.delays = delays
         random = SeededRandom(seed: seed)
@@ -98,7 +112,7 @@ final class DepartmentSimulator: @unchecked Sendable {
         try await send(Self.takeDue(&answersDue, now))
     }
 
-    private static func takeDue(_ list: inout [(ContinuousClock.Instant, OutboundMessage)], _ now: ContinuousClock.Instant) -> [OutboundMessage] {
+    private static func takeDue<Message>(_ list: inout [(ContinuousClock.Instant, Message)], _ now: ContinuousClock.Instant) -> [Message] {
         let count = list.prefix { $0.0 <= now }.count
         defer { list.removeFirst(count) }
         return list.prefix(count).map(\.1)
@@ -110,16 +124,37 @@ final class DepartmentSimulator: @unchecked Sendable {
             messageId: UUID().uuidString.lowercased())
     }
 
-    private func intake(_ key: String, _ body: [String: Any]) throws -> OutboundMessage {
-        OutboundMessage(
+    /// A message to intake, to be sent as broker user `sender`.
+    private func intake(_ key: String, _ body: [String: Any], as sender: String) throws -> (String, OutboundMessage) {
+        let message = OutboundMessage(
             exchange: Exchange.intake, routingKey: key, body: Array(try JSONSerialization.data(withJSONObject: body)),
             messageId: UUID().uuidString.lowercased())
+        return (sender, message)
     }
 
     private func send(_ messages: [OutboundMessage]) async throws {
         guard !messages.isEmpty else { return }
         let outcomes = try await publisher.publish(messages)
         guard outcomes.allSatisfy({ $0 == .confirmed }) else { throw BenchError("the broker refused replies") }
+    }
+
+    /// Sends each message as its user, connecting a publisher for a user the first time.
+    private func send(_ messages: [(String, OutboundMessage)]) async throws {
+        for (user, group) in Dictionary(grouping: messages, by: \.0) {
+            let sender: AMQPPublisher
+            if let known = senders[user] {
+                sender = known
+            } else {
+                var settings = configuration
+                settings.user = user
+                settings.password = senderPassword(user)
+                sender = AMQPPublisher(configuration: settings, name: "bench-\(user)", topology: WhistleTopology.base, logger: .init(label: "bench"))
+                try await sender.connect()
+                senders[user] = sender
+            }
+            let outcomes = try await sender.publish(group.map(\.1))
+            guard outcomes.allSatisfy({ $0 == .confirmed }) else { throw BenchError("the broker refused messages of \(user)") }
+        }
     }
 
     /// Acknowledges each waiting assignment, then completes or returns it.
@@ -136,6 +171,7 @@ final class DepartmentSimulator: @unchecked Sendable {
             else { continue }
             tally.assignments += 1
             if arrivals[ticketNo] == nil { arrivals[ticketNo] = arrived }
+            if let channel = body["channel"] as? String { channels[ticketNo] = channel }
             if body["whistle"] is [String: Any], body["role"] as? String == "lead" {
                 whistles[ticketNo] = (department, Set((body["co_departments"] as? [String]) ?? []))
             }
@@ -162,18 +198,22 @@ final class DepartmentSimulator: @unchecked Sendable {
         let batch = try await events.nextBatch(max: 500, waitMilliseconds: waitMilliseconds, lingerMilliseconds: 1)
         guard let last = batch.last else { return 0 }
         let arrived = ContinuousClock.now
-        var messages: [OutboundMessage] = []
+        var messages: [(String, OutboundMessage)] = []
         for delivery in batch {
             guard let event = ReceivedEvent(body: delivery.body), let ticketNo = event.ticketNo else { continue }
             if event.type == EventType.ticketResolved.rawValue {
                 if resolutions[ticketNo] == nil { resolutions[ticketNo] = arrived }
                 let draw = random.unit()
                 let satisfaction = draw < mix.satisfied ? "satisfied" : draw < mix.satisfied + mix.basicallySatisfied ? "basically_satisfied" : "unsatisfied"
-                messages.append(try intake("feedback", ["ticket_no": ticketNo, "satisfaction": satisfaction, "resolved": satisfaction != "unsatisfied"]))
+                // The citizen answers through the channel's adapter (a petition's bureau asks in person).
+                let channel = channels[ticketNo] ?? "12345"
+                let adapter = "adapter-" + (channel == "petition" ? "petition" : channel)
+                messages.append(
+                    try intake("feedback", ["ticket_no": ticketNo, "satisfaction": satisfaction, "resolved": satisfaction != "unsatisfied"], as: adapter))
                 tally.feedback += 1
             } else if event.type == EventType.ticketClosed.rawValue, let whistle = whistles.removeValue(forKey: ticketNo), !whistle.summoned.isEmpty {
                 let scores = whistle.summoned.sorted().map { ["department": $0, "score": 60 + Int(random.unit() * 40)] as [String: Any] }
-                messages.append(try intake("evaluation", ["ticket_no": ticketNo, "by": whistle.street, "scores": scores]))
+                messages.append(try intake("evaluation", ["ticket_no": ticketNo, "by": whistle.street, "scores": scores], as: "dept-" + whistle.street))
                 tally.evaluations += 1
             }
         }
@@ -186,6 +226,7 @@ final class DepartmentSimulator: @unchecked Sendable {
         await desks.close()
         await events.close()
         await publisher.close()
+        for sender in senders.values { await sender.close() }
     }
 }
 

@@ -4,7 +4,10 @@
 # passwords) and for production (make-definitions.sh writes deploy/rabbitmq/definitions.json
 # with password hashes).
 #
-#   source deploy/rabbitmq/definitions.sh; whistle_definitions plain|hashed [SEED_DEPARTMENTS_YAML]
+#   source deploy/rabbitmq/definitions.sh; whistle_definitions plain|hashed|site [SEED_DEPARTMENTS_YAML]
+#
+# plain and hashed carry the development passwords (the user's name) for the local servers and
+# the tests; site carries the site's own passwords (see _site_password) for production.
 #
 # Users (development password = the user name):
 #   whistle-intake, -dispatcher, -notifier, -evaluator   each service: its own queues, the whistle.*
@@ -54,14 +57,46 @@ _perm() { printf '{"user": "%s", "vhost": "/", "configure": "%s", "write": "%s",
 # may bind its queues with on that exchange; default nothing).
 _topic() { printf '{"user": "%s", "vhost": "/", "exchange": "%s", "write": "%s", "read": "%s"}' "$1" "$2" "$3" "${4:-^\$}"; }
 
-# _user NAME TAGS MODE: a user with its development password (plain) or a hash of it (hashed).
+# The variable that holds USER's password in a site's secrets: WHISTLE_AMQP_PASSWORD_ and the
+# user without the whistle- prefix, upper case, other characters as _ (whistle-intake → _INTAKE,
+# whistle-admin → _ADMIN, adapter-12345 → _ADAPTER_12345, dept-XS-CGJ → _DEPT_XS_CGJ).
+whistle_password_variable() {
+    local name="${1#whistle-}"
+    name="${name^^}"
+    printf 'WHISTLE_AMQP_PASSWORD_%s' "${name//[^A-Z0-9]/_}"
+}
+
+# _site_password USER: the site's password of USER: from its variable in the environment, else
+# from the passwords file (WHISTLE_BROKER_PASSWORDS, KEY=VALUE lines), else a new random one that
+# is appended to that file (mode 600), which the operator keeps and hands to adapters and
+# departments.
+_site_password() {
+    local variable value file="${WHISTLE_BROKER_PASSWORDS:-}"
+    variable="$(whistle_password_variable "$1")"
+    value="${!variable:-}"
+    if [[ -z "$value" && -n "$file" && -f "$file" ]]; then
+        value="$(grep -E "^${variable}=" "$file" | tail -n 1 | cut -d= -f2-)"
+    fi
+    if [[ -z "$value" ]]; then
+        [[ -n "$file" ]] || { echo "definitions: $variable is not set and WHISTLE_BROKER_PASSWORDS names no file to keep a new one" >&2; return 1; }
+        value="$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"
+        (umask 077 && printf '%s=%s\n' "$variable" "$value" >>"$file")
+    fi
+    printf '%s' "$value"
+}
+
+# _user NAME TAGS MODE: a user with its development password (plain), a hash of it (hashed), or
+# a hash of the site's own password (site, see _site_password).
 _user() {
-    local name="$1" tags="$2" mode="$3"
-    if [[ "$mode" == hashed ]]; then
+    local name="$1" tags="$2" mode="$3" password="$1"
+    if [[ "$mode" == site ]]; then
+        password="$(_site_password "$name")" || return 1
+    fi
+    if [[ "$mode" == hashed || "$mode" == site ]]; then
         printf '{"name": "%s", "password_hash": "%s", "hashing_algorithm": "rabbit_password_hashing_sha256", "tags": %s}' \
-            "$name" "$("$(dirname "${BASH_SOURCE[0]}")/hash-password.sh" "$name")" "$tags"
+            "$name" "$("$(dirname "${BASH_SOURCE[0]}")/hash-password.sh" "$password")" "$tags"
     else
-        printf '{"name": "%s", "password": "%s", "tags": %s}' "$name" "$name" "$tags"
+        printf '{"name": "%s", "password": "%s", "tags": %s}' "$name" "$password" "$tags"
     fi
 }
 
@@ -91,11 +126,9 @@ whistle_definitions() {
     for channel in "${WHISTLE_ADAPTERS[@]}"; do
         users+=("$(_user "adapter-$channel" '[]' "$mode")")
         perms+=("$(_perm "adapter-$channel" '^$' '^whistle\\.intake$' '^$')")
-        case "$channel" in
-            12345 | hotline) keys="^(demand\\\\.$channel|feedback)\$" ;;  # 回访 results come through the hotlines
-            grid) keys='^(demand\\.grid|feedback)$' ;;                  # grid workers' verifications
-            *) keys="^demand\\\\.$channel\$" ;;
-        esac
+        # Its demands, and feedback about its channel's tickets (回访 through the hotlines, a grid
+        # worker's verification, a petition bureau's satisfaction survey); intake checks the channel.
+        keys="^(demand\\\\.$channel|feedback)\$"
         topics+=("$(_topic "adapter-$channel" whistle.intake "$keys")")
     done
     if [[ -n "$seed" ]]; then
