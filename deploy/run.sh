@@ -159,7 +159,9 @@ start_services() {
     done
     mkdir -p "$LOG_DIR" "$PID_DIR"
     start_sink
-    local extra
+    local extra secret
+    # Read (or made) once, before the services start side by side.
+    secret="$(api_secret)"
     for svc in "${SERVICES[@]}"; do
         port="${HTTP_PORT[$svc]}"
         extra=()
@@ -176,7 +178,7 @@ start_services() {
                 MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" \
                 WHISTLE_HTTP_HOST=127.0.0.1 \
                 WHISTLE_HTTP_PORT="$port" \
-                WHISTLE_API_JWT_SECRET="$(api_secret)" \
+                WHISTLE_API_JWT_SECRET="$secret" \
                 "${extra[@]}" \
                 "$BIN_DIR/$svc" >>"$LOG_DIR/$svc.log" 2>&1 </dev/null
         ) &

@@ -148,7 +148,7 @@ final class DepartmentSimulator: @unchecked Sendable {
                 var settings = configuration
                 settings.user = user
                 settings.password = senderPassword(user)
-                sender = AMQPPublisher(configuration: settings, name: "bench-\(user)", topology: WhistleTopology.base, logger: .init(label: "bench"))
+                sender = AMQPPublisher(configuration: settings, name: "bench-\(user)", topology: Topology(), logger: .init(label: "bench"))
                 try await sender.connect()
                 senders[user] = sender
             }

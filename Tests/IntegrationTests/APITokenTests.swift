@@ -66,6 +66,18 @@ import Testing
         await sandbox.tearDown()
     }
 
+    @Test func evaluatorRefusesToStartWithoutAKey() async throws {
+        let sandbox = try await TestSandbox("nokey")
+        for (secret, words) in [("", "is not set"), ("short-secret", "use at least 32")] {
+            let evaluator = try ServiceProcess("evaluator", sandbox: sandbox, extra: ["WHISTLE_API_JWT_SECRET": secret])
+            let (status, _) = try await evaluator.waitForExit()
+            #expect(status == 78, "EX_CONFIG, not a crash: \(evaluator.logTail())")
+            #expect(evaluator.log().contains("evaluator: configuration error: WHISTLE_API_JWT_SECRET") && evaluator.log().contains(words))
+            #expect(!evaluator.log().contains("Backtrac"), "one line, no crash report")
+        }
+        await sandbox.tearDown()
+    }
+
     @Test func whistlectlIssuesTokensAndTheDashboardKeepsThemInASessionCookie() async throws {
         let sandbox = try await TestSandbox("tokens")
         var evaluator: ServiceProcess?

@@ -206,7 +206,13 @@ import WhistleMessages
         #expect(read("XS-CGJ", .ordinary).first?["reporter_in_clear"] as? Bool == true, "the lead saw its reporter in clear")
         #expect(read("XS-ZJJ", .request).count == 1, "a frame of a confidential ticket is a read of it too")
         #expect(read("GL-WJ-JWH", .ordinary).isEmpty, "a masked read of an ordinary ticket is not recorded")
-        #expect(try await HTTP.get(base + "/v1/access-log", token: TestTokens.issue("XS-XFJ")).0 == 200)
+        let (bureauStatus, bureauData) = try await HTTP.get(base + "/v1/access-log?limit=1000", token: TestTokens.issue("XS-XFJ"))
+        #expect(bureauStatus == 200)
+        let bureauEntries = ((try JSONSerialization.jsonObject(with: bureauData) as? [String: Any])?["entries"] as? [[String: Any]]) ?? []
+        #expect(
+            bureauEntries.contains { $0["principal"] as? String == "XS-ZJJ" && $0["ticket_no"] as? String == tickets[.request] },
+            "the district's petition bureau sees who read its petition")
+        #expect(bureauEntries.count <= entries.count)
         for department in ["XS-ZHZX", "XS-CGJ", "GL-WJ-JWH"] {
             #expect(try await HTTP.get(base + "/v1/access-log", token: TestTokens.issue(department)).0 == 404, "\(department)")
         }

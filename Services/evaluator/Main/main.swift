@@ -2,7 +2,7 @@ import Foundation
 import EvaluatorService
 import WhistleRuntime
 
-let configuration = try EvaluatorConfiguration(environment: ProcessInfo.processInfo.environment)
+let configuration = ServiceStartup.configuration(of: "evaluator") { try EvaluatorConfiguration(environment: ProcessInfo.processInfo.environment) }
 let logger = WhistleLogging.bootstrap(configuration.service)
 let group = try await EvaluatorApp.build(configuration: configuration, logger: logger)
 try await group.run()

@@ -31,11 +31,13 @@ extension ReadAPI {
             guard let text = try connection.query(sql, [ticketNo] + scope.parameters).first?.decodeIfPresent(0, as: String.self) else {
                 return nil
             }
-            let (view, disclosure) = TicketDisclosure.view(try Self.databaseJSON.parse(text), for: policy)
+            let ticket = try Self.databaseJSON.parse(text)
+            let (view, disclosure) = TicketDisclosure.view(ticket, for: policy)
             if disclosure.confidential || disclosure.reporterInClear {
+                // The ticket's own area (the view may hide it): petition bureaus read the records of their subtree.
                 try AccessRecords.record(
                     on: connection, policy: policy, caller: caller,
-                    reads: [.init(ticketNo: ticketNo, area: view["area"]?.stringValue, disclosure: disclosure)])
+                    reads: [.init(ticketNo: ticketNo, area: ticket["area"]?.stringValue, disclosure: disclosure)])
             }
             return view.description
         }

@@ -2,7 +2,7 @@ import Foundation
 import IntakeService
 import WhistleRuntime
 
-let configuration = try IntakeConfiguration(environment: ProcessInfo.processInfo.environment)
+let configuration = ServiceStartup.configuration(of: "intake") { try IntakeConfiguration(environment: ProcessInfo.processInfo.environment) }
 let logger = WhistleLogging.bootstrap(configuration.service)
 let group = try await IntakeApp.build(configuration: configuration, logger: logger)
 try await group.run()

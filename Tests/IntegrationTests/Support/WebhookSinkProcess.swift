@@ -69,9 +69,18 @@ final class WebhookSinkProcess: @unchecked Sendable {
         throw ServiceProcessError.notHealthy(what)
     }
 
-    func stop() {
+    /// Stops the receiver, then scans what it received (CONTRACT §8): a text to a citizen, a
+    /// supervisor or a grid worker never carries a phone or resident ID number in clear — only a
+    /// ticket's lead department (and a petition bureau) reads them.
+    func stop(sourceLocation: SourceLocation = #_sourceLocation) {
         if process.isRunning { process.terminate() }
         process.waitUntilExit()
+        for body in requests().compactMap({ $0["body"] as? [String: Any] }) {
+            guard let audience = body["audience"] as? String, audience != "department", let text = body["text"] as? String else { continue }
+            if let found = PersonalDataScan.firstNumber(in: text) {
+                Issue.record("a notification to a \(audience) carries \(found) in clear: \(text)", sourceLocation: sourceLocation)
+            }
+        }
     }
 }
 
