@@ -4,17 +4,17 @@ import WhistlePostgres
 /// A `TicketScope` as SQL: a boolean expression over the tickets row `t`, with its parameters, so
 /// that every query of the read API (lists, counts, single tickets, the dashboard) filters in the
 /// database and paging and counts stay right. The decision itself is `TicketScope`'s; this only
-/// spells it in SQL (`TicketScope.contains` is the same rule in Swift, and the access tests check
-/// the two agree).
+/// spells it in SQL. `TicketScope.contains` is the same rule in Swift: the unit tests check the
+/// rule through it, the access matrix test (over the real read API) checks this SQL.
 struct ScopeFilter {
     let scope: TicketScope
 
-    /// The five parameters of `clause`, in order.
+    /// The six parameters of `clause`, in order.
     var parameters: [(any PostgresEncodable)?] {
         [scope.assignedDepartment, scope.areas, scope.petitionAreas, scope.includesUnplaced, scope.conflictedUnits, scope.sameAreaUnits]
     }
 
-    /// The expression, its placeholders numbered from `first` (six of them).
+    /// The expression, its parameters numbered `$first` to `$first + 5`.
     func clause(first: Int, alias t: String = "t") -> String {
         let department = "$\(first)::text"
         let areas = "$\(first + 1)::text[]"
