@@ -137,10 +137,6 @@ public struct AccessPolicy: Sendable, Hashable {
     /// Whether the principal may read the access records.
     public var readsAccessLog: Bool { accessLogAreas.map { !$0.isEmpty } ?? true }
 
-    /// Scores and hotspots are for every authenticated principal that names a known department,
-    /// and for auditors.
-    public var readsScores: Bool { isDepartment || principal.role == .auditor }
-
     static func scope(of department: Department, in reference: ReferenceData) -> TicketScope {
         let subtree = reference.subtree(of: department.area)
         let top = reference.areas[department.area].map { $0.parent == nil || $0.level >= .district } ?? false

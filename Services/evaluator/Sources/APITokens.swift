@@ -62,6 +62,11 @@ public final class APITokenVerifier: Sendable {
 
     /// The principal of a token, or why it is refused.
     public func principal(token: String) async throws(APIAuthenticationError) -> Principal {
+        try await verified(token: token).principal
+    }
+
+    /// The principal of a token and when the token expires, or why it is refused.
+    public func verified(token: String) async throws(APIAuthenticationError) -> (principal: Principal, expires: Date) {
         let claims: APIClaims
         do {
             claims = try await keys.verify(token, as: APIClaims.self)
@@ -83,19 +88,13 @@ public final class APITokenVerifier: Sendable {
             guard let department = claims.department, !department.isEmpty else {
                 throw APIAuthenticationError("the token names no department")
             }
-            return Principal(subject: claims.sub?.value ?? department, department: department, role: .department)
+            return (Principal(subject: claims.sub?.value ?? department, department: department, role: .department), claims.exp.value)
         case "auditor"?:
             let subject = claims.sub?.value ?? claims.department ?? "auditor"
-            return Principal(subject: subject, department: claims.department, role: .auditor)
+            return (Principal(subject: subject, department: claims.department, role: .auditor), claims.exp.value)
         case let other?:
             throw APIAuthenticationError("the token's role \(other) is not known")
         }
-    }
-
-    /// Seconds until the (verified) token expires, at least 0.
-    public func secondsLeft(token: String) async throws -> Int {
-        let claims = try await keys.verify(token, as: APIClaims.self)
-        return max(0, Int(claims.exp.value.timeIntervalSinceNow))
     }
 
     /// Signs a token with the shared secret (`whistlectl token issue`, tests).

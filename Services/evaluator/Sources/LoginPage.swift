@@ -87,9 +87,9 @@ struct LoginRoutes {
     func signIn(token: String, next: String?) async -> Response {
         let token = token.trimmingCharacters(in: .whitespacesAndNewlines)
         do {
-            let principal = try await verifier.principal(token: token)
-            try await middleware.known(principal)
-            let seconds = try await verifier.secondsLeft(token: token)
+            let verified = try await verifier.verified(token: token)
+            try await middleware.known(verified.principal)
+            let seconds = max(0, Int(verified.expires.timeIntervalSinceNow))
             let target = next.flatMap { $0.hasPrefix("/") && !$0.hasPrefix("//") && !$0.contains("\\") ? $0 : nil } ?? "/"
             var response = Response(status: .seeOther, headers: [.location: target])
             response.headers[.setCookie] = SessionCookie.header(token: token, maxAge: seconds, secure: secureCookie)

@@ -98,12 +98,12 @@ struct ReadAPI: Sendable {
 
     /// Runs a query that returns one JSON text; nil becomes 404, a database error 503.
     static func json(
-        _ pool: PostgresPool, _ logger: Logger, notFound: String = "not found",
+        _ pool: PostgresPool, _ logger: Logger,
         _ query: @escaping @Sendable (PostgresConnection) throws -> String?
     ) async -> Response {
         do {
             guard let body = try await pool.withConnection(query) else {
-                return HTTPServer.errorResponse("not_found", notFound, status: .notFound)
+                return HTTPServer.errorResponse("not_found", "not found", status: .notFound)
             }
             return HTTPServer.jsonResponse(body)
         } catch {
