@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
-# check-definitions.sh — proves that deploy/rabbitmq/{rabbitmq.conf,definitions.json}, as
-# docker-compose.yml mounts them, give a broker the intended users and nothing else.
+# check-definitions.sh — proves that the model of deploy/rabbitmq/definitions.sh, loaded at boot
+# with deploy/rabbitmq/rabbitmq.conf (as the broker image does), gives a broker the intended users
+# and nothing else; and that a site's users (boot: the admin and the services; accounts: the
+# adapters and departments, loaded later as the seed does) get the site's passwords.
 #
 # Boots a throw-away local RabbitMQ (servers.sh profile `scratch`: AMQP 5783, dist 25783,
-# epmd 4383) with that rabbitmq.conf and definitions.json, then checks: exactly the users of the
-# file (no guest), that they authenticate with their development passwords and not with a wrong
-# one, the admin tag, every permission on vhost "/" and the topic permissions. It stops the node and deletes
-# .local/scratch whatever happens. Run it after changing either file.
+# epmd 4383) with that rabbitmq.conf and the hashed development definitions of the sample seed,
+# then checks: exactly the users of the file (no guest), that they authenticate with their
+# development passwords and not with a wrong one, the admin tag, every permission on vhost "/" and
+# the topic permissions. It stops the node and deletes .local/scratch whatever happens. Run it
+# after changing either file.
 set -euo pipefail
 
 # shellcheck source=deploy/servers.sh
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/servers.sh"
 
 CONF="$REPO_ROOT/deploy/rabbitmq/rabbitmq.conf"
-DEFS="$REPO_ROOT/deploy/rabbitmq/definitions.json"
 failures=0
 
 check() {
@@ -45,6 +47,9 @@ trap cleanup EXIT
 
 # A fresh node, so that "no default user when definitions load at boot" is what gets tested.
 rm -rf -- "$STATE_DIR"
+mkdir -p "$STATE_DIR"
+DEFS="$STATE_DIR/definitions.json"
+whistle_definitions hashed "$REPO_ROOT/deploy/seed/departments.yaml" >"$DEFS"
 
 # The compose file's configuration, with the definitions path pointing at the repository's file.
 RABBITMQ_EXTRA_CONF="$(sed "s|^load_definitions *=.*|load_definitions = $DEFS|" "$CONF")"
@@ -75,9 +80,9 @@ wanted="$(grep -E '"configure":' "$DEFS" \
     | sed -E 's/.*"user": "([^"]+)".*"configure": "([^"]*)".*"write": "([^"]*)".*"read": "([^"]*)".*/\1\t\2\t\3\t\4/' \
     | sed 's/\\\\/\\/g' | sort)"
 check "permissions on vhost / are exactly those of the file ($(wc -l <<<"$wanted") users)" test "$wanted" == "$permissions"
-topics="$(rmq rabbitmqctl -q list_topic_permissions -p / --no-table-headers | wc -l)"
-check "topic permissions: one per service, adapter and department, and per street office's evaluations ($topics)" \
-    test "$topics" -eq "$(grep -c '"exchange":' "$DEFS")"
+topic_count="$(rmq rabbitmqctl -q list_topic_permissions -p / --no-table-headers | wc -l)"
+check "topic permissions: one per service, adapter and department, and per street office's evaluations ($topic_count)" \
+    test "$topic_count" -eq "$(grep -c '"exchange":' "$DEFS")"
 check "adapter-12345 may write only demand.12345 and feedback on whistle.intake" \
     grep -qE '^adapter-12345[[:space:]]+whistle\.intake[[:space:]]+\^\(demand\\\.12345\|feedback\)\$' \
     <<<"$(rmq rabbitmqctl -q list_topic_permissions -p / --no-table-headers)"
@@ -90,23 +95,43 @@ check "street office dept-FL-JDB may write evaluation on whistle.intake" \
 check "max_message_size is 1 MiB" \
     grep -qx '{ok,1048576}' <<<"$(rmq rabbitmqctl -q eval 'application:get_env(rabbit, max_message_size).')"
 
-# A site's file (make-definitions.sh --site): the services' passwords from the environment, every
-# other user's generated into the passwords file; none keeps its development password.
+# A site: the boot definitions (the admin and the services, passwords from the environment),
+# then the accounts (adapters and departments, passwords from the accounts file), as the broker
+# image and deploy/seed.sh load them. No user keeps its development password.
 site="$STATE_DIR/site"
 mkdir -p "$site"
-WHISTLE_AMQP_PASSWORD_INTAKE="intake-$RANDOM$RANDOM" "$REPO_ROOT/deploy/rabbitmq/make-definitions.sh" \
-    --site --out "$site/definitions.json" --passwords "$site/passwords.env" >/dev/null
-echo "checking a site's file (make-definitions.sh --site)"
-check "the site's file and its passwords are readable by root only" \
-    test "$(stat -c %a "$site/definitions.json") $(stat -c %a "$site/passwords.env")" == "600 600"
-check "the site's file has the same users as the development one" \
-    test "$(grep -c '"password_hash"' "$site/definitions.json")" -eq "${#users[@]}"
-check "a password from the environment is not written to the passwords file" \
-    fails grep -q '^WHISTLE_AMQP_PASSWORD_INTAKE=' "$site/passwords.env"
-rmq rabbitmqctl -q import_definitions "$site/definitions.json" >/dev/null
-department_password="$(grep '^WHISTLE_AMQP_PASSWORD_DEPT_XS_CGJ=' "$site/passwords.env" | cut -d= -f2-)"
-check "dept-XS-CGJ authenticates with its generated password" \
+echo "checking a site's users (boot, then accounts)"
+export WHISTLE_AMQP_PASSWORD_ADMIN="admin-$RANDOM$RANDOM" WHISTLE_AMQP_PASSWORD_INTAKE="intake-$RANDOM$RANDOM" \
+    WHISTLE_AMQP_PASSWORD_DISPATCHER="dispatcher-$RANDOM$RANDOM" WHISTLE_AMQP_PASSWORD_NOTIFIER="notifier-$RANDOM$RANDOM" \
+    WHISTLE_AMQP_PASSWORD_EVALUATOR="evaluator-$RANDOM$RANDOM"
+WHISTLE_BROKER_PASSWORDS='' whistle_definitions boot >"$site/boot.json"
+check "boot holds exactly the admin and the four services" \
+    test "$(grep -oE '"name": "[^"]+", "password' "$site/boot.json" | cut -d'"' -f4 | sort | paste -sd ' ')" \
+    == "whistle-admin whistle-dispatcher whistle-evaluator whistle-intake whistle-notifier"
+env_file="$site/whistle.env"
+"$REPO_ROOT/deploy/secrets.sh" "$env_file" 2>/dev/null
+seed="$site/seed"
+mkdir -p "$seed"
+grep -v 'code: XS-CGJ' "$REPO_ROOT/deploy/seed/departments.yaml" >"$seed/departments.yaml"
+"$REPO_ROOT/deploy/secrets.sh" --env-file "$env_file" --accounts "$seed" 2>/dev/null
+accounts="$site/broker-accounts.env"
+cp "$REPO_ROOT/deploy/seed/departments.yaml" "$seed/departments.yaml"
+check "accounts with a department's password missing stops, naming its variable and secrets.sh --accounts" \
+    grep -q 'dept-XS-CGJ (WHISTLE_AMQP_PASSWORD_DEPT_XS_CGJ)' <<<"$(WHISTLE_BROKER_ACCOUNTS="$accounts" whistle_definitions accounts "$seed/departments.yaml" 2>&1 >/dev/null)"
+check "... and prints nothing" \
+    test -z "$(WHISTLE_BROKER_ACCOUNTS="$accounts" whistle_definitions accounts "$seed/departments.yaml" 2>/dev/null)"
+"$REPO_ROOT/deploy/secrets.sh" --env-file "$env_file" --accounts "$seed" 2>/dev/null
+WHISTLE_BROKER_ACCOUNTS="$accounts" whistle_definitions accounts "$seed/departments.yaml" >"$site/accounts.json"
+check "accounts holds the adapters and departments, no service" \
+    test "$(grep -c '"password_hash"' "$site/accounts.json")" -eq "$((${#users[@]} - 5))"
+check "the accounts file is readable by its owner only" test "$(stat -c %a "$accounts")" == 600
+rmq rabbitmqctl -q import_definitions "$site/boot.json" >/dev/null
+rmq rabbitmqctl -q import_definitions "$site/accounts.json" >/dev/null
+department_password="$(grep '^WHISTLE_AMQP_PASSWORD_DEPT_XS_CGJ=' "$accounts" | cut -d= -f2-)"
+check "dept-XS-CGJ authenticates with its password from the accounts file" \
     rmq rabbitmqctl -q authenticate_user dept-XS-CGJ "$department_password"
+check "whistle-intake authenticates with its password from the environment" \
+    rmq rabbitmqctl -q authenticate_user whistle-intake "$WHISTLE_AMQP_PASSWORD_INTAKE"
 for user in whistle-intake whistle-admin adapter-12345 dept-XS-CGJ; do
     check "$user no longer authenticates with its development password" \
         fails rmq rabbitmqctl -q authenticate_user "$user" "$user"

@@ -5,14 +5,22 @@
 #   deploy/secrets.sh            writes .env next to docker-compose.yml (compose reads it by itself)
 #   deploy/secrets.sh FILE       writes FILE instead (then: docker-compose --env-file FILE ...)
 #   deploy/secrets.sh -          prints to standard output
+#   deploy/secrets.sh [--env-file ENV] --accounts SEED_FOLDER [ACCOUNTS]
+#                                the broker passwords of the adapters and of every department of
+#                                SEED_FOLDER/departments.yaml: adds the missing ones to ACCOUNTS
+#                                (default: ENV's WHISTLE_BROKER_ACCOUNTS, else broker-accounts.env
+#                                beside ENV; ENV: .env), mode 600, never changing a line there, and
+#                                sets WHISTLE_BROKER_ACCOUNTS=ACCOUNTS in ENV when ENV has none.
+#                                The seed (docker-compose run --rm seed) gives the users these.
 #
 # Every value is 64 hexadecimal digits from /dev/urandom: URL-safe, since the passwords go into
 # connection URLs. The variables are described in docs/operations.md; deploy/compose.env.example
-# lists them empty. WHISTLE_RABBITMQ_DEFINITIONS is left for the operator to fill in: the broker's
-# definitions file, made with the WHISTLE_AMQP_PASSWORD_* values below.
+# lists them empty.
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=deploy/rabbitmq/definitions.sh
+source "$REPO_ROOT/deploy/rabbitmq/definitions.sh"
 
 # One random value: 32 bytes as 64 lower-case hexadecimal digits.
 random_value() {
@@ -29,12 +37,15 @@ generate() {
     for service in INTAKE DISPATCHER NOTIFIER EVALUATOR; do
         printf 'WHISTLE_DB_PASSWORD_%s=%s\n' "$service" "$(random_value)"
     done
+    printf '# High availability (docker-compose.ha.yml): the standby'"'"'s replication role.\n'
+    printf 'WHISTLE_DB_PASSWORD_REPLICATION=%s\n' "$(random_value)"
     printf '\n# RabbitMQ: one password per broker user (whistle-admin, whistle-intake, ...).\n'
     for service in ADMIN INTAKE DISPATCHER NOTIFIER EVALUATOR; do
         printf 'WHISTLE_AMQP_PASSWORD_%s=%s\n' "$service" "$(random_value)"
     done
-    printf '# The broker definitions file made with the passwords above (docs/operations.md): fill in.\n'
-    printf 'WHISTLE_RABBITMQ_DEFINITIONS=\n'
+    printf '# High availability (docker-compose.ha.yml): the Erlang cookie the broker nodes share.\n'
+    printf 'WHISTLE_RABBITMQ_ERLANG_COOKIE=%s\n' "$(random_value)"
+    printf '# The adapters'"'"' and departments'"'"' broker passwords: deploy/secrets.sh --accounts SEED_FOLDER.\n'
     printf '\n# The read API: the HS256 key of bearer tokens (whistlectl token issue signs with it).\n'
     printf 'WHISTLE_API_JWT_SECRET=%s\n' "$(random_value)"
     printf '\n# Webhooks: the default signing key, and one key per audience (give each receiver its own).\n'
@@ -44,9 +55,47 @@ generate() {
     done
 }
 
-target="${1:-$REPO_ROOT/.env}"
+# add_accounts ENV SEED_FOLDER [ACCOUNTS]: see the usage above.
+add_accounts() {
+    local env="$1" seed="$2" accounts="${3:-}" user variable added=0
+    [[ -f "$env" ]] || { printf 'secrets.sh: %s does not exist: make it first (deploy/secrets.sh %s)\n' "$env" "$env" >&2; return 1; }
+    [[ -f "$seed/departments.yaml" ]] || { printf 'secrets.sh: no departments.yaml in %s\n' "$seed" >&2; return 1; }
+    if [[ -z "$accounts" ]]; then
+        accounts="$(grep -E '^WHISTLE_BROKER_ACCOUNTS=.' "$env" | tail -n 1 | cut -d= -f2-)" || true
+        accounts="${accounts:-$(dirname "$env")/broker-accounts.env}"
+    fi
+    accounts="$(cd "$(dirname "$accounts")" && pwd)/$(basename "$accounts")"
+    if [[ ! -e "$accounts" ]]; then
+        (umask 077 && printf '# Broker passwords of the adapters and departments (deploy/secrets.sh --accounts). Keep it\n# private (mode 600) with .env; hand each adapter and department its own line.\n' >"$accounts")
+    fi
+    while read -r user; do
+        variable="$(whistle_password_variable "$user")"
+        grep -qE "^${variable}=.+" "$accounts" && continue
+        (umask 077 && printf '%s=%s\n' "$variable" "$(random_value)" >>"$accounts")
+        printf 'secrets.sh: added %s (%s)\n' "$variable" "$user" >&2
+        added=$((added + 1))
+    done < <(whistle_account_users "$seed/departments.yaml")
+    chmod 600 "$accounts"
+    if ! grep -qE '^WHISTLE_BROKER_ACCOUNTS=.' "$env"; then
+        printf '\n# The broker passwords of the adapters and departments (deploy/secrets.sh --accounts).\nWHISTLE_BROKER_ACCOUNTS=%s\n' "$accounts" >>"$env"
+        printf 'secrets.sh: %s: WHISTLE_BROKER_ACCOUNTS=%s\n' "$env" "$accounts" >&2
+    fi
+    printf 'secrets.sh: %s: %d password(s) added, the others kept\n' "$accounts" "$added" >&2
+}
+
+env_file="$REPO_ROOT/.env"
+if [[ "${1:-}" == --env-file ]]; then
+    env_file="${2:?--env-file needs a file}"
+    shift 2
+fi
+if [[ "${1:-}" == --accounts ]]; then
+    [[ $# -ge 2 && $# -le 3 ]] || { echo "usage: deploy/secrets.sh [--env-file ENV] --accounts SEED_FOLDER [ACCOUNTS]" >&2; exit 64; }
+    add_accounts "$env_file" "$2" "${3:-}"
+    exit
+fi
+target="${1:-$env_file}"
 if [[ $# -gt 1 || "$target" == -h || "$target" == --help ]]; then
-    sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"
     [[ $# -gt 1 ]] && exit 64
     exit 0
 fi
@@ -65,4 +114,4 @@ content="$(generate)"
     umask 077
     printf '%s\n' "$content" >"$target"
 )
-printf 'secrets.sh: wrote %s (mode 600); fill in WHISTLE_RABBITMQ_DEFINITIONS\n' "$target" >&2
+printf 'secrets.sh: wrote %s (mode 600); next: deploy/secrets.sh --accounts SEED_FOLDER\n' "$target" >&2

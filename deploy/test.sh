@@ -3,7 +3,8 @@
 #
 # Fresh RabbitMQ + PostgreSQL of the `test` profile (stopped again on exit, whatever happens),
 # a check of docker-compose.yml, then `swift build --build-tests` and `swift test`, with the
-# servers' addresses in WHISTLE_TEST_* variables. Exits non-zero when anything fails.
+# servers' addresses in WHISTLE_TEST_* variables, then deploy/compose-check.sh (the compose stack
+# built and run in a private Docker engine). Exits non-zero when anything fails.
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -51,6 +52,10 @@ finish() {
     ((${#PHASES[@]})) && printf '  %s\n' "${PHASES[@]}"
     printf '  %-28s %7s s\n' "total" "$(awk -v a="$T_ALL" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')"
     if ((rc == 0)); then echo "test.sh: passed"; else echo "test.sh: FAILED (exit $rc)"; fi
+    if [[ -n "${COMPOSE_LOG:-}" && -s "$COMPOSE_LOG" ]]; then
+        grep -E '^compose-check: ' "$COMPOSE_LOG" | tail -n 1
+        rm -f "$COMPOSE_LOG"
+    fi
     summary || true
     exit "$rc"
 }
@@ -71,14 +76,12 @@ unset WHISTLE_AMQP_URL WHISTLE_DATABASE_URL
 export WHISTLE_TEST_SERVERS="$SERVERS"
 export WHISTLE_TEST_PROFILE=test
 
-# docker-compose.yml with a complete set of variables: fresh random secrets (deploy/secrets.sh), the
-# development broker definitions standing in for a site's. (That compose refuses an incomplete set,
-# naming the variable, is a test: ComposeSecretsTests.)
+# docker-compose.yml with a complete set of variables: fresh random secrets (deploy/secrets.sh).
+# (That compose refuses an incomplete set, naming the variable, is a test: ComposeSecretsTests.)
 validate_compose() {
     local env_file rc=0
     env_file="$(mktemp)"
-    "$REPO_ROOT/deploy/secrets.sh" - |
-        sed 's|^WHISTLE_RABBITMQ_DEFINITIONS=$|WHISTLE_RABBITMQ_DEFINITIONS=./deploy/rabbitmq/definitions.json|' >"$env_file"
+    "$REPO_ROOT/deploy/secrets.sh" - >"$env_file"
     docker-compose --env-file "$env_file" -f docker-compose.yml config -q || rc=$?
     rm -f "$env_file"
     return "$rc"
@@ -94,4 +97,16 @@ printf '\nWHISTLE_TEST_AMQP_URL=%s\nWHISTLE_TEST_DATABASE_URL=%s\nWHISTLE_TEST_B
 # Serially: fault tests restart the shared broker and database, which parallel suites would feel.
 TEST_LOG="$(mktemp)"
 run_tests() { swift test --skip-build --no-parallel "$@" 2>&1 | tee "$TEST_LOG"; return "${PIPESTATUS[0]}"; }
-phase "swift test" run_tests "$@"
+TESTS_RC=0
+phase "swift test" run_tests "$@" || TESTS_RC=$?
+
+# The production path, after the suite: images built, the compose stack run, upgraded, backed up,
+# restored and faulted (deploy/compose-check.sh). Skipped only when the arguments select tests
+# (a --filter run during development); its last line names a failed step.
+COMPOSE_LOG="$(mktemp)"
+run_compose_check() { "$REPO_ROOT/deploy/compose-check.sh" 2>&1 | tee "$COMPOSE_LOG"; return "${PIPESTATUS[0]}"; }
+if (($# == 0)); then
+    phase "compose-check" run_compose_check
+fi
+# The suite's status, now that the compose check has run too (errexit ends the script with it).
+(exit "$TESTS_RC")

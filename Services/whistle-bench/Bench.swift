@@ -8,7 +8,7 @@ struct WhistleBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "whistle-bench",
         abstract: "Measures Whistle against this machine: throughput, latency and memory.",
-        subcommands: [RunCommand.self, BurstCommand.self, WorkCommand.self, MemoryCommand.self, APICommand.self])
+        subcommands: [RunCommand.self, BurstCommand.self, WorkCommand.self, MemoryCommand.self, APICommand.self, DrillCommand.self])
 }
 
 extension WhistleBench {

@@ -7,7 +7,8 @@ import WhistleRuntime
 struct WorkCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "work",
-        abstract: "Play the departments, citizens and whistling streets: acknowledge, complete (or return), answer surveys, evaluate whistles.",
+        abstract:
+            "Play the departments, citizens and whistling streets: acknowledge, complete (or return), answer surveys, evaluate whistles.",
         discussion: "Runs until nothing has arrived for --idle seconds. Choices are random from --seed, so a run repeats.")
 
     @Option(help: "The seed departments.yaml whose dept.<code> queues to work.") var departments = "deploy/seed/departments.yaml"
@@ -18,9 +19,21 @@ struct WorkCommand: AsyncParsableCommand {
     @Option(help: "Share of surveys answered basically satisfied (the rest: unsatisfied).") var basicallySatisfied = 0.2
     @Option(help: "Seed of the random choices.") var seed: UInt64 = 2026
     @Option(name: .customLong("amqp-url"), help: "Broker (default: $WHISTLE_AMQP_URL).") var amqpURL: String?
+    @Option(
+        help: ArgumentHelp(
+            "The site's accounts file (KEY=VALUE, deploy/secrets.sh --accounts): the passwords adapters and streets send with.",
+            discussion: """
+                Without it, a user's password comes from the same variable in the environment \
+                (WHISTLE_AMQP_PASSWORD_ADAPTER_12345, docker run --env-file ACCOUNTS), else it is the user's name \
+                (the local servers' development passwords).
+                """))
+    var accounts: String?
 
     func validate() throws {
-        for (name, value) in [("return-ratio", returnRatio), ("unfinished-ratio", unfinishedRatio), ("satisfied", satisfied), ("basically-satisfied", basicallySatisfied)]
+        for (name, value) in [
+            ("return-ratio", returnRatio), ("unfinished-ratio", unfinishedRatio), ("satisfied", satisfied),
+            ("basically-satisfied", basicallySatisfied),
+        ]
         where !(0...1).contains(value) {
             throw ValidationError("--\(name) must be between 0 and 1")
         }
@@ -36,9 +49,16 @@ struct WorkCommand: AsyncParsableCommand {
             returnRatio: returnRatio, unfinishedRatio: unfinishedRatio, satisfied: satisfied, basicallySatisfied: basicallySatisfied)
         let simulator = try await DepartmentSimulator(
             configuration: try AMQPConfiguration(url: url), departments: try AssignmentObserver.departmentCodes(in: departments), mix: mix,
-            seed: seed)
+            seed: seed, senderPassword: try senderPasswords())
         let tally = try await simulator.run(idle: .milliseconds(Int(idle * 1000)), progress: isatty(STDERR_FILENO) == 1)
         await simulator.close()
         print(tally)
+    }
+
+    /// The password of an adapter's or a street's broker user: from `--accounts`, else from the
+    /// environment, else its name.
+    private func senderPasswords() throws -> @Sendable (String) -> String {
+        let passwords = try accounts.map { try AccountsFile(path: $0) } ?? AccountsFile(environment: ProcessInfo.processInfo.environment)
+        return { user in passwords.password(of: user) ?? user }
     }
 }

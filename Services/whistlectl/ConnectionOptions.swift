@@ -1,21 +1,27 @@
 import ArgumentParser
 import Foundation
-import WhistleRuntime
 import Logging
 import WhistleAMQP
 import WhistlePostgres
 import WhistleReliability
+import WhistleRuntime
 
 /// `--amqp-url`, `--database-url` and `--verbose`, shared by every subcommand. The URLs default
-/// to `WHISTLE_AMQP_URL` and `WHISTLE_DATABASE_URL`, then to the services' own defaults.
+/// to `WHISTLE_AMQP_URL` and `WHISTLE_DATABASE_URL`, then to the services' own defaults. Both
+/// take the same lists as the services: several broker node URLs separated by commas, and
+/// libpq's multi-host `postgres://u:p@h1:5432,h2:5432/db?target_session_attrs=read-write`.
 struct ConnectionOptions: ParsableArguments {
     static let defaultAMQPURL = ServiceConfiguration.defaultAMQPURL
     static let defaultDatabaseURL = ServiceConfiguration.defaultDatabaseURL
 
-    @Option(name: .customLong("amqp-url"), help: "Broker URL (default: $WHISTLE_AMQP_URL, else \(defaultAMQPURL)).")
+    @Option(
+        name: .customLong("amqp-url"),
+        help: "Broker URL, or comma-separated node URLs (default: $WHISTLE_AMQP_URL, else \(defaultAMQPURL)).")
     var amqpURL: String?
 
-    @Option(name: .customLong("database-url"), help: "Database URL (default: $WHISTLE_DATABASE_URL, else \(defaultDatabaseURL)).")
+    @Option(
+        name: .customLong("database-url"),
+        help: "Database URL, hosts may be h1:p1,h2:p2 (default: $WHISTLE_DATABASE_URL, else \(defaultDatabaseURL)).")
     var databaseURL: String?
 
     @Flag(help: "Log what the clients do to standard error.")
@@ -85,7 +91,5 @@ struct ConnectionOptions: ParsableArguments {
         return value
     }
 
-    static func redacted(_ configuration: PostgresConfiguration) -> String {
-        "postgres://\(configuration.user)@\(configuration.host):\(configuration.port)/\(configuration.database)"
-    }
+    static func redacted(_ configuration: PostgresConfiguration) -> String { configuration.redacted }
 }

@@ -1,27 +1,41 @@
 /// Where and how to connect to RabbitMQ, read from an `amqp://user:password@host:port/vhost` URL
-/// (or `amqps://…` for TLS, see `AMQPTLSOptions`).
+/// (or `amqps://…` for TLS, see `AMQPTLSOptions`), or from a comma-separated list of such URLs
+/// naming the nodes of one cluster (see `init(url:)`).
 public struct AMQPConfiguration: Sendable, Equatable {
-    public var host: String
-    public var port: Int
+    /// The broker nodes, in the order of the URL. A connection uses one node at a time: it tries
+    /// them in order, starting after the node that failed last, and moves on to the next node
+    /// whenever its node fails. One node for a plain `amqp://host` URL.
+    public var nodes: [AMQPNode]
     public var user: String
     public var password: String
     public var vhost: String
     /// Heartbeat interval negotiated with the broker, in seconds (0 disables).
     public var heartbeatSeconds: Int
-    /// Bound on opening the socket and on the login handshake, in milliseconds.
+    /// Bound on opening the socket and on the login handshake, in milliseconds (per node).
     public var connectTimeoutMilliseconds: Int
     /// Bound on each synchronous RPC (declare, qos, consume), in milliseconds.
     public var rpcTimeoutMilliseconds: Int
     /// TLS settings when the broker is reached over TLS (`amqps://`); nil for plain TCP.
     public var tls: AMQPTLSOptions?
 
+    /// The first node's host name or address; setting it changes the first node.
+    public var host: String {
+        get { nodes.first?.host ?? "" }
+        set { if nodes.isEmpty { nodes = [AMQPNode(host: newValue, port: 5672)] } else { nodes[0].host = newValue } }
+    }
+
+    /// The first node's port; setting it changes the first node.
+    public var port: Int {
+        get { nodes.first?.port ?? 0 }
+        set { if nodes.isEmpty { nodes = [AMQPNode(host: "127.0.0.1", port: newValue)] } else { nodes[0].port = newValue } }
+    }
+
     public init(
         host: String = "127.0.0.1", port: Int = 5672, user: String = "guest", password: String = "guest",
         vhost: String = "/", heartbeatSeconds: Int = 30, connectTimeoutMilliseconds: Int = 5000,
         rpcTimeoutMilliseconds: Int = 10_000, tls: AMQPTLSOptions? = nil
     ) {
-        self.host = host
-        self.port = port
+        self.nodes = [AMQPNode(host: host, port: port)]
         self.user = user
         self.password = password
         self.vhost = vhost
@@ -31,14 +45,44 @@ public struct AMQPConfiguration: Sendable, Equatable {
         self.tls = tls
     }
 
-    /// Reads `amqp://user:password@host:port/vhost?heartbeat=30`. The vhost is percent-decoded
-    /// (`%2F` is `/`); an empty path means `/`. User and password default to guest.
+    /// Reads a broker URL or a list of them (the nodes of one cluster).
+    ///
+    /// One URL: `amqp://user:password@host:port/vhost?heartbeat=30`; see `parse(single:)`.
+    ///
+    /// Several nodes, two equivalent forms:
+    /// - a comma-separated list of whole URLs,
+    ///   `amqp://u:p@rabbit-1:5672/%2F,amqp://u:p@rabbit-2:5672/%2F,amqp://u:p@rabbit-3:5672/%2F`;
+    /// - one URL with a comma-separated host list, `amqp://u:p@rabbit-1:5672,rabbit-2:5672,rabbit-3/%2F`.
+    ///
+    /// The nodes of a list belong to one cluster: every URL must name the same user, password,
+    /// vhost, scheme (`amqp` or `amqps`) and query parameters; a list that mixes them is refused
+    /// with `.invalidURL` saying which URL differs. The list is split only before `amqp://` or
+    /// `amqps://`, so a comma inside a password stays part of it.
+    public init(url: String) throws(AMQPError) {
+        let urls = Self.splitList(url)
+        var configuration = try Self.parse(single: urls[0])
+        for (offset, other) in urls.dropFirst().enumerated() {
+            let node = try Self.parse(single: other)
+            try Self.checkSameCluster(configuration, node, position: offset + 2)
+            configuration.nodes += node.nodes
+        }
+        self = configuration
+    }
+
+    /// Reads one URL, `amqp://user:password@host:port/vhost?heartbeat=30`. The vhost is
+    /// percent-decoded (`%2F` is `/`); an empty path means `/`. User and password default to
+    /// guest. The host part may list several nodes, `host1:port1,host2:port2` (IPv6 in brackets).
     ///
     /// `amqps://` connects over TLS (default port 5671) and takes the TLS parameters of RabbitMQ's
     /// URI specification: `cacertfile`, `certfile`, `keyfile`, `verify=verify_peer|verify_none`
     /// (percent-decoded); the broker's certificate is verified unless `verify=verify_none`.
-    public init(url: String) throws(AMQPError) {
-        self.init()
+    static func parse(single url: String) throws(AMQPError) -> AMQPConfiguration {
+        var configuration = AMQPConfiguration()
+        try configuration.read(url)
+        return configuration
+    }
+
+    private mutating func read(_ url: String) throws(AMQPError) {
         let scheme: String
         if url.hasPrefix("amqps://") {
             scheme = "amqps://"
@@ -70,18 +114,9 @@ public struct AMQPConfiguration: Sendable, Equatable {
                 user = try Self.decode(userInfo)
             }
         }
-        if rest.hasPrefix("[") {
-            guard let close = rest.firstIndex(of: "]") else { throw AMQPError(.invalidURL, "unclosed IPv6 address") }
-            host = String(rest[rest.index(after: rest.startIndex)..<close])
-            rest = rest[rest.index(after: close)...]
-            if rest.hasPrefix(":") { port = try Self.port(rest.dropFirst()) }
-        } else if let colon = rest.lastIndex(of: ":") {
-            host = String(rest[..<colon])
-            port = try Self.port(rest[rest.index(after: colon)...])
-        } else {
-            host = String(rest)
+        nodes = try rest.split(separator: ",", omittingEmptySubsequences: false).map { text throws(AMQPError) in
+            try AMQPNode(text, defaultPort: port)
         }
-        guard !host.isEmpty else { throw AMQPError(.invalidURL, "the URL names no host") }
         if let path, !path.isEmpty { vhost = try Self.decode(path) }
         for pair in query.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
@@ -92,7 +127,7 @@ public struct AMQPConfiguration: Sendable, Equatable {
                 guard let number = Int(value), number >= 0 else { throw AMQPError(.invalidURL, "bad query parameter \(pair)") }
                 if key == "heartbeat" { heartbeatSeconds = number } else { connectTimeoutMilliseconds = number }
             } else if var options = tls {
-                guard try options.apply(key: key, value: value, host: host) else {
+                guard try options.apply(key: key, value: value, hosts: nodes.map(\.host)) else {
                     throw AMQPError(.invalidURL, "unknown query parameter \(key)")
                 }
                 tls = options
@@ -105,19 +140,14 @@ public struct AMQPConfiguration: Sendable, Equatable {
         try tls?.validate()
     }
 
-    /// The URL without the password (nor TLS file paths), for logs.
+    /// The URL without the password (nor TLS file paths), for logs: every node, in the one-URL
+    /// form `amqp://user@host1:port1,host2:port2/vhost`.
     public var redacted: String {
-        "\(tls == nil ? "amqp" : "amqps")://\(user)@\(host):\(port)/\(vhost == "/" ? "%2F" : vhost)"
+        let hosts = nodes.map(\.description).joined(separator: ",")
+        return "\(tls == nil ? "amqp" : "amqps")://\(user)@\(hosts)/\(vhost == "/" ? "%2F" : vhost)"
     }
 
-    private static func port(_ text: Substring) throws(AMQPError) -> Int {
-        guard let value = Int(text), (1...65535).contains(value) else {
-            throw AMQPError(.invalidURL, "bad port \(text)")
-        }
-        return value
-    }
-
-    private static func decode(_ text: Substring) throws(AMQPError) -> String {
+    static func decode(_ text: Substring) throws(AMQPError) -> String {
         var bytes: [UInt8] = []
         var iterator = text.utf8.makeIterator()
         while let byte = iterator.next() {

@@ -9,6 +9,11 @@ import WhistleConcurrency
 /// Every rabbitmq-c call runs as a job on the connection's `BlockingThread`. The `setup` closure
 /// runs on each new connection before anything else (declare the topology, `confirm.select`,
 /// `basic.qos`, `basic.consume`), so a reconnect restores the whole channel state.
+///
+/// With several broker nodes (`AMQPConfiguration.nodes`, one cluster) a connection attempt tries
+/// the nodes in order, starting after the node that failed last, until one accepts the connection
+/// and its set-up; when a live connection breaks, the next attempt starts with the following node.
+/// Each node and each failover is logged as `host:port` (never the password).
 public final class AMQPConnection: @unchecked Sendable {
     public let configuration: AMQPConfiguration
     public let name: String
@@ -21,6 +26,10 @@ public final class AMQPConnection: @unchecked Sendable {
     // Confined to `thread`:
     var handle: AMQPHandle?
     private var generation: UInt64 = 0
+    /// Index in `configuration.nodes` of the node the next connection attempt tries first.
+    private var nextNode = 0
+    /// Index of the node the live handle is connected to.
+    private var currentNode = 0
 
     init(configuration: AMQPConfiguration, name: String, logger: Logger, setup: @escaping @Sendable (AMQPHandle) throws -> Void) {
         self.configuration = configuration
@@ -55,13 +64,11 @@ public final class AMQPConnection: @unchecked Sendable {
             } else {
                 handle = nil
                 do {
-                    let fresh = try AMQPHandle(configuration: configuration)
-                    try setup(fresh)
+                    let fresh = try open()
                     generation += 1
                     handle = fresh
                     live = fresh
                     setConnected(true)
-                    logger.info("AMQP connected", metadata: ["amqp.connection": "\(name)", "amqp.broker": "\(configuration.redacted)"])
                 } catch {
                     setConnected(false)
                     throw error
@@ -73,7 +80,14 @@ public final class AMQPConnection: @unchecked Sendable {
                 if !live.healthy {
                     handle = nil
                     setConnected(false)
-                    logger.warning("AMQP connection lost", metadata: ["amqp.connection": "\(name)", "error": "\(error)"])
+                    let node = configuration.nodes[currentNode]
+                    if Self.isNodeFailure(error) { nextNode = (currentNode + 1) % configuration.nodes.count }
+                    logger.warning(
+                        "AMQP connection lost",
+                        metadata: [
+                            "amqp.connection": "\(name)", "amqp.node": "\(node)", "amqp.next_node": "\(configuration.nodes[nextNode])",
+                            "error": "\(error)",
+                        ])
                 }
                 throw error
             }
@@ -88,6 +102,56 @@ public final class AMQPConnection: @unchecked Sendable {
             setConnected(false)
         }
         thread.shutdown()
+    }
+
+    /// Opens a handle and runs the set-up on it, trying every node once, starting with `nextNode`.
+    /// Runs on `thread`. With one node, the error is that node's; with several, the last node's
+    /// error (its code and reply code) with every node's reason in the message.
+    private func open() throws -> AMQPHandle {
+        let nodes = configuration.nodes
+        guard !nodes.isEmpty else { throw AMQPError(.invalidURL, "the broker configuration names no node") }
+        var reasons: [String] = []
+        var lastError: any Error = AMQPError(.connection, "no broker node was tried")
+        let start = nextNode
+        for offset in 0..<nodes.count {
+            let index = (start + offset) % nodes.count
+            let node = nodes[index]
+            do {
+                let fresh = try AMQPHandle(configuration: configuration, node: node)
+                try setup(fresh)
+                currentNode = index
+                nextNode = index
+                logger.info(
+                    "AMQP connected",
+                    metadata: ["amqp.connection": "\(name)", "amqp.node": "\(node)", "amqp.broker": "\(configuration.redacted)"])
+                return fresh
+            } catch {
+                nextNode = (index + 1) % nodes.count
+                lastError = error
+                reasons.append("\(node): \(error)")
+                if nodes.count > 1 {
+                    logger.warning(
+                        "AMQP node failed; trying the next",
+                        metadata: [
+                            "amqp.connection": "\(name)", "amqp.node": "\(node)", "amqp.next_node": "\(nodes[nextNode])",
+                            "error": "\(error)",
+                        ])
+                }
+            }
+        }
+        guard nodes.count > 1, let last = lastError as? AMQPError else { throw lastError }
+        throw AMQPError(last.code, "no broker node could be used: " + reasons.joined(separator: "; "), replyCode: last.replyCode)
+    }
+
+    /// True when `error` means the node (or the way to it) failed, not that the broker refused one
+    /// request on a healthy node (a channel closed with 403, 404, 405 or 406).
+    static func isNodeFailure(_ error: any Error) -> Bool {
+        guard let error = error as? AMQPError else { return true }
+        switch error.code {
+        case .connection, .timeout: return true
+        case .brokerClosed: return ![403, 404, 405, 406].contains(error.replyCode ?? 0)
+        case .invalidURL, .closed: return false
+        }
     }
 
     private var isClosed: Bool {
@@ -138,6 +202,10 @@ extension AMQPConnection {
                 handle.markBroken()
                 self.handle = nil
                 setConnected(false)
+                nextNode = (currentNode + 1) % configuration.nodes.count
+                logger.warning(
+                    "AMQP connection lost (heartbeat)",
+                    metadata: ["amqp.connection": "\(name)", "amqp.node": "\(configuration.nodes[currentNode])"])
             }
         }
     }

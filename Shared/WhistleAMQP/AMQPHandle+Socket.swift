@@ -1,11 +1,11 @@
 import CRabbitMQ
 
 extension AMQPHandle {
-    /// Creates the connection's socket — TCP, or rabbitmq-c's OpenSSL socket for `amqps://` —
-    /// and opens it within the connect timeout. Every C status becomes an `AMQPError` that says
-    /// what failed (a CA that does not match, a host name the certificate does not carry, …).
-    static func openSocket(_ state: amqp_connection_state_t, _ configuration: AMQPConfiguration) throws(AMQPError) {
-        let target = "\(configuration.host):\(configuration.port)"
+    /// Creates the connection's socket to `node` — TCP, or rabbitmq-c's OpenSSL socket for
+    /// `amqps://` — and opens it within the connect timeout. Every C status becomes an `AMQPError`
+    /// that says what failed (a CA that does not match, a host name the certificate does not carry, …).
+    static func openSocket(_ state: amqp_connection_state_t, _ configuration: AMQPConfiguration, node: AMQPNode) throws(AMQPError) {
+        let target = "\(node)"
         let socket: OpaquePointer
         if let tls = configuration.tls {
             guard let ssl = amqp_ssl_socket_new(state) else {
@@ -18,9 +18,9 @@ extension AMQPHandle {
             socket = tcp
         }
         var connectTimeout = whistle_timeval_ms(configuration.connectTimeoutMilliseconds)
-        let opened = amqp_socket_open_noblock(socket, configuration.host, Int32(configuration.port), &connectTimeout)
+        let opened = amqp_socket_open_noblock(socket, node.host, Int32(node.port), &connectTimeout)
         guard opened == AMQP_STATUS_OK.rawValue else {
-            throw AMQPError(opened == AMQP_STATUS_TIMEOUT.rawValue ? .timeout : .connection, openFailure(opened, configuration))
+            throw AMQPError(opened == AMQP_STATUS_TIMEOUT.rawValue ? .timeout : .connection, openFailure(opened, configuration, node: node))
         }
     }
 
@@ -45,8 +45,8 @@ extension AMQPHandle {
     }
 
     /// Why opening the socket failed, in words an operator can act on.
-    private static func openFailure(_ status: Int32, _ configuration: AMQPConfiguration) -> String {
-        let target = "\(configuration.host):\(configuration.port)"
+    private static func openFailure(_ status: Int32, _ configuration: AMQPConfiguration, node: AMQPNode) -> String {
+        let target = "\(node)"
         let detail = statusText(status)
         guard let tls = configuration.tls else { return "cannot reach \(target): \(detail)" }
         let ca = tls.effectiveCAFile ?? "none"
@@ -54,7 +54,7 @@ extension AMQPHandle {
         case AMQP_STATUS_SSL_PEER_VERIFY_FAILED.rawValue:
             return "TLS to \(target): the broker's certificate is not signed by a CA in \(ca) (verify_peer): \(detail)"
         case AMQP_STATUS_SSL_HOSTNAME_VERIFY_FAILED.rawValue:
-            return "TLS to \(target): the broker's certificate does not name host \(configuration.host) (verify_peer): \(detail)"
+            return "TLS to \(target): the broker's certificate does not name host \(node.host) (verify_peer): \(detail)"
         case AMQP_STATUS_SSL_CONNECTION_FAILED.rawValue, AMQP_STATUS_SSL_ERROR.rawValue:
             return "TLS handshake with \(target) failed (CA \(ca)); is it the broker's TLS port, and does it accept this client? \(detail)"
         default:

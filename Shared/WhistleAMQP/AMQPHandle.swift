@@ -13,12 +13,13 @@ final class AMQPHandle {
     /// user, so a receiver knows who published (a department's reply is tied to its user).
     let userId: String
 
-    init(configuration: AMQPConfiguration) throws(AMQPError) {
+    /// Connects to `node`, one of `configuration.nodes`, logs in and opens channel 1.
+    init(configuration: AMQPConfiguration, node: AMQPNode) throws(AMQPError) {
         guard let state = amqp_new_connection() else { throw AMQPError(.connection, "amqp_new_connection failed") }
         self.state = state
         userId = configuration.user
         do {
-            try Self.openSocket(state, configuration)
+            try Self.openSocket(state, configuration, node: node)
         } catch {
             healthy = false
             throw error
@@ -31,7 +32,7 @@ final class AMQPHandle {
             state, configuration.vhost, 0, 131_072, Int32(configuration.heartbeatSeconds),
             configuration.user, configuration.password)
         do {
-            try check(login, "login as \(configuration.user)")
+            try check(login, "login as \(configuration.user) on \(node)")
             amqp_channel_open(state, channel)
             try check(amqp_get_rpc_reply(state), "channel.open")
         } catch {

@@ -32,8 +32,9 @@ public struct AMQPTLSOptions: Sendable, Equatable {
     /// The URL query parameters that configure TLS.
     static let parameters: Set<String> = ["cacertfile", "certfile", "keyfile", "verify", "server_name_indication"]
 
-    /// Applies one TLS query parameter of an `amqps://` URL; false when `key` is not a TLS parameter.
-    mutating func apply(key: String, value: String, host: String) throws(AMQPError) -> Bool {
+    /// Applies one TLS query parameter of an `amqps://` URL whose nodes are `hosts`; false when
+    /// `key` is not a TLS parameter.
+    mutating func apply(key: String, value: String, hosts: [String]) throws(AMQPError) -> Bool {
         func nonEmpty() throws(AMQPError) -> String {
             guard !value.isEmpty else { throw AMQPError(.invalidURL, "query parameter \(key) needs a file path") }
             return value
@@ -50,11 +51,11 @@ public struct AMQPTLSOptions: Sendable, Equatable {
             }
         case "server_name_indication":
             // rabbitmq-c 0.11 sends and verifies the URL's host; it cannot ask for another name.
-            guard value == host else {
+            guard hosts.allSatisfy({ $0 == value }) else {
                 throw AMQPError(
                     .invalidURL,
-                    "server_name_indication=\(value) is not supported: rabbitmq-c checks the URL's host (\(host)); connect to the name the certificate carries"
-                )
+                    "server_name_indication=\(value) is not supported: rabbitmq-c checks the URL's host "
+                        + "(\(hosts.joined(separator: ","))); connect to the name the certificate carries")
             }
         default:
             return false

@@ -2,12 +2,39 @@ import Foundation
 
 /// Where and how to connect, and how many connections a `PostgresPool` may open.
 ///
+/// One server or several (`servers`): libpq tries them in order on every connection attempt, and
+/// with `target_session_attrs=read-write` skips a standby, so a pool follows a promoted standby.
 /// `description` never shows the password.
 public struct PostgresConfiguration: Sendable, CustomStringConvertible {
-    /// Host name, IP address, or a Unix-socket directory (starting with `/`).
-    public var host: String
-    /// TCP port (or the socket file's port suffix); 5432 unless the URL says otherwise.
-    public var port: Int
+    /// One host of the server list: where libpq may connect.
+    public struct Server: Sendable, Equatable, CustomStringConvertible {
+        /// Host name, IP address, or a Unix-socket directory (starting with `/`).
+        public var host: String
+        /// TCP port (or the socket file's port suffix).
+        public var port: Int
+
+        /// A server at `host:port`.
+        public init(host: String, port: Int = 5432) {
+            self.host = host
+            self.port = port
+        }
+
+        /// `host:port`, an IPv6 address in brackets.
+        public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    }
+
+    /// The servers, in the order libpq tries them (`host=h1,h2 port=p1,p2`); never empty.
+    public var servers: [Server]
+    /// The first server's host; setting it changes the first server.
+    public var host: String {
+        get { servers.first?.host ?? "" }
+        set { if servers.isEmpty { servers = [Server(host: newValue)] } else { servers[0].host = newValue } }
+    }
+    /// The first server's port; setting it changes the first server.
+    public var port: Int {
+        get { servers.first?.port ?? 5432 }
+        set { if servers.isEmpty { servers = [Server(host: "", port: newValue)] } else { servers[0].port = newValue } }
+    }
     /// Role name.
     public var user: String
     /// Password, or empty for none.
@@ -29,8 +56,7 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
         applicationName: String = "whistle", poolSize: Int = 4, connectTimeoutSeconds: Int = 5,
         parameters: [String: String] = [:]
     ) {
-        self.host = host
-        self.port = port
+        self.servers = [Server(host: host, port: port)]
         self.user = user
         self.password = password
         self.database = database
@@ -46,6 +72,12 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     /// `application_name`, `host` (for a socket directory) and other libpq keywords. TLS keywords
     /// (`sslmode=verify-full`, `sslrootcert`, `sslcert`, `sslkey`, `sslpassword`) go to libpq
     /// untouched, and `description` never shows them.
+    ///
+    /// Several hosts, libpq's multi-host form: `postgres://user:pw@db-1:5432,db-2:5432/whistle?target_session_attrs=read-write`
+    /// (a host without a port gets 5432; `?host=a,b&port=p1,p2` works too, one port for all or
+    /// one per host). libpq tries the hosts in order; `target_session_attrs=read-write` (or
+    /// `primary`) makes it pass over a standby, so the pool reaches whichever host is primary.
+    /// `target_session_attrs`, `load_balance_hosts` and other keywords go to libpq unchanged.
     ///
     /// Throws `PostgresError` with code `.invalidURL` naming what is wrong (never the password).
     public init(url: String, poolSize: Int = 4, applicationName: String = "whistle") throws(PostgresError) {
@@ -79,25 +111,11 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
                 user = try decoded(userInfo, "user")
             }
         }
-        var host = "", portText: Substring = ""
-        if rest.hasPrefix("[") {
-            guard let close = rest.firstIndex(of: "]") else { throw invalid("unclosed [ in IPv6 host") }
-            host = String(rest[rest.index(after: rest.startIndex)..<close])
-            let after = rest[rest.index(after: close)...]
-            if !after.isEmpty {
-                guard after.hasPrefix(":") else { throw invalid("unexpected text after IPv6 host") }
-                portText = after.dropFirst()
-            }
-        } else if let colon = rest.firstIndex(of: ":") {
-            host = try decoded(rest[..<colon], "host")
-            portText = rest[rest.index(after: colon)...]
-        } else {
-            host = try decoded(rest, "host")
-        }
-        var port = 5432
-        if !portText.isEmpty {
-            guard let value = Int(portText), (1...65_535).contains(value) else { throw invalid("port must be 1–65535") }
-            port = value
+        var hosts: [String] = [], ports: [Int] = []
+        for item in rest.split(separator: ",", omittingEmptySubsequences: false) {
+            let (host, port) = try Self.hostAndPort(item, invalid: invalid, decoded: decoded)
+            hosts.append(host)
+            ports.append(port)
         }
         var database = try decoded(path, "database")
         guard !database.contains("/") else { throw invalid("database name must not contain /") }
@@ -114,10 +132,13 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
                 guard let seconds = Int(value), seconds >= 0 else { throw invalid("connect_timeout must be a whole number") }
                 timeout = seconds
             case "application_name": appName = value
-            case "host": host = value
+            case "host": hosts = value.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             case "port":
-                guard let value = Int(value), (1...65_535).contains(value) else { throw invalid("port must be 1–65535") }
-                port = value
+                ports = []
+                for text in value.split(separator: ",", omittingEmptySubsequences: false) {
+                    guard let port = Int(text), (1...65_535).contains(port) else { throw invalid("port must be 1–65535") }
+                    ports.append(port)
+                }
             case "user": user = value
             case "password": password = value
             case "dbname": database = value
@@ -126,24 +147,58 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
             default: parameters[key] = value
             }
         }
-        guard !host.isEmpty else { throw invalid("missing host") }
+        guard !hosts.contains(where: \.isEmpty) else { throw invalid("missing host") }
+        if ports.count == 1, hosts.count > 1 { ports = Array(repeating: ports[0], count: hosts.count) }
+        if hosts.count == 1, ports.count > 1 { hosts = Array(repeating: hosts[0], count: ports.count) }
+        guard ports.count == hosts.count else { throw invalid("\(hosts.count) hosts but \(ports.count) ports") }
         guard !user.isEmpty else { throw invalid("missing user") }
         if database.isEmpty { database = user }
         self.init(
-            host: host, port: port, user: user, password: password, database: database,
+            host: hosts[0], port: ports[0], user: user, password: password, database: database,
             applicationName: appName, poolSize: poolSize, connectTimeoutSeconds: timeout, parameters: parameters)
+        servers = zip(hosts, ports).map { Server(host: $0, port: $1) }
+    }
+
+    /// Reads one `host`, `host:port` or `[ipv6]:port` of the URL's host list.
+    private static func hostAndPort(
+        _ item: Substring, invalid: (String) -> PostgresError, decoded: (Substring, String) throws(PostgresError) -> String
+    ) throws(PostgresError) -> (String, Int) {
+        var host = "", portText: Substring = ""
+        if item.hasPrefix("[") {
+            guard let close = item.firstIndex(of: "]") else { throw invalid("unclosed [ in IPv6 host") }
+            host = String(item[item.index(after: item.startIndex)..<close])
+            let after = item[item.index(after: close)...]
+            if !after.isEmpty {
+                guard after.hasPrefix(":") else { throw invalid("unexpected text after IPv6 host") }
+                portText = after.dropFirst()
+            }
+        } else if let colon = item.firstIndex(of: ":") {
+            host = try decoded(item[..<colon], "host")
+            portText = item[item.index(after: colon)...]
+        } else {
+            host = try decoded(item, "host")
+        }
+        guard !portText.isEmpty else { return (host, 5432) }
+        guard let port = Int(portText), (1...65_535).contains(port) else { throw invalid("port must be 1–65535") }
+        return (host, port)
     }
 
     /// The configuration as a URL-like text with the password hidden.
     public var description: String {
         let secret = password.isEmpty ? "" : ":***"
-        return "postgres://\(user)\(secret)@\(host):\(port)/\(database) (pool \(poolSize))"
+        return "postgres://\(user)\(secret)@\(serverList)/\(database) (pool \(poolSize))"
     }
+
+    /// `postgres://user@host1:port1,host2:port2/database`: every server, no password, for messages.
+    public var redacted: String { "postgres://\(user)@\(serverList)/\(database)" }
+
+    private var serverList: String { servers.map(\.description).joined(separator: ",") }
 
     /// libpq keyword/value pairs for `PQconnectdbParams`.
     var connectionKeywords: [(String, String)] {
         var pairs: [(String, String)] = [
-            ("host", host), ("port", String(port)), ("user", user), ("dbname", database),
+            ("host", servers.map(\.host).joined(separator: ",")), ("port", servers.map { String($0.port) }.joined(separator: ",")),
+            ("user", user), ("dbname", database),
             ("application_name", applicationName), ("connect_timeout", String(connectTimeoutSeconds)),
             ("client_encoding", "UTF8"),
         ]

@@ -56,6 +56,14 @@ public final class PostgresConnection {
         handle = nil
     }
 
+    /// `host:port` of the server this connection reached (one of the configuration's servers).
+    var server: String {
+        guard let handle else { return "closed" }
+        let host = PQhost(handle).map { String(cString: $0) } ?? "?"
+        let port = PQport(handle).map { String(cString: $0) } ?? "?"
+        return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+
     /// True when the connection is open and libpq has not marked it bad.
     var isUsable: Bool {
         guard let handle, !serverSaidGoodbye else { return false }

@@ -38,14 +38,19 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         self.constraintName = constraintName
     }
 
-    /// True when the connection is gone: a connection error, SQLSTATE class 08 (connection
-    /// exception), or 57P01/57P02/57P03 (administrator shutdown, crash shutdown, cannot connect now).
-    /// The pool reopens the connection on its next use; the caller may retry the whole unit of work.
+    /// True when the connection is gone or on the wrong server: a connection error, SQLSTATE
+    /// class 08 (connection exception), 57P01/57P02/57P03 (administrator shutdown, crash shutdown,
+    /// cannot connect now), or 25006 (read-only transaction: the server is a standby, for example
+    /// the old primary's peer before promotion). The pool reopens the connection on its next use
+    /// (libpq then looks for the primary again); the caller may retry the whole unit of work.
     public var isConnectionLoss: Bool {
         if code == .connection { return true }
         guard let state = sqlState else { return false }
-        return state.hasPrefix("08") || state == "57P01" || state == "57P02" || state == "57P03"
+        return state.hasPrefix("08") || state == "57P01" || state == "57P02" || state == "57P03" || isReadOnlyServer
     }
+
+    /// True for SQLSTATE 25006 (read_only_sql_transaction): a write reached a read-only server.
+    public var isReadOnlyServer: Bool { sqlState == "25006" }
 
     /// True for a unique-constraint violation (SQLSTATE 23505).
     public var isUniqueViolation: Bool { sqlState == "23505" }

@@ -6,7 +6,10 @@ import WhistleConcurrency
 /// One place in a `PostgresPool`: a dedicated thread and the connection that lives on it.
 ///
 /// The connection is opened lazily on first use and reopened after a loss, with capped
-/// exponential backoff between attempts (50 ms doubling to 2 s). Everything below `thread` is
+/// exponential backoff between attempts (50 ms doubling to 2 s). A connection whose server went
+/// away (restart, failover, `pg_terminate_backend`) or turned out read-only (a write failed with
+/// SQLSTATE 25006 on a standby) is dropped, and the next use opens a new one: with several hosts
+/// in the URL, libpq then tries them in order and finds the current primary. Everything below `thread` is
 /// touched only by jobs running on `thread`, which is what makes the `@unchecked Sendable` sound.
 final class PostgresPoolSlot: @unchecked Sendable {
     let index: Int
@@ -66,7 +69,10 @@ final class PostgresPoolSlot: @unchecked Sendable {
             if !connection.isUsable { dropConnection(reason: "connection lost") }
             return value
         } catch {
-            if !connection.isUsable || (error as? PostgresError)?.isConnectionLoss == true {
+            if (error as? PostgresError)?.isReadOnlyServer == true {
+                // A standby (or a server not yet promoted): keep no connection that cannot write.
+                dropConnection(reason: "the server is read-only (a standby?)")
+            } else if !connection.isUsable || (error as? PostgresError)?.isConnectionLoss == true {
                 dropConnection(reason: "connection lost")
             }
             throw error
@@ -88,9 +94,9 @@ final class PostgresPoolSlot: @unchecked Sendable {
         do {
             let opened = try PostgresConnection.connect(configuration: configuration, logger: logger)
             if consecutiveFailures > 0 {
-                logger.info("reconnected", metadata: ["after_failures": "\(consecutiveFailures)"])
+                logger.info("reconnected", metadata: ["after_failures": "\(consecutiveFailures)", "pg.server": "\(opened.server)"])
             } else {
-                logger.debug("connected")
+                logger.debug("connected", metadata: ["pg.server": "\(opened.server)"])
             }
             consecutiveFailures = 0
             connection = opened

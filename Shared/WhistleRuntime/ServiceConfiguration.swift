@@ -19,6 +19,13 @@ import Logging
 /// | `WHISTLE_CLOCK` | `system` (or `file:<path>` holding an RFC 3339 instant, for tests and drills) |
 /// | `WHISTLE_SENDERS` | `strict`: every consumer checks an inbound message's broker `user_id` (the `user_id` rule); `any` turns the check off (development, and tests that run every service as one user) |
 /// | `WHISTLE_TRUSTED_USERS` | `whistle-admin`: operator broker users (comma-separated) that may publish demands on any channel and reply for any department |
+///
+/// `WHISTLE_AMQP_URL` may list the nodes of one RabbitMQ cluster, as comma-separated URLs
+/// (`amqp://u:p@rabbit-1:5672/%2F,amqp://u:p@rabbit-2:5672/%2F`) or one URL with a host list
+/// (`amqp://u:p@rabbit-1:5672,rabbit-2:5672/%2F`); see `AMQPConfiguration.init(url:)`.
+/// `WHISTLE_DATABASE_URL` may list several hosts in libpq's form
+/// (`postgres://u:p@db-1:5432,db-2:5432/whistle?target_session_attrs=read-write`); see
+/// `PostgresConfiguration.init(url:poolSize:applicationName:)`.
 public struct ServiceConfiguration: Sendable, Equatable {
     public var serviceName: String
     public var amqpURL: String

@@ -13,16 +13,14 @@ struct ComposeSecretsTests {
     /// Every variable compose requires (`${VAR:?…}`).
     static let required = [
         "WHISTLE_DB_PASSWORD_OWNER", "WHISTLE_DB_PASSWORD_INTAKE", "WHISTLE_DB_PASSWORD_DISPATCHER", "WHISTLE_DB_PASSWORD_NOTIFIER",
-        "WHISTLE_DB_PASSWORD_EVALUATOR", "WHISTLE_AMQP_PASSWORD_INTAKE", "WHISTLE_AMQP_PASSWORD_DISPATCHER",
-        "WHISTLE_AMQP_PASSWORD_NOTIFIER", "WHISTLE_AMQP_PASSWORD_EVALUATOR", "WHISTLE_RABBITMQ_DEFINITIONS", "WHISTLE_API_JWT_SECRET",
-        "WHISTLE_NOTIFY_SECRET",
+        "WHISTLE_DB_PASSWORD_EVALUATOR", "WHISTLE_AMQP_PASSWORD_ADMIN", "WHISTLE_AMQP_PASSWORD_INTAKE", "WHISTLE_AMQP_PASSWORD_DISPATCHER",
+        "WHISTLE_AMQP_PASSWORD_NOTIFIER", "WHISTLE_AMQP_PASSWORD_EVALUATOR", "WHISTLE_API_JWT_SECRET", "WHISTLE_NOTIFY_SECRET",
     ]
 
     /// A complete set: a distinct value for every required variable.
     static func complete() -> [String: String] {
         var variables: [String: String] = [:]
         for name in required { variables[name] = "v-" + UUID().uuidString.lowercased() }
-        variables["WHISTLE_RABBITMQ_DEFINITIONS"] = "./deploy/rabbitmq/definitions.json"
         return variables
     }
 
@@ -88,7 +86,7 @@ struct ComposeSecretsTests {
             let parts = line.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
             if parts.count == 2 { values[parts[0]] = parts[1] }
         }
-        for name in Self.required where name != "WHISTLE_RABBITMQ_DEFINITIONS" {
+        for name in Self.required {
             #expect(values[name]?.wholeMatch(of: /[0-9a-f]{64}/) != nil, "\(name) = \(values[name] ?? "nothing")")
         }
         #expect(Set(values.values.filter { !$0.isEmpty }).count == values.values.filter { !$0.isEmpty }.count, "every value differs")
@@ -97,10 +95,54 @@ struct ComposeSecretsTests {
         #expect(again.status != 0 && again.stderr.contains("not overwritten"), "\(again.stderr)")
         #expect(try String(contentsOf: file, encoding: .utf8) == written)
 
-        // Complete once the operator names the definitions file.
-        values["WHISTLE_RABBITMQ_DEFINITIONS"] = "./deploy/rabbitmq/definitions.json"
+        // Complete as written.
         let check = try await Self.config(values, quiet: true)
         #expect(check.status == 0, "\(check.stderr)")
+    }
+
+    /// `secrets.sh --accounts`: a password for every adapter and department of a seed, added once
+    /// (a new department adds one line, the others stay), the file named in the env file, and the
+    /// seed service given them as variables.
+    @Test func accountsAreAddedForNewDepartmentsOnlyAndReachTheSeedService() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("accounts-" + UUID().uuidString)
+        let seed = folder.appendingPathComponent("seed")
+        try FileManager.default.createDirectory(at: seed, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let departments = try String(contentsOf: Self.repository.appendingPathComponent("deploy/seed/departments.yaml"), encoding: .utf8)
+        try departments.write(to: seed.appendingPathComponent("departments.yaml"), atomically: true, encoding: .utf8)
+        let env = folder.appendingPathComponent("whistle.env"), accounts = folder.appendingPathComponent("broker-accounts.env")
+        let script = Self.repository.appendingPathComponent("deploy/secrets.sh").path
+        #expect(try await Self.run(script, [env.path]).status == 0)
+        let first = try await Self.run(script, ["--env-file", env.path, "--accounts", seed.path])
+        #expect(first.status == 0, "\(first.stderr)")
+        let written = try String(contentsOf: accounts, encoding: .utf8)
+        let lines = written.split(separator: "\n").filter { !$0.hasPrefix("#") }
+        let codes = departments.matches(of: /\bcode:\s*([A-Za-z0-9_-]+)/).count
+        #expect(lines.count == codes + 4, "one per department and adapter")
+        #expect(lines.allSatisfy { $0.wholeMatch(of: /WHISTLE_AMQP_PASSWORD_(ADAPTER|DEPT)_[A-Z0-9_]+=[0-9a-f]{64}/) != nil })
+        #expect(try FileManager.default.attributesOfItem(atPath: accounts.path)[.posixPermissions] as? Int == 0o600)
+        #expect(try String(contentsOf: env, encoding: .utf8).contains("\nWHISTLE_BROKER_ACCOUNTS=\(accounts.path)\n"))
+
+        try (departments + "  - {code: XS-NEW, name: 新部门, level: district, kind: bureau, parent: XS-ZHZX, area: D-XS}\n")
+            .write(to: seed.appendingPathComponent("departments.yaml"), atomically: true, encoding: .utf8)
+        #expect(try await Self.run(script, ["--env-file", env.path, "--accounts", seed.path]).status == 0)
+        let again = try String(contentsOf: accounts, encoding: .utf8)
+        #expect(again.hasPrefix(written), "an existing password changed")
+        #expect(again.dropFirst(written.count).wholeMatch(of: /WHISTLE_AMQP_PASSWORD_DEPT_XS_NEW=[0-9a-f]{64}\n/) != nil)
+
+        var variables: [String: String] = [:]
+        for line in try String(contentsOf: env, encoding: .utf8).split(separator: "\n") where !line.hasPrefix("#") {
+            let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
+            if parts.count == 2 { variables[parts[0]] = parts[1] }
+        }
+        let password = try #require(again.firstMatch(of: /WHISTLE_AMQP_PASSWORD_DEPT_XS_NEW=([0-9a-f]{64})/)?.output.1)
+        let compose = Self.repository.appendingPathComponent("docker-compose.yml").path
+        let envFile = folder.appendingPathComponent("compose.env")
+        try Data(variables.map { "\($0.key)=\($0.value)\n" }.joined().utf8).write(to: envFile)
+        let config = try await Self.run(
+            "/usr/bin/env", ["docker-compose", "--env-file", envFile.path, "-f", compose, "--profile", "seed", "config"])
+        #expect(config.status == 0, "\(config.stderr)")
+        #expect(config.stdout.contains("WHISTLE_AMQP_PASSWORD_DEPT_XS_NEW: \(password)"))
     }
 
     // MARK: - Running docker-compose

@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # definitions.sh — the broker's users and what each may touch (least privilege), as RabbitMQ
 # definitions JSON. One source for the local servers (servers.sh imports it with development
-# passwords) and for production (make-definitions.sh writes deploy/rabbitmq/definitions.json
-# with password hashes).
+# passwords) and for production (the broker image's boot definitions, the seed's accounts).
 #
-#   source deploy/rabbitmq/definitions.sh; whistle_definitions plain|hashed|site [SEED_DEPARTMENTS_YAML]
+#   source deploy/rabbitmq/definitions.sh
+#   whistle_definitions plain|hashed|site|boot|accounts [SEED_DEPARTMENTS_YAML]
 #
 # plain and hashed carry the development passwords (the user's name) for the local servers and
-# the tests; site carries the site's own passwords (see _site_password) for production.
+# the tests; site carries the site's own passwords (see _site_password) for production; boot is
+# site without adapters and departments: what the broker image loads when it starts; accounts is
+# the other half, only the adapters' and the seed's departments' users, with their passwords from
+# the operator's accounts file (WHISTLE_BROKER_ACCOUNTS, KEY=VALUE lines) or the environment and
+# never a new one: a missing password stops it, naming every user, variable and the command that
+# adds them, before anything is printed (deploy/seed.sh loads it into a running broker).
 #
 # Users (development password = the user name):
 #   whistle-intake, -dispatcher, -notifier, -evaluator   each service: its own queues, the whistle.*
@@ -23,6 +28,7 @@
 #                                                       under <code> (and triage.<code>); a street
 #                                                       office also `evaluation` on whistle.intake
 
+# shellcheck disable=SC2034  # for the scripts that source this file
 WHISTLE_SERVICE_USERS=(whistle-intake whistle-dispatcher whistle-notifier whistle-evaluator)
 WHISTLE_ADMIN_USER=whistle-admin
 WHISTLE_ADAPTERS=(12345 hotline grid petition)
@@ -100,30 +106,75 @@ _user() {
     fi
 }
 
+# whistle_account_users [SEED_DEPARTMENTS_YAML]: the users of mode accounts, one a line.
+whistle_account_users() {
+    local channel code
+    for channel in "${WHISTLE_ADAPTERS[@]}"; do printf 'adapter-%s\n' "$channel"; done
+    if [[ -n "${1:-}" ]]; then
+        while read -r code; do
+            [[ -z "$code" ]] || printf 'dept-%s\n' "$code"
+        done < <(whistle_department_codes "$1")
+    fi
+}
+
+# _accounts_missing [SEED_DEPARTMENTS_YAML]: fails, naming each one, when a user of mode accounts
+# has no password in the environment nor in the accounts file WHISTLE_BROKER_ACCOUNTS.
+_accounts_missing() {
+    local file="${WHISTLE_BROKER_ACCOUNTS:-}" user variable missing=()
+    if [[ -n "$file" && ! -r "$file" ]]; then
+        echo "definitions: the accounts file $file (WHISTLE_BROKER_ACCOUNTS) cannot be read" >&2
+        return 1
+    fi
+    while read -r user; do
+        variable="$(whistle_password_variable "$user")"
+        [[ -n "${!variable:-}" ]] && continue
+        [[ -n "$file" ]] && grep -qE "^${variable}=.+" "$file" && continue
+        missing+=("$user ($variable)")
+    done < <(whistle_account_users "${1:-}")
+    ((${#missing[@]} == 0)) && return 0
+    # WHISTLE_BROKER_ACCOUNTS_FILE: where the environment's passwords came from (the seed container).
+    printf 'definitions: no password for %d broker user(s) in %s:\n' "${#missing[@]}" \
+        "${file:-${WHISTLE_BROKER_ACCOUNTS_FILE:-the environment (WHISTLE_BROKER_ACCOUNTS is not set)}}" >&2
+    printf '  %s\n' "${missing[@]}" >&2
+    printf 'add them on the host, then run the seed again (nothing was changed):\n  deploy/secrets.sh --accounts SEED_FOLDER\n' >&2
+    return 1
+}
+
 whistle_definitions() {
-    local mode="$1" seed="${2:-}" code channel keys
+    local mode="$1" seed="${2:-}" code channel keys accounts=true services=true
     local users=() perms=() topics=()
-    users+=("$(_user "$WHISTLE_ADMIN_USER" '["administrator"]' "$mode")")
-    perms+=("$(_perm "$WHISTLE_ADMIN_USER" '.*' '.*' '.*')")
-    for code in intake dispatcher notifier evaluator; do
-        users+=("$(_user "whistle-$code" '[]' "$mode")")
-    done
-    # intake: consumes intake.inbound (bound to whistle.intake), publishes events.
-    perms+=("$(_perm whistle-intake "^(${_WHISTLE_EXCHANGES}|intake\\\\.inbound)\$" \
-        '^(whistle\\.(events|dlx|dead-letters)|intake\\.inbound)$' '^(whistle\\.(intake|dlx)|intake\\.inbound)$')")
-    # dispatcher: consumes its events and replies, declares and fills the department queues.
-    perms+=("$(_perm whistle-dispatcher "^(${_WHISTLE_EXCHANGES}|dispatcher\\\\..*|dept\\\\..*)\$" \
-        '^(whistle\\.(dispatch|events|dlx|dead-letters)|dispatcher\\..*|dept\\..*)$' \
-        '^(whistle\\.(events|replies|dispatch|dlx)|dispatcher\\..*)$')")
-    for code in notifier evaluator; do
-        perms+=("$(_perm "whistle-$code" "^(${_WHISTLE_EXCHANGES}|${code}\\\\..*)\$" \
-            "^(whistle\\\\.(events|dlx|dead-letters)|${code}\\\\..*)\$" "^(whistle\\\\.(events|dlx)|${code}\\\\..*)\$")")
-    done
-    # Each service publishes on whistle.events only the types it emits; it binds its queues to any.
-    for code in intake dispatcher notifier evaluator; do
-        topics+=("$(_topic "whistle-$code" whistle.events "^(${WHISTLE_EVENTS[$code]})\$" '.*')")
-    done
+    if [[ "$mode" == boot ]]; then
+        mode=site accounts=false seed=''
+    elif [[ "$mode" == accounts ]]; then
+        _accounts_missing "$seed" || return 1
+        # Found above: _site_password reads them, never makes one.
+        mode=site services=false
+        local WHISTLE_BROKER_PASSWORDS="${WHISTLE_BROKER_ACCOUNTS:-}"
+    fi
+    if $services; then
+        users+=("$(_user "$WHISTLE_ADMIN_USER" '["administrator"]' "$mode")")
+        perms+=("$(_perm "$WHISTLE_ADMIN_USER" '.*' '.*' '.*')")
+        for code in intake dispatcher notifier evaluator; do
+            users+=("$(_user "whistle-$code" '[]' "$mode")")
+        done
+        # intake: consumes intake.inbound (bound to whistle.intake), publishes events.
+        perms+=("$(_perm whistle-intake "^(${_WHISTLE_EXCHANGES}|intake\\\\.inbound)\$" \
+            '^(whistle\\.(events|dlx|dead-letters)|intake\\.inbound)$' '^(whistle\\.(intake|dlx)|intake\\.inbound)$')")
+        # dispatcher: consumes its events and replies, declares and fills the department queues.
+        perms+=("$(_perm whistle-dispatcher "^(${_WHISTLE_EXCHANGES}|dispatcher\\\\..*|dept\\\\..*)\$" \
+            '^(whistle\\.(dispatch|events|dlx|dead-letters)|dispatcher\\..*|dept\\..*)$' \
+            '^(whistle\\.(events|replies|dispatch|dlx)|dispatcher\\..*)$')")
+        for code in notifier evaluator; do
+            perms+=("$(_perm "whistle-$code" "^(${_WHISTLE_EXCHANGES}|${code}\\\\..*)\$" \
+                "^(whistle\\\\.(events|dlx|dead-letters)|${code}\\\\..*)\$" "^(whistle\\\\.(events|dlx)|${code}\\\\..*)\$")")
+        done
+        # Each service publishes on whistle.events only the types it emits; it binds its queues to any.
+        for code in intake dispatcher notifier evaluator; do
+            topics+=("$(_topic "whistle-$code" whistle.events "^(${WHISTLE_EVENTS[$code]})\$" '.*')")
+        done
+    fi
     for channel in "${WHISTLE_ADAPTERS[@]}"; do
+        $accounts || break
         users+=("$(_user "adapter-$channel" '[]' "$mode")")
         perms+=("$(_perm "adapter-$channel" '^$' '^whistle\\.intake$' '^$')")
         # Its demands, and feedback about its channel's tickets (回访 through the hotlines, a grid

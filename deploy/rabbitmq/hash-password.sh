@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# hash-password.sh — prints a RabbitMQ password_hash for definitions.json.
+# hash-password.sh — prints a RabbitMQ password_hash for a definitions file.
 #
 # RabbitMQ's rabbit_password_hashing_sha256 stores base64(salt ++ sha256(salt ++ password)),
 # with a random 4-byte salt and the password as UTF-8 bytes. Usage:

@@ -6,7 +6,8 @@ import WhistleReliability
 /// Publishes one message as an adapter, a department or the command center would: persistent,
 /// `application/json`, with its `message_id`, mandatory, and waits for the publisher confirm. A
 /// message no queue takes (the consuming service has not declared its queue yet) is an error,
-/// never a silent drop.
+/// never a silent drop. It declares nothing: an adapter's or a department's broker user may not
+/// (no configure permission), and the services declare the exchanges.
 enum ConfirmedPublish {
     /// Sends `body` to `exchange` with `routingKey`; `declarer` names the service whose queue
     /// takes it, for the error when none does.
@@ -15,7 +16,7 @@ enum ConfirmedPublish {
         connection: ConnectionOptions, declarer: String = "the dispatcher (it declares \(WhistleTopology.dispatcherRepliesQueue))"
     ) async throws {
         let publisher = AMQPPublisher(
-            configuration: try connection.amqpConfiguration(), name: "whistlectl-publish", topology: WhistleTopology.base,
+            configuration: try connection.amqpConfiguration(), name: "whistlectl-publish", topology: Topology(),
             reconnectPolicy: ReconnectPolicy(maxAttempts: 3), logger: connection.logger)
         let message = OutboundMessage(exchange: exchange, routingKey: routingKey, body: body, messageId: messageId, mandatory: true)
         let outcome: PublishOutcome?

@@ -146,7 +146,9 @@ extension TestSandbox {
     /// The sandbox's broker URL as another user of deploy/rabbitmq/definitions.sh (development
     /// password = the user name; the vhost needs `grant-vhost`).
     func amqpURL(user: String) -> String {
-        let rest = amqpURL[amqpURL.range(of: "@")!.upperBound...]
-        return "amqp://\(user):\(user)@\(rest)"
+        AMQPConfiguration.splitList(amqpURL).map { url in
+            let rest = url[url.range(of: "@")!.upperBound...]
+            return "amqp://\(user):\(user)@\(rest)"
+        }.joined(separator: ",")
     }
 }

@@ -46,12 +46,14 @@ struct TestServers {
         }
     }
 
-    /// A URL for `vhost` with the same credentials and broker.
+    /// A URL for `vhost` with the same credentials and broker (every node of a URL list).
     func amqpURL(vhost: String) -> String {
-        guard let slash = amqpURL.range(of: "/", options: .backwards, range: amqpURL.range(of: "://")!.upperBound..<amqpURL.endIndex) else {
-            return amqpURL + "/" + vhost
-        }
-        return String(amqpURL[..<slash.upperBound]) + vhost
+        AMQPConfiguration.splitList(amqpURL).map { url in
+            guard let slash = url.range(of: "/", options: .backwards, range: url.range(of: "://")!.upperBound..<url.endIndex) else {
+                return url + "/" + vhost
+            }
+            return String(url[..<slash.upperBound]) + vhost
+        }.joined(separator: ",")
     }
 
     /// A URL for database `name` with the same credentials and server.
@@ -124,7 +126,8 @@ final class TestSandbox: @unchecked Sendable {
     }
 
     private static func admin(_ servers: TestServers, _ body: @escaping @Sendable (PostgresConnection) throws -> Void) async throws {
-        let pool = PostgresPool(configuration: try PostgresConfiguration(url: servers.databaseURL, poolSize: 1), logger: .init(label: "test"))
+        let pool = PostgresPool(
+            configuration: try PostgresConfiguration(url: servers.databaseURL, poolSize: 1), logger: .init(label: "test"))
         try await pool.withConnection(body)
         await pool.close()
     }
