@@ -7,7 +7,7 @@
 UPGRADE_TABLES=(
     "tickets:ticket_no"
     "demands:id"
-    "assignments:id"
+    "assignments:assignment_id"
     "timeline:id"
     "feedback:id"
     "evaluations:id"
