@@ -136,7 +136,7 @@ engine_clean_iptables() {
     command -v iptables >/dev/null || return 0
     local table chain
     for table in filter nat; do
-        iptables -t "$table" -S 2>/dev/null | grep -E '^-A (FORWARD|PREROUTING|OUTPUT|POSTROUTING) .*DOCKER' |
+        { iptables -t "$table" -S 2>/dev/null || true; } | { grep -E '^-A (FORWARD|PREROUTING|OUTPUT|POSTROUTING) .*DOCKER' || true; } |
             sed -E 's/^-A/-D/' | while read -r rule; do
             # shellcheck disable=SC2086
             iptables -t "$table" $rule 2>/dev/null || true
