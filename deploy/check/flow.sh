@@ -4,13 +4,15 @@
 # stack's broker port by the adapters, the departments, citizens and streets at work, and the read
 # API and dashboard answering.
 
-# account_password USER: USER's password in the check's accounts file.
-account_password() {
-    local name="${1#whistle-}" variable
-    name="${name^^}"
-    variable="WHISTLE_AMQP_PASSWORD_${name//[^A-Z0-9]/_}"
-    grep -E "^${variable}=" "$CHECK_ACCOUNTS" | tail -n 1 | cut -d= -f2-
-}
+# shellcheck source=deploy/rabbitmq/definitions.sh
+source "$REPO_ROOT/deploy/rabbitmq/definitions.sh"
+
+# file_value FILE NAME: NAME's value in a KEY=VALUE file (empty when it has none).
+file_value() { { grep -E "^$2=" "$1" || true; } | tail -n 1 | cut -d= -f2-; }
+
+# account_password USER: USER's password in the check's accounts file (the variable that
+# whistle_password_variable names, as deploy/secrets.sh --accounts wrote it).
+account_password() { file_value "$CHECK_ACCOUNTS" "$(whistle_password_variable "$1")"; }
 
 # adapter_ctl CHANNEL ARGS...: whistlectl on the host's network, as adapter-CHANNEL, through the
 # broker port the stack publishes on 127.0.0.1: where a channel adapter outside the stack connects.
@@ -24,9 +26,6 @@ adapter_ctl() {
         -e WHISTLE_AMQP_URL="amqp://adapter-$channel:$password@127.0.0.1:$CHECK_AMQP_PORT/%2F" \
         --entrypoint whistlectl whistle:latest "$@"
 }
-
-# check_env_value NAME: NAME's value in the check's env file.
-check_env_value() { grep -E "^$1=" "$CHECK_ENV" | tail -n 1 | cut -d= -f2-; }
 
 check_flow() {
     local file name channel published=0 before after token no
@@ -48,7 +47,7 @@ check_flow() {
     # file, handed over as variables), all through the published broker port.
     docker run --rm --network host --read-only --cap-drop ALL --env-file "$CHECK_ACCOUNTS" \
         -v "$REPO_ROOT/deploy/seed:/seed:ro" \
-        -e WHISTLE_AMQP_URL="amqp://whistle-admin:$(check_env_value WHISTLE_AMQP_PASSWORD_ADMIN)@127.0.0.1:$CHECK_AMQP_PORT/%2F" \
+        -e WHISTLE_AMQP_URL="amqp://whistle-admin:$(file_value "$CHECK_ENV" WHISTLE_AMQP_PASSWORD_ADMIN)@127.0.0.1:$CHECK_AMQP_PORT/%2F" \
         --entrypoint whistle-bench whistle:latest work --departments /seed/departments.yaml --idle 4
     sleep 2
     token="$(check_token XS-ZHZX)"
