@@ -52,8 +52,8 @@ RUN groupadd --system --gid 10001 whistle \
         --shell /usr/sbin/nologin whistle
 
 COPY --from=builder /app /app
-# The seed's entrypoint (docker-compose run --rm seed) and the broker users' rules it applies.
-COPY deploy/seed.sh deploy/rabbitmq/definitions.sh deploy/rabbitmq/hash-password.sh /app/deploy/
+# The seed's entrypoint (docker-compose run --rm seed); the broker users come from whistlectl.
+COPY deploy/seed.sh /app/deploy/
 ENV PATH=/app/bin:$PATH \
     LD_LIBRARY_PATH=/app/lib
 # Every library a program needs is here: fail the build, not the start.

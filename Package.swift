@@ -38,24 +38,40 @@ let package = Package(
             name: "CLibPQ", path: "Shared/CLibPQ", pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]),
 
-        .target(name: "WhistleConcurrency", path: "Shared/WhistleConcurrency"),
         .target(
-            name: "WhistleAMQP", dependencies: ["CRabbitMQ", "WhistleConcurrency", .product(name: "Logging", package: "swift-log")],
+            name: "WhistleConcurrency",
+            dependencies: [
+                .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            path: "Shared/WhistleConcurrency"),
+        .target(
+            name: "WhistleAMQP",
+            dependencies: [
+                "CRabbitMQ", "WhistleConcurrency", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             path: "Shared/WhistleAMQP"),
         .target(
-            name: "WhistlePostgres", dependencies: ["CLibPQ", "WhistleConcurrency", .product(name: "Logging", package: "swift-log")],
+            name: "WhistlePostgres",
+            dependencies: [
+                "CLibPQ", "WhistleConcurrency", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             path: "Shared/WhistlePostgres"),
         .target(name: "WhistleMessages", path: "Shared/WhistleMessages"),
         .target(name: "WhistleDomain", dependencies: ["WhistleMessages"], path: "Shared/WhistleDomain"),
         .target(
             name: "WhistleRuntime",
             dependencies: [
+                "WhistleMessages",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             path: "Shared/WhistleRuntime"),
         .target(
@@ -66,6 +82,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             path: "Shared/WhistleReliability",
             resources: [.copy("Migrations")]),
@@ -117,7 +134,9 @@ let package = Package(
             name: "UnitTests",
             dependencies: [
                 "WhistleDomain", "WhistleMessages", "WhistleReliability", "WhistleAMQP", "WhistlePostgres", "WhistleRuntime",
-                "NotifierService", "EvaluatorService",
+                "WhistleConcurrency", "NotifierService", "EvaluatorService",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/UnitTests"),
         .testTarget(

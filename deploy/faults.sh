@@ -9,6 +9,9 @@
 set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 rounds="${1:-24}"
-[[ "$rounds" =~ ^[0-9]+$ ]] && ((rounds > 0)) || { echo "usage: $0 [ROUNDS > 0]" >&2; exit 2; }
+if ! [[ "$rounds" =~ ^[0-9]+$ ]] || ((rounds == 0)); then
+    echo "usage: $0 [ROUNDS > 0]" >&2
+    exit 2
+fi
 export WHISTLE_FAULT_ROUNDS="$rounds"
 exec "$REPO_ROOT/deploy/test.sh" --filter FaultSuiteTests

@@ -12,6 +12,8 @@
 #                                beside ENV; ENV: .env), mode 600, never changing a line there, and
 #                                sets WHISTLE_BROKER_ACCOUNTS=ACCOUNTS in ENV when ENV has none.
 #                                The seed (docker-compose run --rm seed) gives the users these.
+#                                The users come from whistlectl broker-definitions users (deploy/
+#                                whistlectl.sh: the checkout's build, whistlectl on PATH or WHISTLE_CTL).
 #
 # Every value is 64 hexadecimal digits from /dev/urandom: URL-safe, since the passwords go into
 # connection URLs. The variables are described in docs/operations.md; deploy/compose.env.example
@@ -19,8 +21,6 @@
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-# shellcheck source=deploy/rabbitmq/definitions.sh
-source "$REPO_ROOT/deploy/rabbitmq/definitions.sh"
 
 # One random value: 32 bytes as 64 lower-case hexadecimal digits.
 random_value() {
@@ -57,9 +57,11 @@ generate() {
 
 # add_accounts ENV SEED_FOLDER [ACCOUNTS]: see the usage above.
 add_accounts() {
-    local env="$1" seed="$2" accounts="${3:-}" user variable added=0
+    local env="$1" seed="$2" accounts="${3:-}" user variable users added=0
     [[ -f "$env" ]] || { printf 'secrets.sh: %s does not exist: make it first (deploy/secrets.sh %s)\n' "$env" "$env" >&2; return 1; }
     [[ -f "$seed/departments.yaml" ]] || { printf 'secrets.sh: no departments.yaml in %s\n' "$seed" >&2; return 1; }
+    # The adapters' and the seed's departments' users with their password variables (whistlectl).
+    users="$("$REPO_ROOT/deploy/whistlectl.sh" broker-definitions users --seed "$seed")" || return 1
     if [[ -z "$accounts" ]]; then
         accounts="$(grep -E '^WHISTLE_BROKER_ACCOUNTS=.' "$env" | tail -n 1 | cut -d= -f2-)" || true
         accounts="${accounts:-$(dirname "$env")/broker-accounts.env}"
@@ -68,13 +70,12 @@ add_accounts() {
     if [[ ! -e "$accounts" ]]; then
         (umask 077 && printf '# Broker passwords of the adapters and departments (deploy/secrets.sh --accounts). Keep it\n# private (mode 600) with .env; hand each adapter and department its own line.\n' >"$accounts")
     fi
-    while read -r user; do
-        variable="$(whistle_password_variable "$user")"
+    while read -r user variable; do
         grep -qE "^${variable}=.+" "$accounts" && continue
         (umask 077 && printf '%s=%s\n' "$variable" "$(random_value)" >>"$accounts")
         printf 'secrets.sh: added %s (%s)\n' "$variable" "$user" >&2
         added=$((added + 1))
-    done < <(whistle_account_users "$seed/departments.yaml")
+    done <<<"$users"
     chmod 600 "$accounts"
     if ! grep -qE '^WHISTLE_BROKER_ACCOUNTS=.' "$env"; then
         printf '\n# The broker passwords of the adapters and departments (deploy/secrets.sh --accounts).\nWHISTLE_BROKER_ACCOUNTS=%s\n' "$accounts" >>"$env"

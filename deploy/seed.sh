@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # seed.sh — the operator's district in a compose deployment; the entrypoint of the `seed` service
-# (it runs inside the whistle image, from /app/deploy beside definitions.sh and hash-password.sh).
+# (it runs inside the whistle image, from /app/deploy, with whistlectl on PATH).
 #
 #   docker-compose run --rm seed                  loads the seed folder mounted at /seed
 #   /app/deploy/seed.sh [SEED_FOLDER]             the same, from another folder in the container
@@ -9,7 +9,7 @@
 #
 # The seed, in this order, so that a missing password changes nothing:
 #   1. the adapters' and departments' broker users, permissions and topic permissions
-#      (whistle_definitions accounts) with their passwords from the operator's accounts file,
+#      (whistlectl broker-definitions accounts) with their passwords from the operator's accounts file,
 #      which compose passes in as WHISTLE_AMQP_PASSWORD_* variables (deploy/secrets.sh --accounts);
 #   2. whistlectl seed: the reference data in one transaction, then the queues dept.<code>;
 #   3. the users POSTed to the management API (creates new ones, updates the others' passwords
@@ -19,10 +19,6 @@
 # name and password also log in to the management API), WHISTLE_MANAGEMENT_URL (default
 # http://rabbitmq:15672), WHISTLE_BROKER_ACCOUNTS_FILE (the host's accounts file, for messages).
 set -euo pipefail
-
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# shellcheck source=deploy/rabbitmq/definitions.sh
-source "$here/definitions.sh"
 
 say() { printf '[seed] %s\n' "$*" >&2; }
 die() { printf '[seed] error: %s\n' "$*" >&2; exit 1; }
@@ -66,7 +62,7 @@ seed() {
 
     # 1. Every password first: nothing is written while one is missing.
     definitions="$work/accounts.json"
-    if ! whistle_definitions accounts "$departments" >"$definitions"; then
+    if ! whistlectl broker-definitions accounts --seed "$folder" >"$definitions"; then
         say "on the host: deploy/secrets.sh --accounts ${WHISTLE_SEED_DIR_HOST:-SEED_FOLDER}, then docker-compose run --rm seed"
         die "nothing was changed"
     fi
@@ -86,7 +82,7 @@ seed() {
     while read -r user; do
         count=$((count + 1))
         grep -qxF "$user" <<<"$users" || missing+=("$user")
-    done < <(whistle_account_users "$departments")
+    done < <(whistlectl broker-definitions users --seed "$folder" | cut -d' ' -f1)
     ((${#missing[@]} == 0)) || die "missing on the broker after the import: ${missing[*]}"
     say "done: $count adapter and department users on the broker, each with its password from the accounts file"
 }

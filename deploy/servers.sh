@@ -30,20 +30,21 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RABBITMQ_BIN=/usr/lib/rabbitmq/bin
 PG_BIN=/usr/lib/postgresql/15/bin
 
-# Every service has its own broker user; the password is the user name (development only).
-# shellcheck source=deploy/rabbitmq/definitions.sh
-source "$REPO_ROOT/deploy/rabbitmq/definitions.sh"
+# Every service has its own broker user; the password is the user name (development only). The
+# users and their permissions: `whistlectl broker-definitions plain` (deploy/whistlectl.sh runs it).
 # Every service has its own database role too (whistle_<service>, password = the role name);
 # the owner `whistle` migrates and grants them their privileges.
 # shellcheck source=deploy/postgres/roles.sh
 source "$REPO_ROOT/deploy/postgres/roles.sh"
+# shellcheck disable=SC2034  # deploy/check-definitions.sh, which sources this file, uses it
 RABBITMQ_USERS=(whistle-intake whistle-dispatcher whistle-notifier whistle-evaluator whistle-admin)
 RABBITMQ_ADMIN=whistle-admin
 PG_ROLE=whistle
 PG_PASSWORD=whistle
 PG_DATABASE=whistle
 
-APT_PACKAGES=(rabbitmq-server librabbitmq-dev libpq-dev postgresql pkg-config curl ca-certificates)
+# (The last one is for deploy/lint.sh.)
+APT_PACKAGES=(rabbitmq-server librabbitmq-dev libpq-dev postgresql pkg-config curl ca-certificates shellcheck)
 # chromium and the CJK fonts: the dashboard's headless-browser test and its screenshot.
 APT_PACKAGES_NO_RECOMMENDS=(docker-compose chromium fonts-noto-cjk)
 
@@ -380,12 +381,17 @@ rabbitmq_show_logs() {
     done
 }
 
-# Users, permissions and no guest, in one definitions import (idempotent: it updates): the
-# least-privilege model of deploy/rabbitmq/definitions.sh, with development passwords (the user
-# name) and a user per department of the sample seed.
+# rabbitmq_definitions [VHOST]: the least-privilege users and permissions of `whistlectl
+# broker-definitions`, with development passwords (the user name) and a user per department of
+# the sample seed, on VHOST (default /).
+rabbitmq_definitions() {
+    "$REPO_ROOT/deploy/whistlectl.sh" broker-definitions plain --seed "$REPO_ROOT/deploy/seed" --vhost "${1:-/}"
+}
+
+# Users, permissions and no guest, in one definitions import (idempotent: it updates).
 rabbitmq_ensure_users() {
     local defs="$RMQ_DIR/users.json"
-    whistle_definitions plain "$REPO_ROOT/deploy/seed/departments.yaml" >"$defs"
+    rabbitmq_definitions >"$defs" || die "rabbitmq ($PROFILE): whistlectl broker-definitions failed"
     rmq rabbitmqctl -q import_definitions "$defs" >/dev/null \
         || die "rabbitmq ($PROFILE): importing users failed"
     local users
@@ -400,9 +406,8 @@ rabbitmq_grant_vhost() {
     # A file of its own: tests grant their vhosts concurrently.
     local vhost="${1:?grant-vhost needs a vhost}" defs rc=0
     defs="$(mktemp "$RMQ_DIR/users-vhost.XXXXXX")"
-    whistle_definitions plain "$REPO_ROOT/deploy/seed/departments.yaml" \
-        | sed -e "s|\"vhost\": \"/\"|\"vhost\": \"$vhost\"|" -e "s|{\"name\": \"/\"}|{\"name\": \"$vhost\"}|" >"$defs"
-    rmq rabbitmqctl -q import_definitions "$defs" >/dev/null || rc=$?
+    rabbitmq_definitions "$vhost" >"$defs" || rc=$?
+    ((rc == 0)) && { rmq rabbitmqctl -q import_definitions "$defs" >/dev/null || rc=$?; }
     rm -f -- "$defs"
     ((rc == 0)) || die "rabbitmq ($PROFILE): granting $vhost failed"
 }

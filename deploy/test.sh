@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # test.sh — THE test command (./deploy/test.sh [swift test arguments, e.g. --filter Intake]).
 #
-# Fresh RabbitMQ + PostgreSQL of the `test` profile (stopped again on exit, whatever happens),
-# a check of docker-compose.yml, then `swift build --build-tests` and `swift test`, with the
-# servers' addresses in WHISTLE_TEST_* variables, then deploy/compose-check.sh (the compose stack
-# built and run in a private Docker engine). Exits non-zero when anything fails.
+# The lint (deploy/lint.sh: shellcheck and swift-format; a finding fails the run at the end, the
+# rest still runs), `swift build --build-tests`, fresh RabbitMQ + PostgreSQL of the `test` profile
+# (stopped again on exit, whatever happens; their users come from the build's whistlectl), a check
+# of docker-compose.yml, then `swift test`, with the servers' addresses in WHISTLE_TEST_* variables,
+# then deploy/compose-check.sh (the compose stack built and run in a private Docker engine). Exits
+# non-zero when anything fails.
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -56,6 +58,10 @@ finish() {
         grep -E '^compose-check: ' "$COMPOSE_LOG" | tail -n 1
         rm -f "$COMPOSE_LOG"
     fi
+    if [[ -n "${LINT_LOG:-}" && -s "$LINT_LOG" ]]; then
+        grep -E '^lint: (passed|FAILED)' "$LINT_LOG" | tail -n 1
+        rm -f "$LINT_LOG"
+    fi
     summary || true
     exit "$rc"
 }
@@ -64,6 +70,18 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 phase "install packages" "$SERVERS" install
+
+# The lint first; its findings fail the run at the end, after the tests (deploy/lint.sh).
+LINT_LOG="$(mktemp)"
+run_lint() { "$REPO_ROOT/deploy/lint.sh" 2>&1 | tee "$LINT_LOG"; return "${PIPESTATUS[0]}"; }
+LINT_RC=0
+phase "lint" run_lint || LINT_RC=$?
+
+# Built before the servers start: their broker users come from whistlectl broker-definitions.
+phase "swift build --build-tests" swift build --build-tests
+WHISTLE_TEST_BIN_DIR="$(swift build --show-bin-path)"
+export WHISTLE_TEST_BIN_DIR
+
 phase "reset test servers" "$SERVERS" reset test
 phase "start test servers" "$SERVERS" start test
 
@@ -88,10 +106,6 @@ validate_compose() {
 }
 phase "validate docker-compose.yml" validate_compose
 
-phase "swift build --build-tests" swift build --build-tests
-WHISTLE_TEST_BIN_DIR="$(swift build --show-bin-path)"
-export WHISTLE_TEST_BIN_DIR
-
 printf '\nWHISTLE_TEST_AMQP_URL=%s\nWHISTLE_TEST_DATABASE_URL=%s\nWHISTLE_TEST_BIN_DIR=%s\n' \
     "$WHISTLE_TEST_AMQP_URL" "$WHISTLE_TEST_DATABASE_URL" "$WHISTLE_TEST_BIN_DIR"
 # Serially: fault tests restart the shared broker and database, which parallel suites would feel.
@@ -108,5 +122,7 @@ run_compose_check() { "$REPO_ROOT/deploy/compose-check.sh" 2>&1 | tee "$COMPOSE_
 if (($# == 0)); then
     phase "compose-check" run_compose_check
 fi
-# The suite's status, now that the compose check has run too (errexit ends the script with it).
+# The suite's status, now that the compose check has run too (errexit ends the script with it),
+# then the lint's.
 (exit "$TESTS_RC")
+(exit "$LINT_RC")

@@ -52,9 +52,15 @@ struct BarePipeline {
         try await sink.start()
         let started = ContinuousClock.now
         let result = try await withThrowingTaskGroup(of: Histogram<UInt64>?.self) { group in
-            group.addTask { try await self.source(); return nil }
-            group.addTask { try await self.stage(1, from: Self.queues[0], to: Self.queues[1], pool: pool); return nil }
-            group.addTask { try await self.stage(2, from: Self.queues[1], to: Self.queues[2], pool: pool); return nil }
+            group.addTask {
+                try await self.source(); return nil
+            }
+            group.addTask {
+                try await self.stage(1, from: Self.queues[0], to: Self.queues[1], pool: pool); return nil
+            }
+            group.addTask {
+                try await self.stage(2, from: Self.queues[1], to: Self.queues[2], pool: pool); return nil
+            }
             group.addTask { try await self.drain(sink, progress: progress) }
             var histogram: Histogram<UInt64>?
             while let next = try await group.next() {
@@ -83,7 +89,8 @@ struct BarePipeline {
             let now = DispatchTime.now().uptimeNanoseconds
             let window = (sent..<min(sent + 500, count)).map { i in
                 OutboundMessage(
-                    exchange: Self.exchange, routingKey: Self.queues[0], body: Array("\(now) bare-\(i) \(String(repeating: "诉", count: 100))".utf8),
+                    exchange: Self.exchange, routingKey: Self.queues[0],
+                    body: Array("\(now) bare-\(i) \(String(repeating: "诉", count: 100))".utf8),
                     messageId: "bare-\(i)")
             }
             guard try await publisher.publish(window).allSatisfy({ $0 == .confirmed }) else { throw BenchError("bare source refused") }
@@ -98,10 +105,15 @@ struct BarePipeline {
         let consumer = AMQPConsumer(
             configuration: amqp, name: "bench-bare-\(number)", queues: [from], prefetch: prefetch, topology: topology,
             logger: .init(label: "bench"))
-        let publisher = AMQPPublisher(configuration: amqp, name: "bench-bare-\(number)-out", topology: topology, logger: .init(label: "bench"))
+        let publisher = AMQPPublisher(
+            configuration: amqp, name: "bench-bare-\(number)-out", topology: topology, logger: .init(label: "bench"))
         try await consumer.start()
         try await publisher.connect()
-        defer { Task { await consumer.close(); await publisher.close() } }
+        defer {
+            Task {
+                await consumer.close(); await publisher.close()
+            }
+        }
         while !Task.isCancelled {
             let batch = try await consumer.nextBatch(max: batchSize, waitMilliseconds: 250, lingerMilliseconds: 5)
             guard let last = batch.last else { continue }

@@ -8,7 +8,9 @@ struct WhistleBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "whistle-bench",
         abstract: "Measures Whistle against this machine: throughput, latency and memory.",
-        subcommands: [RunCommand.self, BurstCommand.self, WorkCommand.self, MemoryCommand.self, APICommand.self, DrillCommand.self])
+        subcommands: [
+            RunCommand.self, BurstCommand.self, WorkCommand.self, MemoryCommand.self, APICommand.self, DrillCommand.self, JSONCommand.self,
+        ])
 }
 
 extension WhistleBench {

@@ -12,7 +12,10 @@ extension BenchReport {
                 root["pgbench"] = ["inserts_per_s": pgbench.transactionsPerSecond, "latency_ms": pgbench.latencyMilliseconds, "clients": 4]
             }
             if let bare {
-                root["bare_pipeline"] = ["messages": bare.messages, "seconds": bare.seconds, "rate_per_s": bare.rate, "latency_ms": Self.latencies(bare.latencies)]
+                root["bare_pipeline"] = [
+                    "messages": bare.messages, "seconds": bare.seconds, "rate_per_s": bare.rate,
+                    "latency_ms": Self.latencies(bare.latencies),
+                ]
             }
             root["flows"] = flows.map { flow, processes -> [String: Any] in
                 let assigned = Self.rate(flow.assigned, flow.assignedSeconds)
@@ -23,11 +26,15 @@ extension BenchReport {
                     "tickets": flow.tickets, "assigned": flow.assigned, "assigned_per_s": assigned,
                     "resolved": flow.resolved, "resolved_per_s": Self.rate(flow.resolved, flow.resolvedSeconds), "surveys": flow.surveys,
                     "latency_ms": [
-                        "publish_to_outcome": Self.latencies(flow.toOutcome), "publish_to_department_queue": Self.latencies(flow.toDepartment),
+                        "publish_to_outcome": Self.latencies(flow.toOutcome),
+                        "publish_to_department_queue": Self.latencies(flow.toDepartment),
                         "publish_to_resolved": Self.latencies(flow.toResolution),
                     ],
                     "processes": processes.filter { $0.processes > 0 }.map {
-                        ["name": $0.name, "processes": $0.processes, "cpu_s": $0.cpuSeconds, "peak_rss_mib": $0.peakRSSMiB, "high_water_mib": $0.highWaterMiB]
+                        [
+                            "name": $0.name, "processes": $0.processes, "cpu_s": $0.cpuSeconds, "peak_rss_mib": $0.peakRSSMiB,
+                            "high_water_mib": $0.highWaterMiB,
+                        ]
                     },
                 ]
                 if let bare { entry["ratio_to_bare_pipeline"] = assigned / bare.rate }

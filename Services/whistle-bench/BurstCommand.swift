@@ -31,9 +31,11 @@ struct BurstCommand: AsyncParsableCommand {
         let observer = try await OutcomeObserver(configuration: configuration, run: run)
         var desks: AssignmentObserver?
         if let departments {
-            desks = try await AssignmentObserver(configuration: configuration, departments: try AssignmentObserver.departmentCodes(in: departments))
+            desks = try await AssignmentObserver(
+                configuration: configuration, departments: try AssignmentObserver.departmentCodes(in: departments))
         }
-        let publisher = AMQPPublisher(configuration: configuration, name: "bench", topology: WhistleTopology.base, logger: .init(label: "bench"))
+        let publisher = AMQPPublisher(
+            configuration: configuration, name: "bench", topology: WhistleTopology.base, logger: .init(label: "bench"))
         try await publisher.connect()
 
         var published: [String: ContinuousClock.Instant] = [:]
@@ -67,7 +69,8 @@ struct BurstCommand: AsyncParsableCommand {
             for (ticket, messageId) in observer.openedBy {
                 guard let sent = published[messageId], let arrived = desks.arrivals[ticket] else { continue }
                 let elapsed = arrived - sent
-                _ = histogram.record(UInt64(max(0, elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000)))
+                _ = histogram.record(
+                    UInt64(max(0, elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000)))
             }
             reportDepartments(tickets: tickets.count, assignments: desks.assignments, total: last - started, latencies: histogram)
         }
@@ -83,8 +86,14 @@ struct BurstCommand: AsyncParsableCommand {
                     + "\"p99\":\(ms(99)),\"max\":\(Double(latencies.max) / 1000)}}")
             return
         }
-        print(String(format: "tickets → departments  %d tickets, %d assignments, all in %.2f s  (%.0f demands/s to department queues)", tickets, assignments, seconds, Double(tickets) / seconds))
-        print(String(format: "publish → dept queue   p50 %.1f ms  p90 %.1f ms  p99 %.1f ms  max %.1f ms", ms(50), ms(90), ms(99), Double(latencies.max) / 1000))
+        print(
+            String(
+                format: "tickets → departments  %d tickets, %d assignments, all in %.2f s  (%.0f demands/s to department queues)", tickets,
+                assignments, seconds, Double(tickets) / seconds))
+        print(
+            String(
+                format: "publish → dept queue   p50 %.1f ms  p90 %.1f ms  p99 %.1f ms  max %.1f ms", ms(50), ms(90), ms(99),
+                Double(latencies.max) / 1000))
     }
 
     private func report(publishedIn: Duration, total: Duration, latencies: Histogram<UInt64>, outcomes: [String: Int]) {
@@ -103,7 +112,10 @@ struct BurstCommand: AsyncParsableCommand {
         print("demands               \(count)")
         print(String(format: "published (confirmed)  %.2f s  (%.0f demands/s)", publishSeconds, Double(count) / publishSeconds))
         print(String(format: "all outcomes in        %.2f s  (%.0f demands/s through intake)", seconds, Double(count) / seconds))
-        print(String(format: "publish → outcome      p50 %.1f ms  p90 %.1f ms  p99 %.1f ms  max %.1f ms", ms(50), ms(90), ms(99), Double(latencies.max) / 1000))
+        print(
+            String(
+                format: "publish → outcome      p50 %.1f ms  p90 %.1f ms  p99 %.1f ms  max %.1f ms", ms(50), ms(90), ms(99),
+                Double(latencies.max) / 1000))
         print("outcomes              " + outcomes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
     }
 }

@@ -22,7 +22,7 @@ final class DepartmentSimulator: @unchecked Sendable {
         var feedback: Duration = .zero
     }
 
-        struct Tally: CustomStringConvertible {
+    struct Tally: CustomStringConvertible {
         var assignments = 0, acknowledged = 0, completed = 0, returned = 0, feedback = 0, evaluations = 0
         var description: String {
             "\(assignments) assignments: \(acknowledged) acknowledged, \(completed) completed, \(returned) returned; "
@@ -72,12 +72,16 @@ final class DepartmentSimulator: @unchecked Sendable {
         let queue = "bench.work.\(UUID().uuidString.prefix(8).lowercased())"
         var eventTopology = WhistleTopology.base
         eventTopology.queues.append(
-            .init(queue, arguments: [QueueArgument("x-expires", .integer(60_000))],
-                  bindings: [.init(Exchange.events, EventType.ticketResolved.routingKey), .init(Exchange.events, EventType.ticketClosed.routingKey)]))
+            .init(
+                queue, arguments: [QueueArgument("x-expires", .integer(60_000))],
+                bindings: [
+                    .init(Exchange.events, EventType.ticketResolved.routingKey), .init(Exchange.events, EventType.ticketClosed.routingKey),
+                ]))
         events = AMQPConsumer(
             configuration: configuration, name: "bench-work-events", queues: [queue], prefetch: 1000, topology: eventTopology,
             logger: .init(label: "bench"))
-        publisher = AMQPPublisher(configuration: configuration, name: "bench-work", topology: WhistleTopology.base, logger: .init(label: "bench"))
+        publisher = AMQPPublisher(
+            configuration: configuration, name: "bench-work", topology: WhistleTopology.base, logger: .init(label: "bench"))
         try await events.start()
         try await desks.start()
         try await publisher.connect()
@@ -177,7 +181,8 @@ final class DepartmentSimulator: @unchecked Sendable {
             }
             let draw = random.unit()
             if draw < mix.returnRatio {
-                finishes.append(try reply(department, ["assignment_id": id, "action": "return", "reason_code": "not_our_duty", "note": "不属于本部门职责"]))
+                finishes.append(
+                    try reply(department, ["assignment_id": id, "action": "return", "reason_code": "not_our_duty", "note": "不属于本部门职责"]))
                 tally.returned += 1
                 continue
             }
@@ -200,20 +205,30 @@ final class DepartmentSimulator: @unchecked Sendable {
         let arrived = ContinuousClock.now
         var messages: [(String, OutboundMessage)] = []
         for delivery in batch {
-            guard let event = ReceivedEvent(body: delivery.body), let ticketNo = event.ticketNo else { continue }
+            // Only ticket events matter here; anything else on the queue is not the simulator's business.
+            let event: ReceivedEvent
+            do { event = try ReceivedEvent(body: delivery.body) } catch { continue }
+            guard let ticketNo = event.ticketNo else { continue }
             if event.type == EventType.ticketResolved.rawValue {
                 if resolutions[ticketNo] == nil { resolutions[ticketNo] = arrived }
                 let draw = random.unit()
-                let satisfaction = draw < mix.satisfied ? "satisfied" : draw < mix.satisfied + mix.basicallySatisfied ? "basically_satisfied" : "unsatisfied"
+                let satisfaction =
+                    draw < mix.satisfied
+                    ? "satisfied" : draw < mix.satisfied + mix.basicallySatisfied ? "basically_satisfied" : "unsatisfied"
                 // The citizen answers through the channel's adapter (a petition's bureau asks in person).
                 let channel = channels[ticketNo] ?? "12345"
                 let adapter = "adapter-" + (channel == "petition" ? "petition" : channel)
                 messages.append(
-                    try intake("feedback", ["ticket_no": ticketNo, "satisfaction": satisfaction, "resolved": satisfaction != "unsatisfied"], as: adapter))
+                    try intake(
+                        "feedback", ["ticket_no": ticketNo, "satisfaction": satisfaction, "resolved": satisfaction != "unsatisfied"],
+                        as: adapter))
                 tally.feedback += 1
-            } else if event.type == EventType.ticketClosed.rawValue, let whistle = whistles.removeValue(forKey: ticketNo), !whistle.summoned.isEmpty {
+            } else if event.type == EventType.ticketClosed.rawValue, let whistle = whistles.removeValue(forKey: ticketNo),
+                !whistle.summoned.isEmpty
+            {
                 let scores = whistle.summoned.sorted().map { ["department": $0, "score": 60 + Int(random.unit() * 40)] as [String: Any] }
-                messages.append(try intake("evaluation", ["ticket_no": ticketNo, "by": whistle.street, "scores": scores], as: "dept-" + whistle.street))
+                messages.append(
+                    try intake("evaluation", ["ticket_no": ticketNo, "by": whistle.street, "scores": scores], as: "dept-" + whistle.street))
                 tally.evaluations += 1
             }
         }

@@ -49,8 +49,12 @@ struct FlowRun {
         let started = ContinuousClock.now
         var result = Result(scenario: scenario, targetRate: rate)
         result.drained = try await withThrowingTaskGroup(of: Bool.self) { group in
-            group.addTask { try await publish(runId: runId, board: board); return true }
-            group.addTask { try await observe(observer, board: board); return true }
+            group.addTask {
+                try await publish(runId: runId, board: board); return true
+            }
+            group.addTask {
+                try await observe(observer, board: board); return true
+            }
             group.addTask { try await work(simulator, board: board) }
             group.addTask {
                 var lastPrint = ContinuousClock.now
@@ -60,7 +64,9 @@ struct FlowRun {
                         lastPrint = .now
                         let c = board.snapshot
                         let t = Int((ContinuousClock.now - started).seconds)
-                        progress.show("\(scenario)  \(t) s  published \(c.published)  outcomes \(c.outcomes)  assigned \(c.assigned)/\(c.opened)  resolved \(c.resolved)  surveys \(c.surveys)")
+                        progress.show(
+                            "\(scenario)  \(t) s  published \(c.published)  outcomes \(c.outcomes)  assigned \(c.assigned)/\(c.opened)  resolved \(c.resolved)  surveys \(c.surveys)"
+                        )
                     }
                     try? await Task.sleep(for: .milliseconds(250))
                 }
@@ -109,7 +115,8 @@ struct FlowRun {
     /// Publishes for `duration`: every 20 ms the demands due by the rate (one confirmed window),
     /// or back-to-back windows of 500 when the rate is 0.
     private func publish(runId: String, board: RunBoard) async throws {
-        let publisher = AMQPPublisher(configuration: amqp, name: "bench-flow", topology: WhistleTopology.base, logger: .init(label: "bench"))
+        let publisher = AMQPPublisher(
+            configuration: amqp, name: "bench-flow", topology: WhistleTopology.base, logger: .init(label: "bench"))
         try await publisher.connect()
         let started = ContinuousClock.now
         var sent = 0
@@ -124,7 +131,9 @@ struct FlowRun {
                 return OutboundMessage(exchange: Exchange.intake, routingKey: channel.routingKey, body: body, messageId: "\(runId)-\(i)")
             }
             board.published(window.map(\.messageId), at: .now)
-            guard try await publisher.publish(window).allSatisfy({ $0 == .confirmed }) else { throw BenchError("the broker refused demands") }
+            guard try await publisher.publish(window).allSatisfy({ $0 == .confirmed }) else {
+                throw BenchError("the broker refused demands")
+            }
             sent += window.count
             if rate > 0 { try await Task.sleep(for: .milliseconds(20)) }
         }
@@ -138,8 +147,12 @@ struct FlowRun {
         while !(board.isPublishingDone && observer.outcomeCount >= board.snapshot.published) {
             let new = try await observer.collect(sentAt: board.sent, waitMilliseconds: 50)
             let (outcomes, opened) = (observer.outcomeCount, observer.openedBy.count)
-            board.update { $0.outcomes = outcomes; $0.opened = opened }
-            if new > 0 { idleSince = .now } else if ContinuousClock.now - idleSince > .seconds(60) {
+            board.update {
+                $0.outcomes = outcomes; $0.opened = opened
+            }
+            if new > 0 {
+                idleSince = .now
+            } else if ContinuousClock.now - idleSince > .seconds(60) {
                 throw BenchError("no outcome event for 60 s: is intake running?")
             }
         }
@@ -153,14 +166,18 @@ struct FlowRun {
             let moved = try await simulator.step(waitMilliseconds: 10)
             let tally = simulator.tally
             let (assigned, resolved) = (simulator.arrivals.count, simulator.resolutions.count)
-            board.update { $0.assigned = assigned; $0.resolved = resolved; $0.surveys = tally.feedback }
+            board.update {
+                $0.assigned = assigned; $0.resolved = resolved; $0.surveys = tally.feedback
+            }
             let c = board.snapshot
             if board.isPublishingDone && c.outcomes >= c.published && assigned >= c.opened && resolved >= c.opened
                 && simulator.waiting == 0
             {
                 return true
             }
-            if moved > 0 || simulator.waiting > 0 { idleSince = .now } else if board.isPublishingDone && ContinuousClock.now - idleSince > .seconds(30) {
+            if moved > 0 || simulator.waiting > 0 {
+                idleSince = .now
+            } else if board.isPublishingDone && ContinuousClock.now - idleSince > .seconds(30) {
                 return false
             }
         }

@@ -11,8 +11,9 @@ struct MemoryCommand: ParsableCommand {
     func run() throws {
         print("PROCESS        PID       RSS MiB   PEAK MiB")
         for pid in try FileManager.default.contentsOfDirectory(atPath: "/proc").compactMap(Int32.init).sorted() {
-            guard let comm = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)
-                .trimmingCharacters(in: .whitespacesAndNewlines), names.contains(comm),
+            guard
+                let comm = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)
+                    .trimmingCharacters(in: .whitespacesAndNewlines), names.contains(comm),
                 let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
             else { continue }
             let rss = Self.kilobytes("VmRSS:", in: status)

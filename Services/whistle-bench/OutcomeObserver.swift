@@ -24,9 +24,13 @@ final class OutcomeObserver: @unchecked Sendable {
         self.configuration = configuration
         queue = "bench.\(run)"
         var topology = WhistleTopology.base
-        let keys = [EventType.ticketAccepted, .ticketMerged, .demandDuplicate, .demandRejected].map { Topology.Binding(Exchange.events, $0.routingKey) }
+        let keys = [EventType.ticketAccepted, .ticketMerged, .demandDuplicate, .demandRejected].map {
+            Topology.Binding(Exchange.events, $0.routingKey)
+        }
         topology.queues.append(.init(queue, arguments: [QueueArgument("x-queue-type", .string("classic"))], bindings: keys))
-        consumer = AMQPConsumer(configuration: configuration, name: "bench-observer", queues: [queue], prefetch: 2000, topology: topology, logger: .init(label: "bench"))
+        consumer = AMQPConsumer(
+            configuration: configuration, name: "bench-observer", queues: [queue], prefetch: 2000, topology: topology,
+            logger: .init(label: "bench"))
         try await consumer.start()
     }
 
@@ -83,7 +87,8 @@ final class OutcomeObserver: @unchecked Sendable {
             }
             if let sent = sentAt(messageId) {
                 let elapsed = arrived - sent
-                _ = latencies.record(UInt64(max(0, elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000)))
+                _ = latencies.record(
+                    UInt64(max(0, elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000)))
             }
         }
         try await consumer.ack(through: lastDelivery)

@@ -21,8 +21,10 @@ struct PgBench {
         let script = FileManager.default.temporaryDirectory.appendingPathComponent("whistle-pgbench-\(getpid()).sql")
         try "INSERT INTO bench_pgbench (payload) VALUES (repeat('x', 200));\n".write(to: script, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: script) }
-        _ = try Self.execute(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", databaseURL, "-c",
-            "DROP TABLE IF EXISTS bench_pgbench; CREATE TABLE bench_pgbench (id bigserial PRIMARY KEY, payload text, at timestamptz DEFAULT now())"])
+        _ = try Self.execute([
+            "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", databaseURL, "-c",
+            "DROP TABLE IF EXISTS bench_pgbench; CREATE TABLE bench_pgbench (id bigserial PRIMARY KEY, payload text, at timestamptz DEFAULT now())",
+        ])
         defer { _ = try? Self.execute(["psql", "-X", "-q", databaseURL, "-c", "DROP TABLE IF EXISTS bench_pgbench"]) }
         let output = try Self.execute([
             "pgbench", "-n", "-c", String(clients), "-j", String(min(clients, 2)), "-t", String(transactionsPerClient), "-f", script.path,

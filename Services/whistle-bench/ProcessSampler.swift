@@ -81,7 +81,8 @@ final class ProcessSampler: @unchecked Sendable {
         var found: [(Int32, Int, String, String)] = []
         for entry in entries {
             guard let pid = Int32(entry),
-                let comm = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
+                let comm = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8).trimmingCharacters(
+                    in: .whitespacesAndNewlines),
                 let group = groups.firstIndex(where: { $0.names.contains(comm) }),
                 let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
                 let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)

@@ -34,7 +34,9 @@ struct RunCommand: AsyncParsableCommand {
     var databaseURL: String?
 
     func validate() throws {
-        guard duration > 0, !rates.isEmpty, rates.allSatisfy({ $0 >= 0 }) else { throw ValidationError("--duration must be positive, --rates ≥ 0") }
+        guard duration > 0, !rates.isEmpty, rates.allSatisfy({ $0 >= 0 }) else {
+            throw ValidationError("--duration must be positive, --rates ≥ 0")
+        }
         guard ackDelayMs >= 0, completeDelayMs >= ackDelayMs, feedbackDelayMs >= 0 else {
             throw ValidationError("delays must be ≥ 0, and --complete-delay-ms ≥ --ack-delay-ms")
         }

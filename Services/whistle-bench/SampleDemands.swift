@@ -6,7 +6,8 @@ struct SampleDemands: @unchecked Sendable {  // immutable after load
     let templates: [(Channel, [String: Any])]
 
     static func load(from folder: String) throws -> SampleDemands {
-        let names = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".json") && !$0.contains("invalid") }.sorted()
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".json") && !$0.contains("invalid") }
+            .sorted()
         var templates: [(Channel, [String: Any])] = []
         for name in names {
             guard let prefix = name.split(separator: "-").first, let channel = Channel(rawValue: String(prefix)) else { continue }
@@ -30,10 +31,12 @@ struct SampleDemands: @unchecked Sendable {  // immutable after load
                 // 200 pseudo-random ideographs: two such tails share no character pair, so the
                 // texts' bigram similarity falls well below the merge threshold.
                 var state = UInt64(truncatingIfNeeded: i) &+ 0x9E37_79B9_7F4A_7C15
-                let serial = String(String.UnicodeScalarView((0..<200).compactMap { _ -> Unicode.Scalar? in
-                    state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-                    return Unicode.Scalar(0x4E00 + UInt32((state >> 33) % 20_902))
-                }))
+                let serial = String(
+                    String.UnicodeScalarView(
+                        (0..<200).compactMap { _ -> Unicode.Scalar? in
+                            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                            return Unicode.Scalar(0x4E00 + UInt32((state >> 33) % 20_902))
+                        }))
                 body["content"] = "\(body["content"] as? String ?? "") 巡查流水 \(serial)"
             } else {
                 body["location"] = nil

@@ -1,5 +1,6 @@
 import Foundation
 import WhistleDomain
+import WhistleMessages
 import WhistlePostgres
 
 /// Polls `demands` for a published message until intake has recorded it, then prints the

@@ -96,7 +96,10 @@ struct SchemaReport {
         lines.append("")
         var table = TextTable(["ROLE", "EXISTS", "PERSONAL DATA IT MAY READ"])
         for (role, exists, personal) in roles {
-            table.append([role.roleName, exists ? "yes" : "no (create it: docs/operations.md)", exists ? (personal.isEmpty ? "none" : personal.joined(separator: ", ")) : "-"])
+            table.append([
+                role.roleName, exists ? "yes" : "no (create it: docs/operations.md)",
+                exists ? (personal.isEmpty ? "none" : personal.joined(separator: ", ")) : "-",
+            ])
         }
         lines.append(table.render())
         return lines.joined(separator: "\n")

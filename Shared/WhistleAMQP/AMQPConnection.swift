@@ -1,12 +1,13 @@
 import CRabbitMQ
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import WhistleConcurrency
 
 /// One broker connection (channel 1) confined to its own thread, opened on first use and
 /// opened again, with the same set-up, after it fails.
 ///
-/// Every rabbitmq-c call runs as a job on the connection's `BlockingThread`. The `setup` closure
+/// Every rabbitmq-c call runs as a job on the connection's `ConnectionThread`. The `setup` closure
 /// runs on each new connection before anything else (declare the topology, `confirm.select`,
 /// `basic.qos`, `basic.consume`), so a reconnect restores the whole channel state.
 ///
@@ -18,11 +19,9 @@ public final class AMQPConnection: @unchecked Sendable {
     public let configuration: AMQPConfiguration
     public let name: String
     let logger: Logger
-    let thread: BlockingThread
+    let thread: ConnectionThread
     private let setup: @Sendable (AMQPHandle) throws -> Void
-    private let flag = NSLock()
-    private var connectedFlag = false
-    private var closedFlag = false
+    private let flags = NIOLockedValueBox((connected: false, closed: false))
     // Confined to `thread`:
     var handle: AMQPHandle?
     private var generation: UInt64 = 0
@@ -36,7 +35,7 @@ public final class AMQPConnection: @unchecked Sendable {
         self.name = name
         self.logger = logger
         self.setup = setup
-        self.thread = BlockingThread(name: "amqp-\(name)")
+        self.thread = ConnectionThread(name: "amqp-\(name)")
     }
 
     /// A plain connection (no consumer, no confirms) for administrative calls.
@@ -44,14 +43,8 @@ public final class AMQPConnection: @unchecked Sendable {
         self.init(configuration: configuration, name: name, logger: logger, setup: { _ in })
     }
 
-    deinit { thread.shutdown() }
-
     /// True while the last attempt to use the connection succeeded (for `/healthz`).
-    public var isConnected: Bool {
-        flag.lock()
-        defer { flag.unlock() }
-        return connectedFlag
-    }
+    public var isConnected: Bool { flags.withLockedValue { $0.connected } }
 
     /// Runs `body` with the live handle, connecting first when needed. A failure that breaks the
     /// connection drops it, so that the next call reconnects.
@@ -94,14 +87,19 @@ public final class AMQPConnection: @unchecked Sendable {
         }
     }
 
-    /// Closes the connection politely and ends its thread; later calls throw `.closed`.
+    /// Closes the connection politely and ends its thread (joined); later calls throw `.closed`.
     public func close() async {
-        flag.withLock { closedFlag = true }
-        _ = try? await thread.run { [self] in
-            handle = nil
+        flags.withLockedValue { $0.closed = true }
+        do {
+            try await thread.run { [self] in
+                handle = nil
+                setConnected(false)
+            }
+        } catch {
+            // Cancelled, or closed before: the handle is freed with this object.
             setConnected(false)
         }
-        thread.shutdown()
+        await thread.shutdown()
     }
 
     /// Opens a handle and runs the set-up on it, trying every node once, starting with `nextNode`.
@@ -154,17 +152,9 @@ public final class AMQPConnection: @unchecked Sendable {
         }
     }
 
-    private var isClosed: Bool {
-        flag.lock()
-        defer { flag.unlock() }
-        return closedFlag
-    }
+    private var isClosed: Bool { flags.withLockedValue { $0.closed } }
 
-    func setConnected(_ value: Bool) {
-        flag.lock()
-        connectedFlag = value
-        flag.unlock()
-    }
+    func setConnected(_ value: Bool) { flags.withLockedValue { $0.connected = value } }
 }
 
 extension AMQPConnection {
@@ -196,6 +186,8 @@ extension AMQPConnection {
     /// Sends a heartbeat on a live connection (rabbitmq-c has no thread of its own to do it while
     /// the owner is busy elsewhere). Does not connect.
     public func keepAlive() async {
+        // A closed connection or a cancelled task has nothing to keep alive: `run` throws, and
+        // the heartbeat is simply not sent.
         _ = try? await thread.run { [self] in
             guard let handle, handle.healthy else { return }
             if whistle_send_heartbeat(handle.state) < 0 {

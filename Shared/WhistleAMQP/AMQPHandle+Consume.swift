@@ -56,7 +56,8 @@ extension AMQPHandle {
                 return whistle_table_get_bytes(&headers, key, &bytes) == 1 ? bytes.string : nil
             }
             if let exchange = string("x-first-death-exchange") {
-                death = DeadLetter(exchange: exchange, queue: string("x-first-death-queue") ?? "", reason: string("x-first-death-reason") ?? "")
+                death = DeadLetter(
+                    exchange: exchange, queue: string("x-first-death-queue") ?? "", reason: string("x-first-death-reason") ?? "")
             }
         }
         return Delivery(

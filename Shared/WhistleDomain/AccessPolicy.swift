@@ -128,9 +128,6 @@ public struct AccessPolicy: Sendable, Hashable {
         }
     }
 
-    /// Whether the principal is a department that may read anything at all.
-    public var isDepartment: Bool { department != nil }
-
     /// Whether the principal is a petition bureau (sees petitions' content and petitioners).
     public var isPetitionBureau: Bool { department?.kind == .petitionBureau }
 

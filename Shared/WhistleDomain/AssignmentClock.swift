@@ -57,9 +57,7 @@ public struct AssignmentClock: Sendable, Hashable {
         self.isExtended = isExtended
     }
 
-    /// The acknowledgement window, in seconds.
-    public var ackWindow: TimeInterval { ackDue.timeIntervalSince(start) }
-    /// The resolve window, in seconds (the escalation step to the city is one more of these).
+    /// The resolve window `W`, in seconds (the escalation to the city is one more of these).
     public var resolveWindow: TimeInterval { resolveDue.timeIntervalSince(start) }
 
     /// 80 % of the acknowledgement window: `assignment.due_soon` for acknowledging.
@@ -68,8 +66,13 @@ public struct AssignmentClock: Sendable, Hashable {
     public var resolveWarningAt: Date { Self.warningInstant(start: start, due: resolveDue) }
     /// Not acknowledged by then: overdue (100 % of the window).
     public var ackOverdueAt: Date { ackDue }
-    /// Not resolved by then: overdue, and escalated to the district (see `EscalationPlan`).
+    /// Not resolved by then: overdue, and escalated to the district (`TimerRule`).
     public var resolveOverdueAt: Date { resolveDue }
+    /// Still not resolved one more full resolve window later, at `D + W` (real elapsed time; a
+    /// negative window counts as zero): escalated to the city. Example: 5 working days
+    /// dispatched Friday 2026-11-20 15:30 (+08:00): `D` = 2026-11-27 15:30, `W` = 7 days, the
+    /// city at 2026-12-04 15:30.
+    public var cityEscalationAt: Date { resolveDue.addingTimeInterval(max(0, resolveWindow)) }
 
     /// The instant `warningPercent` % of the way from `start` to `due`, to the millisecond
     /// (rounded down); `start` itself when `due` is not after it.

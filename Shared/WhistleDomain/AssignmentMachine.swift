@@ -28,12 +28,6 @@ public enum AssignmentDecision: Sendable, Hashable {
     case accepted(AssignmentState, [AssignmentEffect])
     case rejected([FieldError])
 
-    /// The state after an accepted reply, nil when rejected.
-    public var newState: AssignmentState? {
-        if case .accepted(let state, _) = self { return state }
-        return nil
-    }
-
     /// The effects of an accepted reply; empty when rejected.
     public var effects: [AssignmentEffect] {
         if case .accepted(_, let effects) = self { return effects }

@@ -17,11 +17,6 @@ extension DeadlinePolicy {
                 channel: channel, urgency: urgency, acknowledge: acknowledge, resolve: resolve, extensionWindow: extensionWindow)
         }
     }()
-
-    /// The default policy of `channel` × `urgency` (every pair has one).
-    public static func defaultPolicy(channel: Channel, urgency: Urgency) -> DeadlinePolicy? {
-        defaults.first { $0.channel == channel && $0.urgency == urgency }
-    }
 }
 
 /// The deadline policies of the reference data by channel × urgency, falling back to

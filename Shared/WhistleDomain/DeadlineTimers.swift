@@ -4,7 +4,7 @@ import Foundation
 public enum TimerKind: String, Sendable, Hashable, CaseIterable {
     /// 80 % of the acknowledgement window spent: `assignment.due_soon`.
     case ackDueSoon = "ack_due_soon"
-    /// Not acknowledged in time: `assignment.overdue`.
+    /// Not acknowledged in time: `assignment.overdue` and escalation to the street.
     case ackOverdue = "ack_overdue"
     /// 80 % of the resolve window spent: `assignment.due_soon`.
     case resolveDueSoon = "resolve_due_soon"
@@ -55,18 +55,15 @@ public enum TimerPlan {
     }
 
     /// `resolve_due_soon` at 80 % of the resolve window, `resolve_overdue` at its end (the
-    /// district step of `EscalationPlan`), `escalate_city` one more full window later. After an
-    /// extension, the timers of the extended clock replace those of `resolveKinds`.
+    /// escalation to the district), `escalate_city` one more full window later
+    /// (`AssignmentClock.cityEscalationAt`). What each does when it fires is `TimerRule`. After
+    /// an extension, the timers of the extended clock replace those of `resolveKinds`.
     public static func resolveTimers(for clock: AssignmentClock) -> [PlannedTimer] {
-        let plan = EscalationPlan(clock: clock)
-        var timers = [
+        [
             PlannedTimer(kind: .resolveDueSoon, dueAt: clock.resolveWarningAt),
             PlannedTimer(kind: .resolveOverdue, dueAt: clock.resolveOverdueAt),
+            PlannedTimer(kind: .escalateCity, dueAt: clock.cityEscalationAt),
         ]
-        if let city = plan.step(to: .city) {
-            timers.append(PlannedTimer(kind: .escalateCity, dueAt: city.at))
-        }
-        return timers
     }
 
     /// `feedback_window` 7 days after the ticket was resolved at `resolvedAt`

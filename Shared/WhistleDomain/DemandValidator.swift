@@ -84,7 +84,8 @@ public struct DemandValidator: Sendable {
         }
 
         guard reader.errors.isEmpty, let externalId, let submittedAt, let content, extras.isComplete(for: channel) else {
-            let errors = reader.errors.isEmpty
+            let errors =
+                reader.errors.isEmpty
                 ? [FieldError(field: nil, code: .invalidValue, message: "the demand could not be read")] : reader.errors
             return .invalid(externalId: Self.readableExternalId(members), errors: errors)
         }

@@ -1,8 +1,8 @@
 import WhistleMessages
 
 /// Who takes an escalation at each level of the chain street → district → city (DESIGN
-/// "Escalation"). The levels and reasons themselves are `EscalationLevel` and
-/// `EscalationReason`; when the clock escalates is `EscalationPlan`.
+/// "Escalation"). Which level an escalation reaches, and why, is `Escalation`; when the clock
+/// escalates is `TimerPlan` and `TimerRule`.
 public enum EscalationTarget {
     /// The department that takes an escalation at `level` for a ticket in `area`:
     /// - street: the street-level command center (街道综合指挥中心) of the ticket's street, else that
@@ -21,32 +21,13 @@ public enum EscalationTarget {
             return reference.commandCenter(level: .city, for: area)
         }
     }
-
-    /// The department for the level a ticket now at `current` (nil: never escalated) reaches for
-    /// `reason` (see `EscalationReason.target(from:)`), with that level; nil when the ticket is
-    /// already there or higher, or when the reference data has no one at that level.
-    public static func next(
-        for reason: EscalationReason, from current: EscalationLevel?, area: String?, in reference: ReferenceData
-    ) -> (level: EscalationLevel, department: Department)? {
-        guard let level = reason.target(from: current),
-            let department = department(for: level, area: area, in: reference)
-        else { return nil }
-        return (level, department)
-    }
 }
 
 /// The escalations that do not come from a clock (DESIGN "Escalation"): many demands on one
 /// ticket, a group petition, repeated returns. Each is a small pure test returning the
-/// `EscalationReason` of the `ticket.escalated` event, or nil.
+/// `Escalation` to make, or nil. (The second return is `TicketMachine`'s: it also sends the
+/// ticket to triage.)
 public enum RepeatEscalation {
-    /// What to do after the lead returned a ticket.
-    public enum ReturnOutcome: Sendable, Hashable {
-        /// Route again, excluding every department that returned it.
-        case reroute
-        /// Stop routing: triage for the command center, and escalate for `reason`.
-        case triage(reason: EscalationReason)
-    }
-
     /// A ticket escalates when it gathers this many demands (its own and merged ones).
     public static let repeatedDemands = 3
     /// A petition with at least this many petitioners is a group petition (集体访).
@@ -56,24 +37,18 @@ public enum RepeatEscalation {
 
     /// `.repeated` when a merge takes the ticket's report count from `before` to `after` across
     /// `repeatedDemands`: a ticket escalates once, when it reaches 3, not again at 4.
-    public static func repeated(reportCountBefore before: Int, after: Int) -> EscalationReason? {
+    public static func repeated(reportCountBefore before: Int, after: Int) -> Escalation? {
         before < repeatedDemands && after >= repeatedDemands ? .repeated : nil
     }
 
     /// `.groupPetition` for a petition signed by at least `groupPetitioners` people.
-    public static func groupPetition(petitioners: Int) -> EscalationReason? {
+    public static func groupPetition(petitioners: Int) -> Escalation? {
         petitioners >= groupPetitioners ? .groupPetition : nil
     }
 
     /// `.groupPetition` when the request is a petition with at least `groupPetitioners` petitioners.
-    public static func groupPetition(_ request: RoutingRequest) -> EscalationReason? {
+    public static func groupPetition(_ request: RoutingRequest) -> Escalation? {
         guard request.channel == .petition, let petitioners = request.petitioners else { return nil }
         return groupPetition(petitioners: petitioners)
-    }
-
-    /// After a return, with `returnCount` the ticket's returns including this one: the first is
-    /// re-routed; the second (or later) goes to triage and escalates `.returned`.
-    public static func afterReturn(returnCount: Int) -> ReturnOutcome {
-        returnCount >= returnsBeforeTriage ? .triage(reason: .returned) : .reroute
     }
 }

@@ -20,9 +20,6 @@ public struct Feedback: Codable, Sendable, Hashable {
         self.resolved = resolved
         self.comment = comment
     }
-
-    /// Satisfied or basically satisfied (what the 满意率 counts).
-    public var isSatisfied: Bool { satisfaction != .unsatisfied }
 }
 
 /// A whistle evaluation (一哨一考核) from the street that blew the whistle, routing key

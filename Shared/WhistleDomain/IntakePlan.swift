@@ -27,7 +27,9 @@ public enum IntakePlan {
     /// - Parameters:
     ///   - validations: per message, its channel (nil when the routing key names none) and result.
     ///   - existing: the ticket of every known (channel, external_id) among them.
-    public static func decide(_ validations: [(channel: Channel?, result: DemandValidation)], existing: [DemandKey: String]) -> [IntakeDecision] {
+    public static func decide(
+        _ validations: [(channel: Channel?, result: DemandValidation)], existing: [DemandKey: String]
+    ) -> [IntakeDecision] {
         var openedAt: [DemandKey: Int] = [:]
         var decisions: [IntakeDecision] = []
         decisions.reserveCapacity(validations.count)
@@ -54,6 +56,7 @@ public enum IntakePlan {
     public static func unknownRoutingKey(_ routingKey: String) -> FieldError {
         FieldError(
             field: nil, code: .unknownCode,
-            message: "routing key \"\(routingKey)\" is not demand.hotline, demand.12345, demand.grid, demand.petition, feedback or evaluation")
+            message:
+                "routing key \"\(routingKey)\" is not demand.hotline, demand.12345, demand.grid, demand.petition, feedback or evaluation")
     }
 }

@@ -27,15 +27,15 @@ public enum KPIFold {
 
     /// The instant whose local day an event's counts fall on: the assignment's dispatch for an
     /// acknowledgement or a return that names it, else the event's own time.
-    public static func countedAt(type: String, data: JSONValue, occurredAt: Date) -> Date {
-        guard type == EventType.assignmentAcknowledged.rawValue || type == EventType.assignmentReturned.rawValue,
-            let text = data["dispatched_at"]?.stringValue, let dispatched = RFC3339.parse(text)
-        else { return occurredAt }
-        return dispatched
+    public static func countedAt(_ event: KPIEvent, occurredAt: Date) -> Date {
+        switch event {
+        case .acknowledged(let data), .returned(let data): data.dispatchedAt ?? occurredAt
+        default: occurredAt
+        }
     }
 
-    /// What one event adds to which departments' counts (nothing for other types or unreadable data).
-    public static func contributions(type: String, data: JSONValue) -> [(department: String, counts: KPICounts)] {
+    /// What one event adds to which departments' counts.
+    public static func contributions(_ event: KPIEvent) -> [(department: String, counts: KPICounts)] {
         var out: [(String, KPICounts)] = []
         func add(_ department: String?, _ change: (inout KPICounts) -> Void) {
             guard let department, !department.isEmpty else { return }
@@ -43,55 +43,84 @@ public enum KPIFold {
             change(&counts)
             out.append((department, counts))
         }
-        let onTime = data["on_time"]?.boolValue == true
-        switch EventType(rawValue: type) {
-        case .ticketDispatched?:
-            for assignment in data["assignments"]?.arrayValue ?? [] {
-                add(assignment["department"]?.stringValue) { $0.dispatched = 1 }
-            }
-        case .assignmentAcknowledged?:
-            add(data["department"]?.stringValue) {
-                $0.acknowledged = 1
-                $0.acknowledgedOnTime = onTime ? 1 : 0
-            }
-        case .assignmentCompleted?:
-            add(data["department"]?.stringValue) {
-                $0.completed = 1
-                $0.completedOnTime = onTime ? 1 : 0
-            }
-        case .assignmentReturned?:
-            add(data["department"]?.stringValue) { $0.returned = 1 }
-        case .assignmentOverdue?:
-            add(data["department"]?.stringValue) { $0.overdue = 1 }
-        case .ticketEscalated?:
-            add(data["lead_department"]?.stringValue) { $0.escalations = 1 }
-        case .ticketClosed?, .ticketReopened?:
-            if let feedback = data["feedback"], let satisfaction = feedback["satisfaction"]?.stringValue {
-                let resolved = feedback["resolved"]?.boolValue == true
-                for department in feedback["departments"]?.arrayValue ?? [] {
-                    add(department.stringValue) {
-                        $0.answered = 1
-                        $0.satisfied = satisfaction == "satisfied" ? 1 : 0
-                        $0.basicallySatisfied = satisfaction == "basically_satisfied" ? 1 : 0
-                        $0.resolved = resolved ? 1 : 0
-                    }
+        func answered(_ feedback: FeedbackJudgment?) {
+            guard let feedback else { return }
+            for department in feedback.departments {
+                add(department) {
+                    $0.answered = 1
+                    $0.satisfied = feedback.satisfaction == "satisfied" ? 1 : 0
+                    $0.basicallySatisfied = feedback.satisfaction == "basically_satisfied" ? 1 : 0
+                    $0.resolved = feedback.resolved ? 1 : 0
                 }
             }
-            if type == EventType.ticketReopened.rawValue {
-                add(data["lead_department"]?.stringValue) { $0.reworked = 1 }
+        }
+        switch event {
+        case .dispatched(let data):
+            for assignment in data.assignments { add(assignment.department) { $0.dispatched = 1 } }
+        case .acknowledged(let data):
+            add(data.department) {
+                $0.acknowledged = 1
+                $0.acknowledgedOnTime = data.onTime == true ? 1 : 0
             }
-        case .evaluationRecorded?:
-            for score in data["scores"]?.arrayValue ?? [] {
-                guard let value = score["score"]?.intValue else { continue }
-                add(score["department"]?.stringValue) {
-                    $0.evaluationSum = value
+        case .completed(let data):
+            add(data.department) {
+                $0.completed = 1
+                $0.completedOnTime = data.onTime == true ? 1 : 0
+            }
+        case .returned(let data):
+            add(data.department) { $0.returned = 1 }
+        case .overdue(let data):
+            add(data.department) { $0.overdue = 1 }
+        case .escalated(let data):
+            add(data.leadDepartment) { $0.escalations = 1 }
+        case .closed(let data):
+            answered(data.feedback)
+        case .reopened(let data):
+            answered(data.feedback)
+            add(data.leadDepartment) { $0.reworked = 1 }
+        case .evaluated(let data):
+            for score in data.scores {
+                add(score.department) {
+                    $0.evaluationSum = score.score
                     $0.evaluationCount = 1
                 }
             }
-        default:
-            break
         }
         return out
+    }
+}
+
+/// An event that counts in the KPIs, with its data decoded as its type's payload.
+public enum KPIEvent: Sendable, Hashable {
+    case dispatched(TicketDispatched)
+    case acknowledged(AssignmentEvent)
+    case completed(AssignmentEvent)
+    case returned(AssignmentEvent)
+    case overdue(AssignmentEvent)
+    case escalated(TicketEscalated)
+    case closed(TicketClosed)
+    case reopened(TicketReopened)
+    case evaluated(EvaluationRecorded)
+
+    /// The event of `type` with `data`: nil for a type that does not count (`KPIFold.eventTypes`),
+    /// `JSONDecodeError` naming the field when the data is not that type's payload.
+    public static func decode(type: String, data: JSONValue) throws(JSONDecodeError) -> KPIEvent? {
+        let decoder = JSONValueDecoder()
+        func payload<T: Decodable>(_ kind: T.Type) throws(JSONDecodeError) -> T {
+            try decoder.decode(kind, from: data, path: "data")
+        }
+        switch EventType(rawValue: type) {
+        case .ticketDispatched?: return .dispatched(try payload(TicketDispatched.self))
+        case .assignmentAcknowledged?: return .acknowledged(try payload(AssignmentEvent.self))
+        case .assignmentCompleted?: return .completed(try payload(AssignmentEvent.self))
+        case .assignmentReturned?: return .returned(try payload(AssignmentEvent.self))
+        case .assignmentOverdue?: return .overdue(try payload(AssignmentEvent.self))
+        case .ticketEscalated?: return .escalated(try payload(TicketEscalated.self))
+        case .ticketClosed?: return .closed(try payload(TicketClosed.self))
+        case .ticketReopened?: return .reopened(try payload(TicketReopened.self))
+        case .evaluationRecorded?: return .evaluated(try payload(EvaluationRecorded.self))
+        default: return nil
+        }
     }
 }
 
@@ -110,13 +139,21 @@ public struct KPILedger: Sendable {
 
     public init(timeZone: TimeZone) { self.timeZone = timeZone }
 
-    /// Folds one event in, on the local day of `occurredAt`.
-    public mutating func add(type: String, occurredAt: Date, data: JSONValue) {
-        let contributions = KPIFold.contributions(type: type, data: data)
+    /// Folds one event of any type in (other types than `KPIFold.eventTypes` add nothing);
+    /// `JSONDecodeError` when the data is not its type's payload, and then nothing is added.
+    public mutating func add(type: String, occurredAt: Date, data: JSONValue) throws(JSONDecodeError) {
+        guard let event = try KPIEvent.decode(type: type, data: data) else { return }
+        add(event, occurredAt: occurredAt)
+    }
+
+    /// Folds one event in, on the local day `KPIFold.countedAt` gives.
+    public mutating func add(_ event: KPIEvent, occurredAt: Date) {
+        let contributions = KPIFold.contributions(event)
         guard !contributions.isEmpty else { return }
-        let day = LocalDate.local(of: KPIFold.countedAt(type: type, data: data, occurredAt: occurredAt), in: timeZone).date
+        let day = LocalDate.local(of: KPIFold.countedAt(event, occurredAt: occurredAt), in: timeZone).date
         for (department, change) in contributions {
-            counts[Key(department: department, day: day), default: KPICounts()] = counts[Key(department: department, day: day), default: KPICounts()] + change
+            counts[Key(department: department, day: day), default: KPICounts()] =
+                counts[Key(department: department, day: day), default: KPICounts()] + change
         }
     }
 

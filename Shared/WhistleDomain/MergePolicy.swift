@@ -134,10 +134,29 @@ public struct MergePolicy: Sendable {
         return Self.distanceMeters(lat1: lat1, lon1: lon1, lat2: lat2, lon2: lon2) <= maxDistanceMeters
     }
 
-    private static func isBetter(_ ticket: OpenTicket, _ similarity: Double, than current: (ticket: OpenTicket, similarity: Double)) -> Bool {
+    private static func isBetter(_ ticket: OpenTicket, _ similarity: Double, than current: (ticket: OpenTicket, similarity: Double)) -> Bool
+    {
         if similarity != current.similarity { return similarity > current.similarity }
         if ticket.openedAt != current.ticket.openedAt { return ticket.openedAt > current.ticket.openedAt }
         return ticket.ticketNo < current.ticket.ticketNo
+    }
+
+    /// The statuses of a ticket that a new demand may join: those whose work has not ended.
+    /// A resolved ticket waits for its citizen's word; a new report of the matter opens a new one.
+    public static let absorbingStatuses: [TicketStatus] = [.accepted, .triage, .dispatched, .inProgress]
+
+    /// Whether a ticket in `status` may absorb a new demand.
+    public static func absorbs(_ status: TicketStatus) -> Bool { absorbingStatuses.contains(status) }
+
+    /// Half the sides, in degrees of latitude and of longitude, of a box around `latitude` that
+    /// surely holds every point within `maxDistanceMeters` (with a margin of half again): what
+    /// the candidates' query looks in before `isNear` measures the exact distance.
+    public func searchBox(latitude: Double) -> (latitude: Double, longitude: Double) {
+        let metresPerDegree = Self.earthRadiusMeters * Double.pi / 180
+        let latitudeSpan = maxDistanceMeters / metresPerDegree * 1.5
+        // Near the poles a degree of longitude shrinks to nothing: cap the span at 5 times.
+        let shrink = max(0.2, cos(min(abs(latitude) + latitudeSpan, 90) * Double.pi / 180))
+        return (latitudeSpan, latitudeSpan / shrink)
     }
 
     /// Mean Earth radius used by `distanceMeters`.
@@ -148,7 +167,8 @@ public struct MergePolicy: Sendable {
         let radians = Double.pi / 180
         let dLat = (lat2 - lat1) * radians
         let dLon = (lon2 - lon1) * radians
-        let a = sin(dLat / 2) * sin(dLat / 2)
+        let a =
+            sin(dLat / 2) * sin(dLat / 2)
             + cos(lat1 * radians) * cos(lat2 * radians) * sin(dLon / 2) * sin(dLon / 2)
         return 2 * earthRadiusMeters * asin(min(1, a.squareRoot()))
     }

@@ -47,8 +47,13 @@ public enum PersonalData {
         return out
     }
 
-    /// Whether `text` holds anything `maskText` would mask.
-    public static func containsPersonalNumber(_ text: String) -> Bool { maskText(text) != text }
+    /// Whether a JSON member named `key` is an identifier (`id`, `*_id`, `*_no`: a ticket number,
+    /// an assignment id, a message id) that stays whole wherever the strings of JSON data go
+    /// through `maskText`: it must stay useful, and `maskText` already never reads a number glued
+    /// to a letter.
+    public static func isIdentifier(key: String) -> Bool {
+        key == "id" || key.hasSuffix("_id") || key.hasSuffix("_no")
+    }
 
     // MARK: - Recognising a number
 
@@ -74,7 +79,9 @@ public enum PersonalData {
                 return i + 1
             } else if character == "+" && i == start || character == "(" && (i == start || digit(at: i + 1)) {
                 // a leading `+86` or `(010)`
-            } else if character == ")" && digits > 0 && (digit(at: i + 1) || (c.indices.contains(i + 1) && " -".contains(c[i + 1]) && digit(at: i + 2))) {
+            } else if character == ")" && digits > 0
+                && (digit(at: i + 1) || (c.indices.contains(i + 1) && " -".contains(c[i + 1]) && digit(at: i + 2)))
+            {
                 // the end of an area code in brackets
             } else if (character == " " || character == "-") && digits > 0 && digit(at: i + 1) {
                 // one separator between groups

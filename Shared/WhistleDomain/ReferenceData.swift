@@ -120,16 +120,6 @@ public struct ReferenceData: Sendable {
 
     // MARK: Categories and rules
 
-    /// Whether `code` is a known category that is no other category's parent.
-    public func isLeaf(_ code: String) -> Bool {
-        categories[code] != nil && !parentCategories.contains(code)
-    }
-
-    /// The leaf categories, by code.
-    public var leafCategories: [Category] {
-        categories.values.filter { !parentCategories.contains($0.code) }.sorted { $0.code < $1.code }
-    }
-
     /// The rule for exactly (category, area); `area` nil asks for the default rule.
     public func rule(category: String, area: String?) -> RoutingRule? {
         ruleIndex[RuleKey(category: category, area: area)]

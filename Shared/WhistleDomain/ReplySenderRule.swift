@@ -28,10 +28,13 @@ public struct ReplySenderRule: Sendable, Equatable {
         guard let userId, !userId.isEmpty else {
             return FieldError(
                 field: nil, code: .notAllowed,
-                message: "the reply carries no user_id; publish it as \(Self.user(of: department)), the department's broker user, with user_id set")
+                message:
+                    "the reply carries no user_id; publish it as \(Self.user(of: department)), the department's broker user, with user_id set"
+            )
         }
         if userId == Self.user(of: department) || trusted.contains(userId) { return nil }
         return FieldError(
-            field: nil, code: .notAllowed, message: "broker user \(userId) may not reply for \(department); only \(Self.user(of: department)) may")
+            field: nil, code: .notAllowed,
+            message: "broker user \(userId) may not reply for \(department); only \(Self.user(of: department)) may")
     }
 }

@@ -60,7 +60,8 @@ public enum TextRules {
     static func isHTTPURL(_ text: String) -> Bool {
         let scalars = Array(text.unicodeScalars)
         let forbidden: Set<Unicode.Scalar> = ["<", ">", "\"", "{", "}", "|", "\\", "^", "`"]
-        for scalar in scalars where scalar.properties.isWhitespace || isForbiddenControl(scalar)
+        for scalar in scalars
+        where scalar.properties.isWhitespace || isForbiddenControl(scalar)
             || (0x80...0x9F).contains(scalar.value) || forbidden.contains(scalar)
         {
             return false
@@ -133,7 +134,8 @@ enum MessageBody {
         do {
             let value = try JSONParser().parse(bytes)
             guard case .object(let members) = value else {
-                self = .invalid(FieldError(field: nil, code: .invalidJSON, message: "the body must be a JSON object, not \(value.typeName)"))
+                self = .invalid(
+                    FieldError(field: nil, code: .invalidJSON, message: "the body must be a JSON object, not \(value.typeName)"))
                 return
             }
             self = .object(members)

@@ -125,8 +125,7 @@ public struct TicketDisclosure: Sendable, Equatable {
     static func maskStrings(_ value: JSONValue, key: String) -> JSONValue {
         switch value {
         case .string(let text):
-            let identifier = key == "id" || key.hasSuffix("_id") || key.hasSuffix("_no")
-            return identifier ? value : .string(PersonalData.maskText(text))
+            return PersonalData.isIdentifier(key: key) ? value : .string(PersonalData.maskText(text))
         case .array(let elements):
             return .array(elements.map { maskStrings($0, key: key) })
         case .object(let members):

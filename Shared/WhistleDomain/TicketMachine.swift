@@ -4,7 +4,8 @@ import WhistleMessages
 /// Something that happened to a ticket, fed to `TicketMachine`.
 public enum TicketInput: Sendable, Hashable {
     /// A dispatch round went out with these new assignments (first routing, re-routing, the
-    /// command center's routing out of triage, or the new lead assignment of a reopen).
+    /// command center's routing out of triage, or the new lead assignment of a reopen). A co
+    /// assignment of the round's lead department that is still open is cancelled.
     case dispatched(round: [TicketAssignment])
     /// `AssignmentMachine` accepted an `acknowledge`.
     case assignmentAcknowledged(assignmentId: String)
@@ -48,10 +49,10 @@ public enum TicketEffect: Sendable, Hashable {
     case reroute(excluding: [String])
     /// Routing stops here: nothing is dispatched until the command center routes the ticket.
     case toTriage(TicketTriageReason)
-    /// Escalate for this reason: the caller picks the level (`EscalationReason.target(from:)`
-    /// with the ticket's current level, which this machine does not hold), records it and emits
-    /// `ticket.escalated {level, reason}`; nothing when the ticket is already that high.
-    case escalate(reason: EscalationReason)
+    /// Make this escalation: the caller checks it against the ticket's current level, which
+    /// this machine does not hold (`Escalation.decision(current:status:)`), records it and
+    /// emits `ticket.escalated {level, reason}`.
+    case escalate(Escalation)
     /// Record `outcome` and `closed_at`; the ticket takes no further input.
     case close(TicketOutcome)
     /// Start the feedback timer at the snapshot's `feedbackDue` (this many days from now);
@@ -96,6 +97,8 @@ public enum TicketDecision: Sendable, Hashable {
 ///   lead's second return (`RepeatEscalation.returnsBeforeTriage`) sends it to triage and
 ///   escalates (`returned`). A returned **co** only drops that co-department: no re-routing, no
 ///   count towards the two returns, and the ticket may resolve at once when the rest is done.
+/// - A dispatch round whose lead is a live co-department of the ticket (re-routing chose it)
+///   cancels that co assignment: the department now holds the lead's.
 /// - Entering triage cancels every open (dispatched or acknowledged) assignment: the command
 ///   center routes the ticket afresh. Completed work stays completed.
 public enum TicketMachine {
@@ -137,9 +140,19 @@ public enum TicketMachine {
         let fresh = round.filter { !known.contains($0.assignmentId) }
         guard !fresh.isEmpty else { return .unchanged(reason: "the round holds no new assignment") }
         next.assignments += fresh
-        if let lead = fresh.first(where: { $0.role == .lead }) { next.leadDepartment = lead.department }
+        var effects: [TicketEffect] = []
+        if let lead = fresh.first(where: { $0.role == .lead }) {
+            next.leadDepartment = lead.department
+            // A co that becomes the lead gives up its co assignment for the lead's.
+            let givenUp = ticket.assignments.indices.filter {
+                let held = ticket.assignments[$0]
+                return held.department == lead.department && held.role == .co && held.state.isOpen
+            }
+            for index in givenUp { next.assignments[index].state = .cancelled }
+            if !givenUp.isEmpty { effects.append(.cancelAssignments(givenUp.map { ticket.assignments[$0].assignmentId })) }
+        }
         next.status = next.workingStatus
-        return .changed(next, [])
+        return .changed(next, effects)
     }
 
     /// Moves one assignment of the current cycle from one of `from` to `to`, then resolves the
@@ -190,7 +203,7 @@ public enum TicketMachine {
     }
 
     private static func toTriage(
-        _ ticket: TicketSnapshot, _ reason: TicketTriageReason, escalating: EscalationReason?
+        _ ticket: TicketSnapshot, _ reason: TicketTriageReason, escalating: Escalation?
     ) -> TicketDecision {
         let (next, effects) = triaged(ticket, reason, escalating: escalating)
         return .changed(next, effects)
@@ -198,7 +211,7 @@ public enum TicketMachine {
 
     /// The ticket in triage: its open assignments cancelled, the command center told.
     private static func triaged(
-        _ ticket: TicketSnapshot, _ reason: TicketTriageReason, escalating: EscalationReason?
+        _ ticket: TicketSnapshot, _ reason: TicketTriageReason, escalating: Escalation?
     ) -> (TicketSnapshot, [TicketEffect]) {
         var next = ticket
         next.status = .triage
@@ -209,7 +222,7 @@ public enum TicketMachine {
             effects.append(.cancelAssignments(open.map { next.assignments[$0].assignmentId }))
         }
         effects += [.toTriage(reason), .emit(.ticketTriage, .triage(reason))]
-        if let escalating { effects.append(.escalate(reason: escalating)) }
+        if let escalating { effects.append(.escalate(escalating)) }
         return (next, effects)
     }
 
@@ -236,13 +249,13 @@ public enum TicketMachine {
     }
 
     private static func close(
-        _ ticket: TicketSnapshot, _ outcome: TicketOutcome, escalating: EscalationReason?
+        _ ticket: TicketSnapshot, _ outcome: TicketOutcome, escalating: Escalation?
     ) -> TicketDecision {
         var next = ticket
         next.status = .closed
         next.outcome = outcome
         var effects: [TicketEffect] = [.close(outcome), .emit(.ticketClosed, .closed(outcome))]
-        if let escalating { effects.append(.escalate(reason: escalating)) }
+        if let escalating { effects.append(.escalate(escalating)) }
         return .changed(next, effects)
     }
 }

@@ -26,19 +26,25 @@ public enum WhistleEvaluationRule {
     /// Every reason `evaluation` may not be recorded against `ticket` (empty when it may).
     public static func check(_ evaluation: Evaluation, against ticket: Ticket) -> [FieldError] {
         guard ticket.whistled else {
-            return [FieldError(
-                field: "ticket_no", code: .notAllowed,
-                message: "ticket \(evaluation.ticketNo) was not raised by a whistle (吹哨); only whistle tickets are evaluated")]
+            return [
+                FieldError(
+                    field: "ticket_no", code: .notAllowed,
+                    message: "ticket \(evaluation.ticketNo) was not raised by a whistle (吹哨); only whistle tickets are evaluated")
+            ]
         }
         guard let street = ticket.whistlingStreet else {
-            return [FieldError(
-                field: "ticket_no", code: .notAllowed,
-                message: "ticket \(evaluation.ticketNo) has no street office for its grid to evaluate it")]
+            return [
+                FieldError(
+                    field: "ticket_no", code: .notAllowed,
+                    message: "ticket \(evaluation.ticketNo) has no street office for its grid to evaluate it")
+            ]
         }
         guard evaluation.by == street else {
-            return [FieldError(
-                field: "by", code: .notAllowed,
-                message: "only \(street), the street that blew this ticket's whistle, may evaluate it, not \(evaluation.by)")]
+            return [
+                FieldError(
+                    field: "by", code: .notAllowed,
+                    message: "only \(street), the street that blew this ticket's whistle, may evaluate it, not \(evaluation.by)")
+            ]
         }
         var errors: [FieldError] = []
         for (index, score) in evaluation.scores.enumerated() {
@@ -48,7 +54,8 @@ public enum WhistleEvaluationRule {
             } else if !ticket.departments.contains(score.department) {
                 errors.append(FieldError(field: field, code: .notAllowed, message: "\(score.department) had no assignment on this ticket"))
             } else if ticket.alreadyScored.contains(score.department) {
-                errors.append(FieldError(field: field, code: .notAllowed, message: "\(score.department) was already evaluated on this ticket"))
+                errors.append(
+                    FieldError(field: field, code: .notAllowed, message: "\(score.department) was already evaluated on this ticket"))
             }
         }
         return errors

@@ -29,17 +29,10 @@ public enum WhistleJSON {
         return decoder
     }
 
-    /// Encodes a wire body (with the type's own writer when it has one).
+    /// Encodes a wire body. (A hand-written writer for the hot types was measured against this
+    /// and removed: docs/performance.md, "JSON: the hand-written writer against JSONEncoder".)
     public static func encode<T: Encodable>(_ value: T) throws -> Data {
-        if let writable = value as? any JSONWritable { return Data(bytes(writable)) }
-        return try encoder().encode(value)
-    }
-
-    /// The wire bytes of a type that writes its own JSON.
-    public static func bytes(_ value: some JSONWritable) -> [UInt8] {
-        var writer = JSONWriter()
-        value.write(to: &writer)
-        return writer.bytes
+        try encoder().encode(value)
     }
 
     /// Decodes a wire body.

@@ -103,13 +103,15 @@ public enum Migrator {
     public static func status(of migrations: [Migration], on connection: PostgresConnection, logger: Logger) throws -> SchemaStatus {
         let exists = try connection.query("SELECT to_regclass('schema_migrations') IS NOT NULL").first?.decode(0, as: Bool.self) ?? false
         guard exists else {
-            let mayCreate = try connection.query("SELECT coalesce(has_schema_privilege(current_schema(), 'CREATE'), false)")
+            let mayCreate =
+                try connection.query("SELECT coalesce(has_schema_privilege(current_schema(), 'CREATE'), false)")
                 .first?.decode(0, as: Bool.self) ?? false
             return SchemaStatus(applied: [], pending: migrations.map(\.version), mayMigrate: mayCreate)
         }
-        let mayMigrate = try connection.query(
-            "SELECT pg_has_role(relowner, 'USAGE') FROM pg_class WHERE oid = 'schema_migrations'::regclass"
-        ).first?.decode(0, as: Bool.self) ?? false
+        let mayMigrate =
+            try connection.query(
+                "SELECT pg_has_role(relowner, 'USAGE') FROM pg_class WHERE oid = 'schema_migrations'::regclass"
+            ).first?.decode(0, as: Bool.self) ?? false
         var recorded: [Int: String] = [:]
         for row in try connection.query("SELECT version, name FROM schema_migrations") {
             recorded[try row.decode(0, as: Int.self)] = try row.decode(1, as: String.self)

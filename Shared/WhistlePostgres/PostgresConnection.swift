@@ -12,7 +12,8 @@ import Logging
 /// One libpq connection (`PGconn*`), owned by this object and finished in deinit.
 ///
 /// Not `Sendable`: a connection is only ever used inside a closure that a `PostgresPool` runs on
-/// the connection's own thread. Every call blocks that thread, never Swift's cooperative pool.
+/// the connection's own thread (its `ConnectionThread`). Every call blocks that thread, never
+/// Swift's cooperative pool; a statement whose task is cancelled is stopped with `PQcancel`.
 /// Do not keep the connection beyond the closure.
 public final class PostgresConnection {
     private var handle: OpaquePointer?
@@ -56,6 +57,9 @@ public final class PostgresConnection {
         handle = nil
     }
 
+    /// The `PGconn*` while the connection is open (for `PQgetCancel`).
+    var rawHandle: OpaquePointer? { handle }
+
     /// `host:port` of the server this connection reached (one of the configuration's servers).
     var server: String {
         guard let handle else { return "closed" }
@@ -68,6 +72,12 @@ public final class PostgresConnection {
     var isUsable: Bool {
         guard let handle, !serverSaidGoodbye else { return false }
         return PQstatus(handle) == CONNECTION_OK
+    }
+
+    /// True inside a transaction block (begun, failed or in progress), false when idle.
+    var isInTransaction: Bool {
+        guard let handle else { return false }
+        return PQtransactionStatus(handle) != PQTRANS_IDLE
     }
 
     /// Runs a statement with text-format parameters `$1…` (`PQexecParams`) and copies the result out.

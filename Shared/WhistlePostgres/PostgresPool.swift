@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 
 /// A fixed set of PostgreSQL connections, each on its own thread.
 ///
@@ -13,7 +14,7 @@ public final class PostgresPool: Sendable {
     public let configuration: PostgresConfiguration
     private let logger: Logger
     private let slots: [PostgresPoolSlot]
-    private let state = PoolState()
+    private let state = NIOLockedValueBox(PoolState())
 
     /// Creates the pool; no connection opens until first use.
     public init(configuration: PostgresConfiguration, logger: Logger) {
@@ -21,7 +22,7 @@ public final class PostgresPool: Sendable {
         self.logger = logger
         let size = max(1, configuration.poolSize)
         self.slots = (0..<size).map { PostgresPoolSlot(index: $0, configuration: configuration, logger: logger) }
-        state.withLock { $0.free = Array((0..<size).reversed()) }
+        state.withLockedValue { $0.free = Array((0..<size).reversed()) }
     }
 
     /// Runs `body` on a pooled connection's dedicated thread and returns its result.
@@ -32,6 +33,7 @@ public final class PostgresPool: Sendable {
     public func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
         let slot = try await acquire()
         defer { release(slot) }
+        slot.beginLease()
         return try await slot.run(body)
     }
 
@@ -42,6 +44,7 @@ public final class PostgresPool: Sendable {
     public func withSession<T: Sendable>(_ body: (PostgresSession) async throws -> T) async throws -> T {
         let slot = try await acquire()
         defer { release(slot) }
+        slot.beginLease()
         return try await body(PostgresSession(slot: slot))
     }
 
@@ -82,7 +85,7 @@ public final class PostgresPool: Sendable {
     /// Closes every connection (after work already running on it) and ends the threads.
     /// Callers still waiting, and every later call, get `.poolClosed`.
     public func close() async {
-        let waiters = state.withLock { state -> [PoolState.Waiter] in
+        let waiters = state.withLockedValue { state -> [PoolState.Waiter] in
             guard !state.closed else { return [] }
             state.closed = true
             defer { state.waiters.removeAll() }
@@ -96,13 +99,13 @@ public final class PostgresPool: Sendable {
     private static let closedError = PostgresError(.poolClosed, "the pool is closed")
 
     private func acquire() async throws -> PostgresPoolSlot {
-        let id = state.withLock { state -> UInt64 in
+        let id = state.withLockedValue { state -> UInt64 in
             state.nextWaiterID += 1
             return state.nextWaiterID
         }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<PostgresPoolSlot, any Error>) in
-                let immediate = state.withLock { state -> Result<PostgresPoolSlot, any Error>? in
+                let immediate = state.withLockedValue { state -> Result<PostgresPoolSlot, any Error>? in
                     if state.closed { return .failure(Self.closedError) }
                     if Task.isCancelled { return .failure(CancellationError()) }
                     if state.waiters.isEmpty, let free = state.free.popLast() { return .success(slots[free]) }
@@ -112,7 +115,7 @@ public final class PostgresPool: Sendable {
                 if let immediate { continuation.resume(with: immediate) }
             }
         } onCancel: {
-            let waiter = state.withLock { state -> PoolState.Waiter? in
+            let waiter = state.withLockedValue { state -> PoolState.Waiter? in
                 guard let position = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
                 return state.waiters.remove(at: position)
             }
@@ -121,7 +124,7 @@ public final class PostgresPool: Sendable {
     }
 
     private func release(_ slot: PostgresPoolSlot) {
-        let waiter = state.withLock { state -> PoolState.Waiter? in
+        let waiter = state.withLockedValue { state -> PoolState.Waiter? in
             if !state.closed, !state.waiters.isEmpty { return state.waiters.removeFirst() }
             state.free.append(slot.index)
             return nil
@@ -130,30 +133,19 @@ public final class PostgresPool: Sendable {
     }
 }
 
-/// The pool's bookkeeping, guarded by a lock.
-private final class PoolState: @unchecked Sendable {
+/// The pool's bookkeeping, guarded by the pool's lock.
+private struct PoolState {
     struct Waiter {
         let id: UInt64
         let continuation: CheckedContinuation<PostgresPoolSlot, any Error>
     }
 
-    struct Fields {
-        /// Indices of free slots; the most recently used is taken first (it is likely open).
-        var free: [Int] = []
-        /// Callers waiting for a slot, oldest first.
-        var waiters: [Waiter] = []
-        var closed = false
-        var nextWaiterID: UInt64 = 0
-    }
-
-    private let lock = NSLock()
-    private var fields = Fields()
-
-    func withLock<R>(_ body: (inout Fields) -> R) -> R {
-        lock.lock()
-        defer { lock.unlock() }
-        return body(&fields)
-    }
+    /// Indices of free slots; the most recently used is taken first (it is likely open).
+    var free: [Int] = []
+    /// Callers waiting for a slot, oldest first.
+    var waiters: [Waiter] = []
+    var closed = false
+    var nextWaiterID: UInt64 = 0
 }
 
 /// One pooled connection reserved by `PostgresPool.withSession`.

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import WhistleConcurrency
 
 /// One place in a `PostgresPool`: a dedicated thread and the connection that lives on it.
@@ -11,17 +12,25 @@ import WhistleConcurrency
 /// SQLSTATE 25006 on a standby) is dropped, and the next use opens a new one: with several hosts
 /// in the URL, libpq then tries them in order and finds the current primary. Everything below `thread` is
 /// touched only by jobs running on `thread`, which is what makes the `@unchecked Sendable` sound.
+///
+/// A task cancelled while its job waits for the thread skips the job; cancelled while its
+/// statement runs, it sends `PQcancel` (see `StatementCancellation`) and gets `CancellationError`.
+/// A transaction that a cancelled user left open is rolled back before the next user's first job.
 final class PostgresPoolSlot: @unchecked Sendable {
     let index: Int
-    private let thread: BlockingThread
+    private let thread: ConnectionThread
     private let configuration: PostgresConfiguration
     private let logger: Logger
+    private let cancellation = StatementCancellation()
+    /// Counts the times the pool handed this slot out (`beginLease`).
+    private let leases = NIOLockedValueBox<UInt64>(0)
 
     // Thread-confined state.
     private var connection: PostgresConnection?
     private var consecutiveFailures = 0
     private var nextAttemptNanos: UInt64 = 0
     private var closed = false
+    private var servedLease: UInt64 = 0
 
     static let firstBackoffNanos: UInt64 = 50_000_000
     static let maxBackoffNanos: UInt64 = 2_000_000_000
@@ -32,38 +41,57 @@ final class PostgresPoolSlot: @unchecked Sendable {
         var logger = logger
         logger[metadataKey: "pg.connection"] = "\(index)"
         self.logger = logger
-        self.thread = BlockingThread(name: "postgres-\(configuration.applicationName)-\(index)")
+        self.thread = ConnectionThread(name: "postgres-\(configuration.applicationName)-\(index)")
     }
 
-    deinit { thread.shutdown() }
+    /// Called by the pool each time it hands the slot to a new user.
+    func beginLease() { leases.withLockedValue { $0 &+= 1 } }
 
     /// Runs `body` with this slot's connection on this slot's thread.
     ///
     /// A connection loss inside `body` drops the connection (reopened on next use) and the error
-    /// propagates: the call is never replayed here.
+    /// propagates: the call is never replayed here. When the awaiting task is cancelled, `body`
+    /// does not start, or its running statement is cancelled on the server, and the call throws
+    /// `CancellationError`.
     func run<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+        cancellation.prepare()
         do {
-            return try await thread.run { try self.runOnThread(body) }
-        } catch is BlockingThreadError {
+            return try await withTaskCancellationHandler {
+                try await thread.run { try self.runOnThread(body) }
+            } onCancel: {
+                cancellation.cancel(logger: logger)
+            }
+        } catch is ConnectionThreadError {
             throw PostgresError(.poolClosed, "the pool is closed")
+        } catch let error as PostgresError where error.sqlState == "57014" && Task.isCancelled {
+            throw CancellationError()
         }
     }
 
-    /// Closes the connection after any work already queued, then ends the thread.
+    /// Closes the connection after any work already queued, then ends the thread (joined).
     func close() async {
-        _ = try? await thread.run { self.closeOnThread() }
-        thread.shutdown()
+        do {
+            try await thread.run { self.closeOnThread() }
+        } catch {
+            // Cancelled or shut down already: the connection is finished with this object.
+            logger.debug("closing the connection was skipped", metadata: ["error": "\(error)"])
+        }
+        await thread.shutdown()
     }
 
     private func closeOnThread() {
         closed = true
+        cancellation.use(nil)
         connection?.close()
         connection = nil
     }
 
     private func runOnThread<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
         guard !closed else { throw PostgresError(.poolClosed, "the pool is closed") }
+        guard cancellation.start() else { throw CancellationError() }
+        defer { cancellation.end() }
         let connection = try usableConnection()
+        try rollBackLeftoverTransaction(connection)
         do {
             let value = try body(connection)
             if !connection.isUsable { dropConnection(reason: "connection lost") }
@@ -84,6 +112,7 @@ final class PostgresPoolSlot: @unchecked Sendable {
         if let connection {
             if connection.isAliveWhileIdle() { return connection }
             logger.info("connection was closed while idle; reopening")
+            cancellation.use(nil)
             connection.close()
             self.connection = nil
         }
@@ -100,6 +129,7 @@ final class PostgresPoolSlot: @unchecked Sendable {
             }
             consecutiveFailures = 0
             connection = opened
+            cancellation.use(PostgresCanceller(opened))
             return opened
         } catch {
             noteFailure()
@@ -109,8 +139,20 @@ final class PostgresPoolSlot: @unchecked Sendable {
         }
     }
 
+    /// On a new user's first job: rolls back a transaction that the previous user left open
+    /// (its task was cancelled between `BEGIN` and `COMMIT`).
+    private func rollBackLeftoverTransaction(_ connection: PostgresConnection) throws {
+        let lease = leases.withLockedValue { $0 }
+        guard lease != servedLease else { return }
+        servedLease = lease
+        guard connection.isInTransaction else { return }
+        logger.warning("the previous user left a transaction open; rolling it back")
+        try connection.execute("ROLLBACK")
+    }
+
     private func dropConnection(reason: String) {
         logger.warning("\(reason); the connection will be reopened on next use")
+        cancellation.use(nil)
         connection?.close()
         connection = nil
         noteFailure()

@@ -64,7 +64,12 @@ public final class BatchConsumer: Service, @unchecked Sendable {
     public var isConnected: Bool { consumer.isConnected }
 
     public func run() async throws {
-        try? await consumer.start()
+        do {
+            try await consumer.start()
+        } catch {
+            // Not fatal: `nextBatch` reconnects with backoff until the broker is back.
+            logger.warning("consumer could not connect yet; retrying", metadata: ["consumer": "\(name)", "error": "\(error)"])
+        }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let batch: [Delivery]
             do {
@@ -138,7 +143,8 @@ public final class BatchConsumer: Service, @unchecked Sendable {
             } catch let error as PostgresError where error.isConnectionLoss || error.code == .poolClosed {
                 if Task.isShuttingDownGracefully || Task.isCancelled || error.code == .poolClosed { return .abandoned }
                 let delay = policy.failed() ?? 2000
-                logger.warning("database unavailable; retrying batch", metadata: ["consumer": "\(name)", "error": "\(error)", "retry.ms": "\(delay)"])
+                logger.warning(
+                    "database unavailable; retrying batch", metadata: ["consumer": "\(name)", "error": "\(error)", "retry.ms": "\(delay)"])
                 await consumer.keepAlive()
                 try? await Task.sleep(for: .milliseconds(delay))
             } catch let error as PostgresError where (error.isUniqueViolation || error.isSerializationFailure) && conflicts < 3 {

@@ -22,6 +22,12 @@ public struct TableGrant: Sendable, Equatable {
     public var usesIdSequence: Bool
     /// When not empty, UPDATE is granted on these columns only (and `privileges` has no `.update`).
     public var updatableColumns: [String] = []
+    /// The sequence the table's ids come from, when it is not `<table>_id_seq` (the two timeline
+    /// tables share one, so that ids order their entries across both).
+    public var sharedSequence: String?
+
+    /// The sequence the role's inserts draw ids from.
+    public var idSequence: String { sharedSequence ?? "\(table)_id_seq" }
 
     /// Reads the whole table.
     public static func read(_ table: String) -> TableGrant {
@@ -31,6 +37,12 @@ public struct TableGrant: Sendable, Equatable {
     /// `privileges` on the whole table; `sequence` when its inserts draw an id.
     public static func write(_ table: String, _ privileges: [TablePrivilege], sequence: Bool = false) -> TableGrant {
         TableGrant(table: table, privileges: privileges, readableColumns: [], usesIdSequence: sequence)
+    }
+
+    /// INSERT into one of the timeline's tables, whose ids come from the shared `timeline_id_seq`.
+    public static func appendTimeline(_ table: TimelineTable) -> TableGrant {
+        TableGrant(
+            table: table.rawValue, privileges: [.insert], readableColumns: [], usesIdSequence: true, sharedSequence: "timeline_id_seq")
     }
 
     /// SELECT on `columns` only, plus `privileges` (which must not hold `.select`) on the table,
@@ -100,26 +112,28 @@ public enum ServiceRole: String, Sendable, CaseIterable {
         case .intake:
             return [
                 .write("ticket_sequences", [.select, .insert, .update]),
-                .write("tickets", [.select, .insert, .update]),
+                .write("ticket_facts", [.select, .insert, .update]),
+                .read("tickets"),
+                .read("ticket_departments"),
                 // Retention (RetentionService): clears the raw body, normalized form and reporter
                 // of demands whose ticket closed long ago, without reading any of them.
                 .columns(
                     "demands", Self.demandColumns + ["identity_cleared_at"], plus: [.insert],
                     updating: ["raw_body", "normalized", "identity_cleared_at"], sequence: true),
                 .columns("demand_reporters", ["demand_id"], plus: [.insert, .delete]),
-                .read("assignments"),
-                .write("timeline", [.insert], sequence: true),
+                .appendTimeline(.intake),
                 .write("feedback", [.insert], sequence: true),
                 .write("evaluations", [.select, .insert], sequence: true),
             ]
         case .dispatcher:
             return [
-                .write("tickets", [.select, .update]),
-                .columns("demands", Self.demandColumns + ["normalized"]),
+                .write("ticket_states", [.select, .insert, .update]),
+                .read("tickets"),
+                .columns("demands", Self.demandColumns),
                 .read("demand_reporters"),
                 .write("assignments", [.select, .insert, .update]),
                 .write("timers", [.select, .insert, .update, .delete], sequence: true),
-                .write("timeline", [.insert], sequence: true),
+                .appendTimeline(.dispatch),
             ]
         case .notifier:
             return [

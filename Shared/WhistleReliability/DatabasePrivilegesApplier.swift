@@ -44,7 +44,7 @@ public enum DatabasePrivilegesApplier {
                 sql.append("GRANT UPDATE (\(columns)) ON TABLE \(table) TO \(who)")
             }
             if grant.usesIdSequence {
-                sql.append("GRANT USAGE ON SEQUENCE \(namespace).\(quoteIdentifier("\(grant.table)_id_seq")) TO \(who)")
+                sql.append("GRANT USAGE ON SEQUENCE \(namespace).\(quoteIdentifier(grant.idSequence)) TO \(who)")
             }
         }
         return sql

@@ -1,33 +1,7 @@
 import Foundation
 import Logging
-import WhistleDomain
 import WhistleMessages
 import WhistlePostgres
-
-/// An event as read off `whistle.events`, with `data` kept as parsed JSON.
-public struct ReceivedEvent: Sendable {
-    public var eventId: String
-    public var type: String
-    public var occurredAt: Date
-    public var ticketNo: String?
-    public var data: JSONValue
-    /// The raw `data` object as JSON text.
-    public var dataJSON: String
-
-    /// Reads an envelope (CONTRACT §5); nil when the body is not one.
-    public init?(body: [UInt8]) {
-        guard case .object(let fields)? = try? JSONParser().parse(body),
-            case .string(let eventId)? = fields["event_id"], case .string(let type)? = fields["type"],
-            case .string(let occurred)? = fields["occurred_at"], let occurredAt = RFC3339.parse(occurred)
-        else { return nil }
-        self.eventId = eventId
-        self.type = type
-        self.occurredAt = occurredAt
-        if case .string(let ticketNo)? = fields["ticket_no"] { self.ticketNo = ticketNo } else { self.ticketNo = nil }
-        data = fields["data"] ?? .object([:])
-        dataJSON = data.description
-    }
-}
 
 /// Records the events a service acts on in `event_journal`, once each (one statement per batch).
 /// Bodies that are not event envelopes are logged and skipped, never retried forever.
@@ -41,15 +15,23 @@ public struct EventJournalHandler: BatchHandler {
     }
 
     public func apply(_ messages: [InboundMessage], on connection: PostgresConnection) throws {
+        try Self.record(Self.events(messages, logger: logger), consumer: consumer, on: connection)
+    }
+
+    /// The messages that are event envelopes; each other one is logged (with why) and left out.
+    public static func events(_ messages: [InboundMessage], logger: Logger) -> [ReceivedEvent] {
         var events: [ReceivedEvent] = []
+        events.reserveCapacity(messages.count)
         for message in messages {
-            guard let event = ReceivedEvent(body: message.body) else {
-                logger.warning("not an event envelope; skipped", metadata: ["message.id": "\(message.messageId)", "routing.key": "\(message.routingKey)"])
-                continue
+            do {
+                events.append(try ReceivedEvent(body: message.body))
+            } catch {
+                logger.warning(
+                    "not an event envelope; skipped",
+                    metadata: ["message.id": "\(message.messageId)", "routing.key": "\(message.routingKey)", "error": "\(error)"])
             }
-            events.append(event)
         }
-        try Self.record(events, consumer: consumer, on: connection)
+        return events
     }
 
     /// Inserts the events (a repeat of an event id is ignored).

@@ -37,7 +37,8 @@ public struct InboundMessage: Sendable {
             hasOwnMessageId = true
             messageIdError = nil
         } else {
-            messageIdError = delivery.messageId.map { !$0.isEmpty } == true
+            messageIdError =
+                delivery.messageId.map { !$0.isEmpty } == true
                 ? FieldError(field: nil, code: .tooLong, message: "the AMQP message_id is longer than 128 characters")
                 : FieldError(field: nil, code: .required, message: "the AMQP message_id property is missing; it is the idempotency key")
             var hasher = SHA256()

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import WhistleAMQP
 import WhistleMessages
 import WhistlePostgres
@@ -36,29 +37,78 @@ public struct Outbox: Sendable {
 }
 
 /// Wakes the relay when a transaction has just written to the outbox.
-public final class OutboxSignal: @unchecked Sendable {
-    private let lock = NSLock()
-    private var pending = false
+///
+/// A notification is kept until the relay waits (at most one is kept, as with an `AsyncStream`
+/// buffering the newest element); a waiting relay is resumed at once through its continuation.
+/// One task waits at a time: the service's `OutboxRelay`.
+public final class OutboxSignal: Sendable {
+    private struct State {
+        var pending = false
+        var waiter: (id: UInt64, continuation: CheckedContinuation<Void, Never>)?
+        var lastWaitID: UInt64 = 0
+        var expiredWaitID: UInt64 = 0
+    }
+
+    private let state = NIOLockedValueBox(State())
 
     public init() {}
 
     /// Something was committed to the outbox.
-    public func notify() { lock.withLock { pending = true } }
+    public func notify() {
+        let waiter = state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
+            guard let waiter = state.waiter else {
+                state.pending = true
+                return nil
+            }
+            state.waiter = nil
+            return waiter.continuation
+        }
+        waiter?.resume()
+    }
 
-    /// Waits until notified or `milliseconds` pass; clears the notification.
+    /// Waits until notified, `milliseconds` pass or the task is cancelled; clears the notification.
     public func wait(milliseconds: Int) async {
-        let clock = ContinuousClock()
-        let deadline = clock.now + .milliseconds(milliseconds)
-        while clock.now < deadline {
-            if take() { return }
-            try? await Task.sleep(for: .milliseconds(5))
+        let id = state.withLockedValue { state -> UInt64? in
+            if state.pending {
+                state.pending = false
+                return nil
+            }
+            state.lastWaitID += 1
+            return state.lastWaitID
+        }
+        guard let id else { return }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                do {
+                    try await Task.sleep(for: .milliseconds(milliseconds))
+                } catch {
+                    // Cancelled (the wait ended or the task was cancelled): stop waiting now.
+                }
+                self.expire(id)
+            }
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let now = state.withLockedValue { state -> Bool in
+                    if state.pending || state.expiredWaitID == id {
+                        state.pending = false
+                        return true
+                    }
+                    state.waiter = (id, continuation)
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+            group.cancelAll()
         }
     }
 
-    private func take() -> Bool {
-        lock.withLock {
-            defer { pending = false }
-            return pending
+    /// Ends wait `id` (its time is up).
+    private func expire(_ id: UInt64) {
+        let waiter = state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
+            state.expiredWaitID = max(state.expiredWaitID, id)
+            guard let waiter = state.waiter, waiter.id == id else { return nil }
+            state.waiter = nil
+            return waiter.continuation
         }
+        waiter?.resume()
     }
 }

@@ -33,7 +33,12 @@ public final class OutboxRelay: Service, @unchecked Sendable {
     public func run() async throws {
         var policy = ReconnectPolicy(initialDelayMilliseconds: 50, maxDelayMilliseconds: 2000)
         var lastActivity = ContinuousClock.now
-        try? await publisher.connect()
+        do {
+            try await publisher.connect()
+        } catch {
+            // Not fatal: each batch's publish reconnects, and a failure is retried with backoff.
+            logger.warning("outbox relay could not connect yet; retrying", metadata: ["error": "\(error)"])
+        }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 let count = try await relayOnce()
@@ -46,6 +51,8 @@ public final class OutboxRelay: Service, @unchecked Sendable {
                     await publisher.keepAlive()
                     lastActivity = .now
                 }
+                // Woken by the signal when a transaction wrote to the outbox; the 100 ms timeout
+                // is the fallback sweep (rows of other instances, rows whose `not_before` passed).
                 await signal.wait(milliseconds: 100)
             } catch {
                 failures.increment()
@@ -114,7 +121,9 @@ public final class OutboxRelay: Service, @unchecked Sendable {
     /// The oldest rows of `publisher` not locked by another relay. Ordered by (publisher, id), the
     /// order of `outbox_publisher_idx`: ordered by id alone, the planner walked the primary key
     /// through every publisher's rows and the dead ones (6 ms a poll under load).
-    private static func lock(_ connection: PostgresConnection, publisher: String, limit: Int) throws -> [(id: Int64, message: OutboundMessage)] {
+    private static func lock(
+        _ connection: PostgresConnection, publisher: String, limit: Int
+    ) throws -> [(id: Int64, message: OutboundMessage)] {
         let result = try connection.query(
             """
             SELECT id, exchange, routing_key, message_id, type, body, mandatory FROM outbox

@@ -11,8 +11,11 @@ import WhistleRuntime
 /// What every service is made of: a database pool, a confirming publisher with its outbox relay,
 /// batch consumers, and the HTTP endpoints; assembled into one `ServiceGroup`.
 ///
-/// Shutdown runs in reverse order of start: consumers finish their in-flight batch and stop,
-/// then the service's own loops, then the relay drains the outbox, then HTTP, then the pool.
+/// Start-up work (the schema migration, then the service's own `StartupStep`s) runs inside the
+/// group, before the relay, the service's loops and the consumers start, so that SIGTERM during
+/// the start-up is a graceful shutdown. Shutdown runs in reverse order of start: consumers finish
+/// their in-flight batch and stop, then the service's own loops, then the relay drains the
+/// outbox, then HTTP, then the pool.
 public final class ServiceKit: Sendable {
     public let configuration: ServiceConfiguration
     public let logger: Logger
@@ -45,15 +48,22 @@ public final class ServiceKit: Sendable {
         }
         pool = PostgresPool(configuration: database, logger: logger)
         registry = WhistleMetrics.bootstrap()
-        publisher = AMQPPublisher(configuration: amqp, name: "\(configuration.serviceName)-publisher", topology: publisherTopology, logger: logger)
+        publisher = AMQPPublisher(
+            configuration: amqp, name: "\(configuration.serviceName)-publisher", topology: publisherTopology, logger: logger)
         outbox = Outbox(publisher: configuration.serviceName)
         relay = OutboxRelay(pool: pool, publisher: publisher, outbox: outbox, signal: signal, logger: logger)
     }
 
     /// Brings the schema up to date when `WHISTLE_MIGRATE` allows it and this service's role owns
-    /// the schema; otherwise waits until the owner has (see `WhistleSchema.migrate`).
+    /// the schema; otherwise waits until the owner has (see `WhistleSchema.migrate`). The first
+    /// start-up step of `serviceGroup`. A database that stays unreachable (or refuses the login)
+    /// is a `ConfigurationError` naming `WHISTLE_DATABASE_URL`.
     public func prepare() async throws {
-        try await WhistleSchema.migrate(pool: pool, logger: logger, apply: configuration.migrate)
+        do {
+            try await WhistleSchema.migrate(pool: pool, logger: logger, apply: configuration.migrate)
+        } catch let error as PostgresError where error.isConnectionLoss && !error.isReadOnlyServer {
+            throw ConfigurationError(variable: "WHISTLE_DATABASE_URL", message: "the database cannot be used: \(error.message)")
+        }
     }
 
     /// Who may send what (the `user_id` rule), as configured.
@@ -82,18 +92,19 @@ public final class ServiceKit: Sendable {
             handler: EventJournalHandler(consumer: name, logger: logger))
     }
 
-    /// The service group: HTTP (`/healthz`, `/metrics`, `routes`), the relay, `services`, then the
-    /// consumers; graceful shutdown on SIGTERM and SIGINT.
+    /// The service group: HTTP (`/healthz`, `/metrics`, `routes`) and the start-up (the schema,
+    /// then `startup`, in order); once that is done, the relay, `services`, then the consumers;
+    /// graceful shutdown on SIGTERM and SIGINT.
     public func serviceGroup(
-        consumers: [BatchConsumer], services: [any Service] = [],
+        consumers: [BatchConsumer], services: [any Service] = [], startup: [StartupStep] = [],
         routes: (Router<BasicRequestContext>) -> Void = { _ in }
     ) -> ServiceGroup {
-        serviceGroup(consumers: consumers, services: services, context: BasicRequestContext.self, routes: routes)
+        serviceGroup(consumers: consumers, services: services, startup: startup, context: BasicRequestContext.self, routes: routes)
     }
 
     /// The service group, with HTTP routes of a request context of the service's own.
     public func serviceGroup<Context: RequestContext>(
-        consumers: [BatchConsumer], services: [any Service] = [], context: Context.Type,
+        consumers: [BatchConsumer], services: [any Service] = [], startup: [StartupStep] = [], context: Context.Type,
         routes: (Router<Context>) -> Void
     ) -> ServiceGroup where Context.Source == ApplicationRequestContextSource {
         let pool = pool
@@ -102,10 +113,12 @@ public final class ServiceKit: Sendable {
             HealthCheck("database") { await pool.ping(timeout: .seconds(2)) },
             HealthCheck("broker") { publisher.isConnected && consumers.allSatisfy(\.isConnected) },
         ]
-        let http = HTTPServer.make(configuration: configuration, checks: checks, registry: registry, logger: logger, context: Context.self, routes: routes)
-        var all: [any Service] = [PoolCloser(pool: pool), http, relay]
-        all += services
-        all += consumers
+        let http = HTTPServer.make(
+            configuration: configuration, checks: checks, registry: registry, logger: logger, context: Context.self, routes: routes)
+        let gate = StartupGate()
+        let steps = [StartupStep("schema", failureIsFatal: true) { try await self.prepare() }] + startup
+        var all: [any Service] = [PoolCloser(pool: pool), http, StartupService(steps: steps, gate: gate, logger: logger)]
+        all += ([relay] + services + consumers).map { AfterStartup(service: $0, gate: gate) }
         return ServiceGroup(
             configuration: .init(
                 services: all.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -9,6 +9,13 @@ public struct TimelineRows: Sendable {
     private var actors: [String?] = []
     private var data: [String?] = []
     private var eventIds: [String?] = []
+    /// The sources of the entries appended with one, by position; `insert` writes their `data`.
+    private var sources: [Int: MessageSource] = [:]
+
+    /// The detail of an entry caused by an inbound message.
+    private struct SourceDetail: Encodable {
+        let source: MessageSource
+    }
 
     public init() {}
 
@@ -32,32 +39,42 @@ public struct TimelineRows: Sendable {
         try append(ticketNo, type: event.type.rawValue, actor: actor, detail: event.data, eventId: event.eventId)
     }
 
-    /// A state change caused by an inbound message; the detail is its `source`.
+    /// A state change caused by an inbound message; the detail is `{"source": …}`, encoded when
+    /// the rows are inserted.
     public mutating func append(_ ticketNo: String, type: String, actor: String?, source: MessageSource, eventId: String? = nil) {
         tickets.append(ticketNo)
         types.append(type)
         actors.append(actor)
         eventIds.append(eventId)
-        var writer = JSONWriter(capacity: 128)
-        writer.beginObject()
-        writer.key("source")
-        writer.value(source)
-        writer.endObject()
-        data.append(String(decoding: writer.bytes, as: UTF8.self))
+        sources[data.count] = source
+        data.append(nil)
     }
 
-    /// Inserts every entry with the time `at`.
-    public func insert(_ connection: PostgresConnection, at: Date) throws {
+    /// Inserts every entry with the time `at` into the writing service's own table (`timeline`
+    /// is the view over both).
+    public func insert(_ connection: PostgresConnection, at: Date, into table: TimelineTable) throws {
         guard !tickets.isEmpty else { return }
+        var data = self.data
+        for (index, source) in sources {
+            data[index] = String(decoding: try WhistleJSON.encode(SourceDetail(source: source)), as: UTF8.self)
+        }
         _ = try connection.query(
             """
-            INSERT INTO timeline (ticket_no, at, type, actor, data, event_id)
+            INSERT INTO \(table.rawValue) (ticket_no, at, type, actor, data, event_id)
             SELECT t.ticket_no, $5, t.type, t.actor, t.data::jsonb, t.event_id
             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $6::text[])
                 WITH ORDINALITY AS t(ticket_no, type, actor, data, event_id, n)
             ORDER BY t.n
             """, [TextArray(tickets), TextArray(types), TextArray(actors), TextArray(data), at, TextArray(eventIds)])
     }
+}
+
+/// The timeline's tables, one per writing service; readers read the view `timeline`.
+public enum TimelineTable: String, Sendable {
+    /// Intake's entries: acceptance, links, merges, duplicates, feedback and evaluations.
+    case intake = "intake_timeline"
+    /// Dispatcher's entries: every step of the dispatch flow.
+    case dispatch = "dispatch_timeline"
 }
 
 /// Lower-case hexadecimal of bytes, for `decode(…, 'hex')` into `bytea`.

@@ -18,6 +18,11 @@ public enum WhistleTopology {
     public static let evaluatorEventsQueue = "evaluator.events"
     /// Where dead letters wait for an operator.
     public static let deadLetterQueue = "whistle.dead-letters"
+    /// How often a message is delivered without an ack before it dead-letters, unless
+    /// `WHISTLE_DELIVERY_LIMIT` says otherwise (`ServiceConfiguration.deliveryLimit`'s default;
+    /// a unit test keeps the two equal). The services and `whistlectl seed` declare their queues
+    /// with the same limit, so that neither finds the other's queue with other arguments.
+    public static let defaultDeliveryLimit = 5
 
     /// The five exchanges of CONTRACT v1.
     public static let exchanges: [Topology.Exchange] = [
@@ -33,13 +38,17 @@ public enum WhistleTopology {
         Topology(
             exchanges: exchanges,
             queues: [
-                .init(deadLetterQueue, arguments: [QueueArgument("x-queue-type", .string("quorum"))], bindings: [.init(Exchange.deadLetters, "#")])
+                .init(
+                    deadLetterQueue, arguments: [QueueArgument("x-queue-type", .string("quorum"))],
+                    bindings: [.init(Exchange.deadLetters, "#")])
             ])
     }
 
     /// A service queue bound to `exchange` with each routing key.
     public static func queue(_ name: String, deliveryLimit: Int, bindings: [Topology.Binding]) -> Topology.Queue {
-        .init(name, arguments: Topology.quorumArguments(deliveryLimit: deliveryLimit, deadLetterExchange: Exchange.deadLetters), bindings: bindings)
+        .init(
+            name, arguments: Topology.quorumArguments(deliveryLimit: deliveryLimit, deadLetterExchange: Exchange.deadLetters),
+            bindings: bindings)
     }
 
     /// Intake's queue: every routing key on `whistle.intake`, so that nothing is dropped unseen.
@@ -67,5 +76,12 @@ public enum WhistleTopology {
     /// A department's queue `dept.<code>`, bound to `whistle.dispatch` with its code.
     public static func department(_ code: String, deliveryLimit: Int) -> Topology.Queue {
         queue(departmentQueue(code), deliveryLimit: deliveryLimit, bindings: [.init(Exchange.dispatch, code)])
+    }
+
+    /// The departments' queues `dept.<code>` with the exchanges their bindings and dead-letter
+    /// arguments name: what dispatcher declares for every active department and `whistlectl seed`
+    /// for the seed's (CONTRACT: a department can consume before its first assignment).
+    public static func departmentQueues(_ codes: [String], deliveryLimit: Int) -> Topology {
+        Topology(exchanges: exchanges, queues: codes.map { department($0, deliveryLimit: deliveryLimit) })
     }
 }

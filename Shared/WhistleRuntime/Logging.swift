@@ -1,15 +1,16 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
+import WhistleMessages
 
 /// Sets up swift-log once per process: human-readable lines or one JSON object per line, on
 /// standard error, with structured metadata (`ticket.no`, `message.id`, …).
 public enum WhistleLogging {
-    private static let once = NSLock()
-    nonisolated(unsafe) private static var bootstrapped = false
+    private static let bootstrapped = NIOLockedValueBox(false)
 
     /// Installs the log handler (later calls do nothing) and returns the service's logger.
     public static func bootstrap(_ configuration: ServiceConfiguration) -> Logger {
-        once.withLock {
+        bootstrapped.withLockedValue { bootstrapped in
             if !bootstrapped {
                 bootstrapped = true
                 let format = configuration.logFormat
@@ -43,32 +44,17 @@ public struct JSONLogHandler: LogHandler {
 
     public func log(event: LogEvent) {
         var fields: [String: String] = [
-            "ts": ISO8601DateFormatter.string(from: Date(), timeZone: .gmt, formatOptions: [.withInternetDateTime, .withFractionalSeconds]),
+            "ts": ISO8601DateFormatter.string(
+                from: Date(), timeZone: .gmt, formatOptions: [.withInternetDateTime, .withFractionalSeconds]),
             "level": event.level.rawValue, "logger": label, "msg": "\(event.message)",
         ]
         for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) { fields[key] = "\(value)" }
         var line = "{"
         for (index, key) in fields.keys.sorted().enumerated() {
             if index > 0 { line += "," }
-            line += Self.quote(key) + ":" + Self.quote(fields[key] ?? "")
+            line += JSONString.quoted(key) + ":" + JSONString.quoted(fields[key] ?? "")
         }
         line += "}\n"
         FileHandle.standardError.write(Data(line.utf8))
-    }
-
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }

@@ -1,14 +1,14 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOConcurrencyHelpers
 
 /// The methods each registered path answers, so that a request for a known path with another
 /// method gets `405 Method Not Allowed` with an `Allow` header (RFC 9110), not the 404 Hummingbird
 /// gives. Filled once from `Router.routes` after the routes are added; catch-all paths (`**`)
 /// are left out, so an unknown path stays 404.
-public final class RouteMethods: @unchecked Sendable {
-    private let lock = NSLock()
-    private var routes: [(segments: [Substring], method: HTTPRequest.Method)] = []
+public final class RouteMethods: Sendable {
+    private let routes = NIOLockedValueBox<[(segments: [Substring], method: HTTPRequest.Method)]>([])
 
     public init() {}
 
@@ -19,13 +19,13 @@ public final class RouteMethods: @unchecked Sendable {
             guard !path.contains("**") else { return nil }
             return (path.split(separator: "/"), route.method)
         }
-        lock.withLock { routes = table }
+        routes.withLockedValue { $0 = table }
     }
 
     /// The methods `path` answers, sorted; empty for an unknown path.
     public func allowed(for path: String) -> [String] {
         let parts = path.split(separator: "/")
-        let table = lock.withLock { routes }
+        let table = routes.withLockedValue { $0 }
         let methods = table.filter { Self.matches($0.segments, parts) }.map(\.method.rawValue)
         return Array(Set(methods)).sorted()
     }

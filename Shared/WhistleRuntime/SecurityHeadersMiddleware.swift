@@ -38,7 +38,8 @@ public struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddlewa
                 status: .methodNotAllowed)
             response.headers[.allow] = allowed.joined(separator: ", ")
         } catch let error as HTTPError {
-            response = HTTPServer.errorResponse(Self.code(for: error.status), error.body ?? Self.message(for: error.status), status: error.status)
+            response = HTTPServer.errorResponse(
+                Self.code(for: error.status), error.body ?? Self.message(for: error.status), status: error.status)
             for field in error.headers where field.name != .contentType && field.name != .contentLength {
                 response.headers.append(field)
             }

@@ -27,7 +27,8 @@ struct AMQPTests {
         let publisher = AMQPPublisher(configuration: configuration, name: "p", topology: topology, logger: .init(label: "test"))
         let outcomes = try await publisher.publish((0..<5000).map { Self.message("q.basic", $0) })
         #expect(outcomes.count == 5000 && outcomes.allSatisfy { $0 == .confirmed })
-        let consumer = AMQPConsumer(configuration: configuration, name: "c", queues: ["q.basic"], prefetch: 500, topology: topology, logger: .init(label: "test"))
+        let consumer = AMQPConsumer(
+            configuration: configuration, name: "c", queues: ["q.basic"], prefetch: 500, topology: topology, logger: .init(label: "test"))
         var seen: [Int: Delivery] = [:]
         let deadline = ContinuousClock.now + .seconds(30)
         while seen.count < 5000 && ContinuousClock.now < deadline {
@@ -100,7 +101,7 @@ struct AMQPTests {
         let unacked = try await consumer.nextBatch(max: 20)
         #expect(!unacked.isEmpty)
         let restarted = try await sandbox.servers.control("rabbitmq-restart")
-            #expect(restarted == 0)
+        #expect(restarted == 0)
         // The old deliveries' tags are void now: acking them fails (or is a no-op once the consumer
         // has reconnected), and the broker delivers them again.
         _ = try? await consumer.ack(through: try #require(unacked.last))
@@ -126,7 +127,8 @@ struct AMQPTests {
         let topology = Self.queue("q.poison", deliveryLimit: 2)
         let publisher = AMQPPublisher(configuration: configuration, name: "p", topology: topology, logger: .init(label: "test"))
         _ = try await publisher.publish([Self.message("q.poison", 7)])
-        let consumer = AMQPConsumer(configuration: configuration, name: "c", queues: ["q.poison"], prefetch: 10, topology: topology, logger: .init(label: "test"))
+        let consumer = AMQPConsumer(
+            configuration: configuration, name: "c", queues: ["q.poison"], prefetch: 10, topology: topology, logger: .init(label: "test"))
         var deliveries = 0
         var counts: [Int] = []
         let deadline = ContinuousClock.now + .seconds(20)

@@ -1,9 +1,10 @@
 import Crypto
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Foundation
 import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// The read API's identity (CONTRACT §8) beyond the shared secret: RS256/ES256 tokens of a city's
 /// identity provider through a JWKS file, `iss` and `aud` checks, tokens from `whistlectl token
@@ -22,7 +23,9 @@ import Testing
 
         /// A token signed by `key` (or another key pretending to be this one).
         func token(_ claims: [String: Any], signer: P256.Signing.PrivateKey? = nil) throws -> String {
-            let encode = { (object: [String: Any]) in TestTokens.base64URL(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) }
+            let encode = { (object: [String: Any]) in
+                TestTokens.base64URL(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
+            }
             let input = try encode(["alg": "ES256", "typ": "JWT", "kid": kid]) + "." + encode(claims)
             let signature = try (signer ?? key).signature(for: Data(input.utf8))
             return input + "." + TestTokens.base64URL(signature.rawRepresentation)
@@ -30,7 +33,9 @@ import Testing
     }
 
     static func claims(_ extra: [String: Any] = [:]) -> [String: Any] {
-        var claims: [String: Any] = ["department": "T-ZHZX", "exp": Int(Date().timeIntervalSince1970) + 600, "iss": "https://idp.yc.example", "aud": "whistle"]
+        var claims: [String: Any] = [
+            "department": "T-ZHZX", "exp": Int(Date().timeIntervalSince1970) + 600, "iss": "https://idp.yc.example", "aud": "whistle",
+        ]
         for (key, value) in extra { claims[key] = value }
         return claims
     }
@@ -43,9 +48,12 @@ import Testing
         var evaluator: ServiceProcess?
         do {
             try await Fixtures.prepare(sandbox)
-            evaluator = try ServiceProcess("evaluator", sandbox: sandbox, extra: [
-                "WHISTLE_API_JWKS": file.path, "WHISTLE_API_JWT_ISSUER": "https://idp.yc.example", "WHISTLE_API_JWT_AUDIENCE": "whistle",
-            ])
+            evaluator = try ServiceProcess(
+                "evaluator", sandbox: sandbox,
+                extra: [
+                    "WHISTLE_API_JWKS": file.path, "WHISTLE_API_JWT_ISSUER": "https://idp.yc.example",
+                    "WHISTLE_API_JWT_AUDIENCE": "whistle",
+                ])
             try await evaluator!.waitHealthy()
             let url = "http://127.0.0.1:\(evaluator!.port)/v1/tickets"
             func status(_ token: String) async throws -> Int { try await HTTP.get(url, token: token).0 }
@@ -95,11 +103,15 @@ import Testing
             let auditorToken = auditor.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             #expect(try await HTTP.get(base + "/v1/access-log", token: auditorToken).0 == 200)
             #expect(try await HTTP.get(base + "/v1/tickets/W20261121-000001", token: auditorToken).0 == 404)
-            for bad in [["token", "issue"], ["token", "issue", "--department", "T-ZHZX", "--ttl", "90d"], ["token", "issue", "--role", "root"]] {
+            for bad in [
+                ["token", "issue"], ["token", "issue", "--department", "T-ZHZX", "--ttl", "90d"], ["token", "issue", "--role", "root"],
+            ] {
                 let refused = try await ctl.run(bad)
                 #expect(refused.status != 0 && refused.stderr.contains("whistlectl: error:"), "\(bad): \(refused.stderr)")
             }
-            let unset = try await Ctl(databaseURL: sandbox.databaseURL, extra: ["WHISTLE_API_JWT_SECRET": ""]).run(["token", "issue", "--department", "T-ZHZX"])
+            let unset = try await Ctl(databaseURL: sandbox.databaseURL, extra: ["WHISTLE_API_JWT_SECRET": ""]).run([
+                "token", "issue", "--department", "T-ZHZX",
+            ])
             #expect(unset.status != 0 && unset.stderr.contains("WHISTLE_API_JWT_SECRET"))
             try await Self.checkSession(base, token: token)
         } catch {
@@ -131,7 +143,9 @@ import Testing
         }
         login.httpBody = Data("token=\(token)x".utf8)
         let (_, refused) = try await session.data(for: login)
-        #expect((refused as? HTTPURLResponse)?.statusCode == 401 && (refused as? HTTPURLResponse)?.value(forHTTPHeaderField: "Set-Cookie") == nil)
+        #expect(
+            (refused as? HTTPURLResponse)?.statusCode == 401
+                && (refused as? HTTPURLResponse)?.value(forHTTPHeaderField: "Set-Cookie") == nil)
     }
 }
 

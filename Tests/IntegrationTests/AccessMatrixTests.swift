@@ -35,15 +35,42 @@ import WhistleMessages
     /// the lead of XS-GA, XS-XFDD, XS-ZJJ; the resettlement petition goes to XS-ZJJ with XS-ZRZY
     /// and XS-XFJ; the complaint against XS-CGJ to its supervisor YC-CGJ.
     static let matrix: [(principal: String, token: String?, expect: [Kind: Expect])] = [
-        ("bureau XS-ZJJ", TestTokens.issue("XS-ZJJ"), [.ordinary: .hidden, .merged: .hidden, .whistle: .masked, .request: .frame, .complaint: .hidden]),
-        ("street office FL-JDB", TestTokens.issue("FL-JDB"), [.ordinary: .hidden, .merged: .hidden, .whistle: .clear, .request: .hidden, .complaint: .hidden]),
-        ("community committee GL-WJ-JWH", TestTokens.issue("GL-WJ-JWH"), [.ordinary: .masked, .merged: .hidden, .whistle: .hidden, .request: .hidden, .complaint: .hidden]),
-        ("district command center XS-ZHZX", TestTokens.issue("XS-ZHZX"), [.ordinary: .masked, .merged: .masked, .whistle: .masked, .request: .frame, .complaint: .hidden]),
-        ("street command center FL-ZHZX", TestTokens.issue("FL-ZHZX"), [.ordinary: .hidden, .merged: .masked, .whistle: .masked, .request: .frame, .complaint: .hidden]),
-        ("petition bureau XS-XFJ", TestTokens.issue("XS-XFJ"), [.ordinary: .hidden, .merged: .hidden, .whistle: .hidden, .request: .petitionWhole, .complaint: .petitionWhole]),
-        ("complaint subject XS-CGJ", TestTokens.issue("XS-CGJ"), [.ordinary: .clear, .merged: .masked, .whistle: .hidden, .request: .hidden, .complaint: .hidden]),
-        ("its supervisor YC-CGJ", TestTokens.issue("YC-CGJ"), [.ordinary: .hidden, .merged: .hidden, .whistle: .hidden, .request: .hidden, .complaint: .frame]),
-        ("auditor", TestTokens.issue(nil, role: "auditor", extra: ["sub": "audit-7"]), Dictionary(uniqueKeysWithValues: Kind.allCases.map { ($0, .hidden) })),
+        (
+            "bureau XS-ZJJ", TestTokens.issue("XS-ZJJ"),
+            [.ordinary: .hidden, .merged: .hidden, .whistle: .masked, .request: .frame, .complaint: .hidden]
+        ),
+        (
+            "street office FL-JDB", TestTokens.issue("FL-JDB"),
+            [.ordinary: .hidden, .merged: .hidden, .whistle: .clear, .request: .hidden, .complaint: .hidden]
+        ),
+        (
+            "community committee GL-WJ-JWH", TestTokens.issue("GL-WJ-JWH"),
+            [.ordinary: .masked, .merged: .hidden, .whistle: .hidden, .request: .hidden, .complaint: .hidden]
+        ),
+        (
+            "district command center XS-ZHZX", TestTokens.issue("XS-ZHZX"),
+            [.ordinary: .masked, .merged: .masked, .whistle: .masked, .request: .frame, .complaint: .hidden]
+        ),
+        (
+            "street command center FL-ZHZX", TestTokens.issue("FL-ZHZX"),
+            [.ordinary: .hidden, .merged: .masked, .whistle: .masked, .request: .frame, .complaint: .hidden]
+        ),
+        (
+            "petition bureau XS-XFJ", TestTokens.issue("XS-XFJ"),
+            [.ordinary: .hidden, .merged: .hidden, .whistle: .hidden, .request: .petitionWhole, .complaint: .petitionWhole]
+        ),
+        (
+            "complaint subject XS-CGJ", TestTokens.issue("XS-CGJ"),
+            [.ordinary: .clear, .merged: .masked, .whistle: .hidden, .request: .hidden, .complaint: .hidden]
+        ),
+        (
+            "its supervisor YC-CGJ", TestTokens.issue("YC-CGJ"),
+            [.ordinary: .hidden, .merged: .hidden, .whistle: .hidden, .request: .hidden, .complaint: .frame]
+        ),
+        (
+            "auditor", TestTokens.issue(nil, role: "auditor", extra: ["sub": "audit-7"]),
+            Dictionary(uniqueKeysWithValues: Kind.allCases.map { ($0, .hidden) })
+        ),
     ]
 
     /// Tokens that must be refused with 401 everywhere.
@@ -64,20 +91,24 @@ import WhistleMessages
             var cells = 0
             for (principal, token, expect) in Self.matrix {
                 let (_, listData) = try await HTTP.get(base + "/v1/tickets?limit=200", token: token)
-                let listed = Set(((try JSONSerialization.jsonObject(with: listData) as? [String: Any])?["tickets"] as? [[String: Any]] ?? [])
-                    .compactMap { $0["ticket_no"] as? String })
+                let listed = Set(
+                    ((try JSONSerialization.jsonObject(with: listData) as? [String: Any])?["tickets"] as? [[String: Any]] ?? [])
+                        .compactMap { $0["ticket_no"] as? String })
                 for kind in Kind.allCases {
                     let ticketNo = try #require(tickets[kind])
                     let (status, headers, data) = try await HTTP.response(base + "/v1/tickets/\(ticketNo)", token: token)
                     let cell = "\(principal) × \(kind.rawValue) \(ticketNo)"
-                    try Self.check(expect[kind]!, status: status, data: data, kind: kind, principal: principal, cell: cell, missing: missing)
+                    try Self.check(
+                        expect[kind]!, status: status, data: data, kind: kind, principal: principal, cell: cell, missing: missing)
                     #expect(headers["cache-control"] == "no-store", "\(cell)")
                     #expect(listed.contains(ticketNo) == (expect[kind] != .hidden), "\(cell): GET /v1/tickets lists it iff it may be read")
                     cells += 1
                 }
             }
             for (name, token) in Self.refused {
-                for path in ["/v1/tickets/\(tickets[.ordinary]!)", "/v1/tickets", "/v1/scores", "/v1/hotspots", "/v1/scores.csv", "/v1/access-log"] {
+                for path in [
+                    "/v1/tickets/\(tickets[.ordinary]!)", "/v1/tickets", "/v1/scores", "/v1/hotspots", "/v1/scores.csv", "/v1/access-log",
+                ] {
                     let (status, headers, data) = try await HTTP.response(base + path, token: token)
                     #expect(status == 401, "\(name) on \(path): \(status)")
                     #expect(Self.errorCode(data) == "unauthorized", "\(name) on \(path)")
@@ -100,7 +131,10 @@ import WhistleMessages
         try flow.setClock("2026-11-23T10:00:00+08:00")
         try await Task.sleep(for: .seconds(2))
         // Open tickets, and those in the overdue list (a petition has 15 days to be acknowledged).
-        let pages = [("XS-ZHZX", [Kind.ordinary, .merged, .whistle, .request], [Kind.ordinary, .merged, .whistle]), ("GL-WJ-JWH", [.ordinary], [.ordinary])]
+        let pages = [
+            ("XS-ZHZX", [Kind.ordinary, .merged, .whistle, .request], [Kind.ordinary, .merged, .whistle]),
+            ("GL-WJ-JWH", [.ordinary], [.ordinary]),
+        ]
         for (department, visible, overdue) in pages {
             let token = TestTokens.issue(department)
             let dom = try await Chromium.dom("\(base)/login?token=\(token)&next=%2F")
@@ -109,7 +143,7 @@ import WhistleMessages
             for kind in Kind.allCases {
                 #expect(dom.contains(tickets[kind]!) == overdue.contains(kind), "\(department) × \(kind.rawValue) on the dashboard")
             }
-            #expect(PersonalDataScan.firstNumber(in: dom) == nil, "\(department): no phone or ID number on the page")
+            #expect(try PersonalDataScan.firstNumber(in: dom) == nil, "\(department): no phone or ID number on the page")
         }
         let (status, _, page) = try await HTTP.response(base + "/", token: TestTokens.issue("XS-NOWHERE"), headers: ["Accept": "text/html"])
         #expect(status == 401 && !String(decoding: page, as: UTF8.self).contains("W2026"), "no dashboard for an unknown department")
@@ -142,7 +176,9 @@ import WhistleMessages
         return tickets
     }
 
-    static func check(_ expect: Expect, status: Int, data: Data, kind: Kind, principal: String, cell: String, missing: (Int, [String: String], Data)) throws {
+    static func check(
+        _ expect: Expect, status: Int, data: Data, kind: Kind, principal: String, cell: String, missing: (Int, [String: String], Data)
+    ) throws {
         let text = String(decoding: data, as: UTF8.self)
         guard expect != .hidden else {
             #expect(status == 404 && Self.errorCode(data) == "not_found", "\(cell): \(status) \(text.prefix(200))")
@@ -199,7 +235,10 @@ import WhistleMessages
         try #require(status == 200, "\(String(decoding: data, as: UTF8.self).prefix(300))")
         let entries = ((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["entries"] as? [[String: Any]]) ?? []
         func read(_ subject: String, _ kind: Kind) -> [[String: Any]] {
-            entries.filter { $0["principal"] as? String == subject && $0["ticket_no"] as? String == tickets[kind] && $0["route"] as? String == "GET /v1/tickets/\(tickets[kind]!)" }
+            entries.filter {
+                $0["principal"] as? String == subject && $0["ticket_no"] as? String == tickets[kind]
+                    && $0["route"] as? String == "GET /v1/tickets/\(tickets[kind]!)"
+            }
         }
         #expect(read("XS-XFJ", .complaint).first?["confidential"] as? Bool == true, "a petition bureau's read of a complaint is recorded")
         #expect(read("XS-XFJ", .complaint).first?["address"] as? String == "127.0.0.1")
@@ -226,7 +265,8 @@ import WhistleMessages
 /// The sample demands of deploy/samples, as bodies to publish.
 enum Sample {
     static func demand(_ name: String) throws -> [String: Any] {
-        let url = URL(fileURLWithPath: FlowHarness.seedFolder).deletingLastPathComponent().appendingPathComponent("samples/demands/\(name).json")
+        let url = URL(fileURLWithPath: FlowHarness.seedFolder).deletingLastPathComponent().appendingPathComponent(
+            "samples/demands/\(name).json")
         return try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
     }
 }

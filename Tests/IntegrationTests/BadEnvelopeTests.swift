@@ -31,22 +31,27 @@ import WhistleReliability
             let reply = Array(#"{"assignment_id":"6a1c0e52-9d3b-4c7f-a2e8-0f5b7d9c1e34","action":"acknowledge"}"#.utf8)
             let kept = [
                 Case(
-                    label: "message_id of 129 characters", exchange: Exchange.intake, routingKey: "demand.12345", body: demand("ENV-\(run)-1"),
+                    label: "message_id of 129 characters", exchange: Exchange.intake, routingKey: "demand.12345",
+                    body: demand("ENV-\(run)-1"),
                     messageId: String(repeating: "m", count: 129), externalId: "ENV-\(run)-1", expected: .demandRejected, code: "too_long"),
                 Case(
                     label: "empty message_id", exchange: Exchange.intake, routingKey: "demand.12345", body: demand("ENV-\(run)-2"),
                     messageId: "", externalId: "ENV-\(run)-2", expected: .demandRejected, code: "required"),
                 Case(
-                    label: "routing key of 255 bytes", exchange: Exchange.intake, routingKey: "demand." + String(repeating: "z", count: 248),
-                    body: demand("ENV-\(run)-3"), messageId: "env-\(run)-3", externalId: nil, expected: .demandRejected, code: "unknown_code"),
+                    label: "routing key of 255 bytes", exchange: Exchange.intake,
+                    routingKey: "demand." + String(repeating: "z", count: 248),
+                    body: demand("ENV-\(run)-3"), messageId: "env-\(run)-3", externalId: nil, expected: .demandRejected,
+                    code: "unknown_code"),
             ]
             // PostgreSQL text cannot hold U+0000: a NUL arrives as U+FFFD, and a message_id holding one is refused.
             let nul = [
                 Case(
-                    label: "NUL in a demand's message_id", exchange: Exchange.intake, routingKey: "demand.12345", body: demand("ENV-\(run)-4"),
+                    label: "NUL in a demand's message_id", exchange: Exchange.intake, routingKey: "demand.12345",
+                    body: demand("ENV-\(run)-4"),
                     messageId: "env\u{0}-\(run)-4", externalId: nil, expected: .demandRejected, code: "invalid_value"),
                 Case(
-                    label: "NUL in a demand's routing key", exchange: Exchange.intake, routingKey: "demand.\u{0}12345", body: demand("ENV-\(run)-5"),
+                    label: "NUL in a demand's routing key", exchange: Exchange.intake, routingKey: "demand.\u{0}12345",
+                    body: demand("ENV-\(run)-5"),
                     messageId: "env-\(run)-5", externalId: nil, expected: .demandRejected, code: "unknown_code"),
                 Case(
                     label: "NUL in a feedback's message_id", exchange: Exchange.intake, routingKey: "feedback", body: Array("{}".utf8),
@@ -62,7 +67,9 @@ import WhistleReliability
                 configuration: try AMQPConfiguration(url: flow.sandbox.amqpURL), name: "test-envelopes", topology: WhistleTopology.base,
                 logger: .init(label: "test"))
             let outcomes = try await publisher.publish(
-                (kept + nul).map { OutboundMessage(exchange: $0.exchange, routingKey: $0.routingKey, body: $0.body, messageId: $0.messageId) },
+                (kept + nul).map {
+                    OutboundMessage(exchange: $0.exchange, routingKey: $0.routingKey, body: $0.body, messageId: $0.messageId)
+                },
                 timeout: .seconds(30))
             await publisher.close()
             #expect(outcomes.allSatisfy { $0 == .confirmed })

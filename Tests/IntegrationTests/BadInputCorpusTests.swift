@@ -93,7 +93,8 @@ import WhistleReliability
         let source = event.data["source"] as? [String: Any] ?? [:]
         #expect(source["message_id"] as? String == message.messageId, "\(label)")
         if message.entry.exchange == Exchange.replies {
-            let department = message.routingKey.hasPrefix(TriageRoute.routingKeyPrefix)
+            let department =
+                message.routingKey.hasPrefix(TriageRoute.routingKeyPrefix)
                 ? String(message.routingKey.dropFirst(TriageRoute.routingKeyPrefix.count)) : message.routingKey
             #expect(event.data["department"] as? String == department, "\(label): department in \(event.data)")
         } else if message.entry.expectedEvent == .demandRejected {
@@ -116,7 +117,8 @@ import WhistleReliability
                 [ids]
             ).map { row in
                 (
-                    id: try row.decode(0, as: String.self), outcome: try row.decode(1, as: String.self), body: try row.decode(2, as: Data.self),
+                    id: try row.decode(0, as: String.self), outcome: try row.decode(1, as: String.self),
+                    body: try row.decode(2, as: Data.self),
                     noTicket: try row.decode(3, as: Bool.self), hasErrors: try row.decode(4, as: Bool.self),
                     routingKey: try row.decode(5, as: String.self)
                 )
@@ -288,7 +290,8 @@ enum BadInputCorpus {
                 count >= 0
             {
                 body = .repeated(
-                    prefix: repeated["prefix"]?.stringValue ?? "", unit: unit, count: count, close: repeated["unit_close"]?.stringValue ?? "",
+                    prefix: repeated["prefix"]?.stringValue ?? "", unit: unit, count: count,
+                    close: repeated["unit_close"]?.stringValue ?? "",
                     suffix: repeated["suffix"]?.stringValue ?? "")
             } else {
                 throw FormatError(description: "\(place): one of body, body_hex, body_repeat is required")

@@ -175,10 +175,12 @@ func withSeededIntake(
     _ label: String, sourceLocation: SourceLocation = #_sourceLocation,
     _ body: (TestSandbox, ServiceProcess, EventCollector, TestAdapter) async throws -> Void
 ) async throws {
-    try await withIntake(label, sourceLocation: sourceLocation, prepare: { sandbox in
-        let sql = try DocExample.seedSQL()
-        let pool = try sandbox.pool()
-        try await pool.transaction { connection in try connection.execute(sql) }
-        await pool.close()
-    }, body)
+    try await withIntake(
+        label, sourceLocation: sourceLocation,
+        prepare: { sandbox in
+            let sql = try DocExample.seedSQL()
+            let pool = try sandbox.pool()
+            try await pool.transaction { connection in try connection.execute(sql) }
+            await pool.close()
+        }, body)
 }

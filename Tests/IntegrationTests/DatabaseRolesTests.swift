@@ -13,7 +13,8 @@ struct DatabaseRolesTests {
     /// Runs `sql` as `role`; returns the rows' first column, or the SQLSTATE of the refusal.
     static func attempt(_ sandbox: TestSandbox, role: ServiceRole, _ sql: String) async throws -> Result<[String?], PostgresError> {
         let pool = PostgresPool(
-            configuration: try PostgresConfiguration(url: sandbox.databaseURL(role: role.roleName), poolSize: 1), logger: .init(label: "test"))
+            configuration: try PostgresConfiguration(url: sandbox.databaseURL(role: role.roleName), poolSize: 1),
+            logger: .init(label: "test"))
         defer { Task { await pool.close() } }
         do {
             let values = try await pool.withConnection { connection in
@@ -35,8 +36,8 @@ struct DatabaseRolesTests {
         _ = try await sandbox.withDatabase { connection in
             try connection.execute(
                 """
-                INSERT INTO tickets (ticket_no, status, channel, urgency, content, opened_at)
-                VALUES ('W20261118-000001', 'accepted', '12345', 'normal', '井盖缺失', now());
+                INSERT INTO ticket_facts (ticket_no, channel, urgency, content, opened_at)
+                VALUES ('W20261118-000001', '12345', 'normal', '井盖缺失', now());
                 INSERT INTO demands (message_id, routing_key, channel, external_id, outcome, ticket_no, raw_body, normalized)
                 VALUES ('m-1', '12345', '12345', 'E-1', 'accepted', 'W20261118-000001',
                         convert_to('{"reporter":{"name":"王小明","phone":"\(phone)"}}', 'UTF8'),
@@ -48,7 +49,9 @@ struct DatabaseRolesTests {
         }
     }
 
-    @Test("the evaluator role reads a reporter only through the columns its read API shows, never a raw body, a normalized form or a notification")
+    @Test(
+        "the evaluator role reads a reporter only through the columns its read API shows, never a raw body, a normalized form or a notification"
+    )
     func evaluatorCannotReadAPhone() async throws {
         let sandbox = try await TestSandbox("db-roles")
         do {
@@ -61,7 +64,8 @@ struct DatabaseRolesTests {
             ] {
                 #expect(Self.refused(try await Self.attempt(sandbox, role: .evaluator, sql)), "evaluator: \(sql)")
             }
-            let allowed = try await Self.attempt(sandbox, role: .evaluator, "SELECT ticket_no || '/' || channel || '/' || outcome FROM demands")
+            let allowed = try await Self.attempt(
+                sandbox, role: .evaluator, "SELECT ticket_no || '/' || channel || '/' || outcome FROM demands")
             #expect(try allowed.get() == ["W20261118-000001/12345/accepted"], "evaluator reads what a demand says of its ticket")
             #expect(
                 try await Self.attempt(sandbox, role: .evaluator, "SELECT phone FROM demand_reporters").get() == [Self.phone],
@@ -71,13 +75,17 @@ struct DatabaseRolesTests {
             #expect(try await Self.attempt(sandbox, role: .dispatcher, "SELECT phone FROM demand_reporters").get() == [Self.phone])
             #expect(Self.refused(try await Self.attempt(sandbox, role: .dispatcher, "SELECT recipient FROM notifications")))
             for role in ServiceRole.allCases {
-                #expect(Self.refused(try await Self.attempt(sandbox, role: role, "SELECT raw_body::text FROM demands")), "\(role): raw body")
+                #expect(
+                    Self.refused(try await Self.attempt(sandbox, role: role, "SELECT raw_body::text FROM demands")), "\(role): raw body")
                 #expect(Self.refused(try await Self.attempt(sandbox, role: role, "CREATE TABLE stolen (phone text)")), "\(role): create")
                 #expect(Self.refused(try await Self.attempt(sandbox, role: role, "DELETE FROM demands")), "\(role): delete demands")
                 #expect(
-                    Self.refused(try await Self.attempt(sandbox, role: role, "UPDATE departments SET name = 'x'")), "\(role): reference data")
+                    Self.refused(try await Self.attempt(sandbox, role: role, "UPDATE departments SET name = 'x'")),
+                    "\(role): reference data")
             }
-            #expect(Self.refused(try await Self.attempt(sandbox, role: .intake, "SELECT phone FROM demand_reporters")), "intake writes, never reads")
+            #expect(
+                Self.refused(try await Self.attempt(sandbox, role: .intake, "SELECT phone FROM demand_reporters")),
+                "intake writes, never reads")
         } catch {
             Issue.record("\(error)")
         }
@@ -101,13 +109,17 @@ struct DatabaseRolesTests {
                             let has = try connection.query(
                                 "SELECT has_table_privilege($1, $2, $3)", [role.roleName, "public.\(table)", privilege.rawValue]
                             ).first!.decode(0, as: Bool.self)
-                            if has != (grant?.privileges.contains(privilege) ?? false) { mismatches.append("\(role) \(privilege) \(table): \(has)") }
+                            if has != (grant?.privileges.contains(privilege) ?? false) {
+                                mismatches.append("\(role) \(privilege) \(table): \(has)")
+                            }
                         }
                         for (name, column) in columns where name == table {
                             let has = try connection.query(
                                 "SELECT has_column_privilege($1, $2, $3, 'SELECT')", [role.roleName, "public.\(table)", column]
                             ).first!.decode(0, as: Bool.self)
-                            if has != (grant?.canRead(column: column) ?? false) { mismatches.append("\(role) SELECT \(table).\(column): \(has)") }
+                            if has != (grant?.canRead(column: column) ?? false) {
+                                mismatches.append("\(role) SELECT \(table).\(column): \(has)")
+                            }
                             let updates = try connection.query(
                                 "SELECT has_column_privilege($1, $2, $3, 'UPDATE')", [role.roleName, "public.\(table)", column]
                             ).first!.decode(0, as: Bool.self)
@@ -141,9 +153,14 @@ struct DatabaseRolesTests {
             let lines = migrated.stdout.split(separator: "\n").map(String.init)
             #expect(lines.first?.hasPrefix("schema: up to date") == true, "\(migrated.stdout)")
             #expect(
-                lines.contains { $0.hasPrefix("whistle_evaluator") && $0.contains("demand_reporters.phone") && !$0.contains("notifications") },
+                lines.contains {
+                    $0.hasPrefix("whistle_evaluator") && $0.contains("demand_reporters.phone") && !$0.contains("notifications")
+                },
                 "\(migrated.stdout)")
-            #expect(lines.contains { $0.hasPrefix("whistle_notifier") && $0.contains("demand_reporters.phone") && $0.contains("notifications.recipient") })
+            #expect(
+                lines.contains {
+                    $0.hasPrefix("whistle_notifier") && $0.contains("demand_reporters.phone") && $0.contains("notifications.recipient")
+                })
             #expect(lines.contains { $0.hasPrefix("whistle_intake") && $0.hasSuffix("none") }, "\(migrated.stdout)")
             let checked = try await ctl.run(["migrate", "--check"])
             #expect(checked.status == 0, "\(checked.stdout)\(checked.stderr)")
@@ -171,7 +188,8 @@ struct DatabaseRolesTests {
             try await intake.waitHealthy(timeout: .seconds(20))
             let owner = try await sandbox.count("SELECT count(DISTINCT tableowner)::int FROM pg_tables WHERE schemaname = 'public'")
             #expect(owner == 1)
-            #expect(try await sandbox.count("SELECT count(*)::int FROM pg_tables WHERE schemaname = 'public' AND tableowner = 'whistle'") > 20)
+            #expect(
+                try await sandbox.count("SELECT count(*)::int FROM pg_tables WHERE schemaname = 'public' AND tableowner = 'whistle'") > 20)
         } catch {
             Issue.record("\(error)\n\(intake.logTail())")
         }

@@ -8,7 +8,8 @@ struct EvaluatorHotspotTests {
     static let t0 = "2026-11-16T09:00:00+08:00"
     static let categories = ["SRHJ-ZDJY", "SZSS-DLPS", "STHJ-ZSRM", "ZAXF-XFTD", "JTCX-GXDC", "SCJG-SPAQ"]
 
-    static func report(_ id: String, grid: String, category: String, text: String) -> (routingKey: String, body: [UInt8], messageId: String) {
+    static func report(_ id: String, grid: String, category: String, text: String) -> (routingKey: String, body: [UInt8], messageId: String)
+    {
         let body: [String: Any] = [
             "external_id": id, "submitted_at": t0, "content": text, "category": category,
             "location": ["grid": grid, "address": "网格巡查点"], "reporter": ["id": "GW-\(grid)"],
@@ -34,27 +35,35 @@ struct EvaluatorHotspotTests {
         }
     }
 
-    @Test("ordinary traffic raises no hotspot; 40 demands of one category in one grid raise exactly one, once per window, against the baseline")
+    @Test(
+        "ordinary traffic raises no hotspot; 40 demands of one category in one grid raise exactly one, once per window, against the baseline"
+    )
     func hotspots() async throws {
         try await FlowHarness.run("evaluator-hotspots", start: Self.t0) { flow in
             let base = "http://127.0.0.1:\(flow.port("evaluator"))"
             // Ordinary traffic: one report in every grid, categories in turn.
             let grids = try Self.grids()
             #expect(grids.count == 60)
-            try await Self.publish(flow, grids.enumerated().map { index, grid in
-                Self.report("HOT-ORD-\(index)", grid: grid, category: Self.categories[index % Self.categories.count],
-                            text: "日常巡查第\(index)号：\(grid)发现问题一处，已登记")
-            })
+            try await Self.publish(
+                flow,
+                grids.enumerated().map { index, grid in
+                    Self.report(
+                        "HOT-ORD-\(index)", grid: grid, category: Self.categories[index % Self.categories.count],
+                        text: "日常巡查第\(index)号：\(grid)发现问题一处，已登记")
+                })
             #expect(flow.events.of(.hotspotDetected).isEmpty, "ordinary traffic")
             let (_, quiet) = try await HTTP.json("\(base)/v1/hotspots?window=24h")
             #expect(((quiet as? [String: Any])?["hotspots"] as? [Any])?.isEmpty == true)
 
             // A burst: 40 reports of street vending in one grid within minutes.
             try flow.setClock("2026-11-16T09:20:00+08:00")
-            try await Self.publish(flow, (0..<40).map { index in
-                Self.report("HOT-BURST-\(index)", grid: "G-QS-SQ-03", category: "SRHJ-ZDJY",
-                            text: "石桥社区菜市场门口流动摊贩占道经营，第\(index + 1)次上报，行人无法通行")
-            })
+            try await Self.publish(
+                flow,
+                (0..<40).map { index in
+                    Self.report(
+                        "HOT-BURST-\(index)", grid: "G-QS-SQ-03", category: "SRHJ-ZDJY",
+                        text: "石桥社区菜市场门口流动摊贩占道经营，第\(index + 1)次上报，行人无法通行")
+                })
             let alert = try await flow.events.waitFor("hotspot.detected") { $0.contains { $0["type"] as? String == "hotspot.detected" } }
                 .first { $0["type"] as? String == "hotspot.detected" }
             let data = try #require(alert?.data)
@@ -70,9 +79,11 @@ struct EvaluatorHotspotTests {
 
             // Ten more two hours later: the same window, no second alert.
             try flow.setClock("2026-11-16T11:20:00+08:00")
-            try await Self.publish(flow, (40..<50).map { index in
-                Self.report("HOT-BURST-\(index)", grid: "G-QS-SQ-03", category: "SRHJ-ZDJY", text: "菜市场门口摊贩又出摊了，第\(index + 1)次上报")
-            })
+            try await Self.publish(
+                flow,
+                (40..<50).map { index in
+                    Self.report("HOT-BURST-\(index)", grid: "G-QS-SQ-03", category: "SRHJ-ZDJY", text: "菜市场门口摊贩又出摊了，第\(index + 1)次上报")
+                })
             let (status, listed) = try await HTTP.json("\(base)/v1/hotspots?window=24h")
             #expect(status == 200)
             let hotspots = ((listed as? [String: Any])?["hotspots"] as? [[String: Any]]) ?? []
@@ -84,9 +95,11 @@ struct EvaluatorHotspotTests {
 
             // The next day the same street has a baseline: 20 in the window is within mean + 3σ.
             try flow.setClock("2026-11-17T10:20:00+08:00")
-            try await Self.publish(flow, (50..<60).map { index in
-                Self.report("HOT-BURST-\(index)", grid: "G-QS-SQ-03", category: "SRHJ-ZDJY", text: "次日菜市场门口仍有摊贩，第\(index + 1)次上报")
-            })
+            try await Self.publish(
+                flow,
+                (50..<60).map { index in
+                    Self.report("HOT-BURST-\(index)", grid: "G-QS-SQ-03", category: "SRHJ-ZDJY", text: "次日菜市场门口仍有摊贩，第\(index + 1)次上报")
+                })
             #expect(flow.events.of(.hotspotDetected).count == 1, "exactly one hotspot.detected")
             #expect(try await flow.sandbox.count("SELECT count(*) FROM hotspot_alerts") == 1)
             let (_, nextDay) = try await HTTP.json("\(base)/v1/hotspots")

@@ -43,7 +43,8 @@ extension EvaluatorHotspotTests {
         let lines = ((all as? [String: Any])?["departments"] as? [[String: Any]]) ?? []
         #expect(lines.count >= 30)
         let (_, first) = try await HTTP.json(base + "/v1/scores?from=2026-11-01&to=2026-11-30&limit=10")
-        #expect(((first as? [String: Any])?["departments"] as? [Any])?.count == 10 && (first as? [String: Any])?["next_offset"] as? Int == 10)
+        #expect(
+            ((first as? [String: Any])?["departments"] as? [Any])?.count == 10 && (first as? [String: Any])?["next_offset"] as? Int == 10)
         // One department day by day: the days add up to the month.
         let (dailyStatus, dailyBody) = try await HTTP.json(base + "/v1/scores/XS-CGJ/daily?from=2026-11-01&to=2026-11-30")
         let days = ((dailyBody as? [String: Any])?["days"] as? [[String: Any]]) ?? []

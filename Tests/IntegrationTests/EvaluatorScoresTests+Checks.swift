@@ -19,7 +19,9 @@ extension EvaluatorScoresTests {
     /// `kpi_daily` and `demand_stats`, every row, as text.
     static func snapshot(_ flow: FlowHarness) async throws -> [String] {
         try await flow.sandbox.withDatabase { connection in
-            let kpi = try connection.query("SELECT k::text FROM kpi_daily k ORDER BY department, day").map { try $0.decode(0, as: String.self) }
+            let kpi = try connection.query("SELECT k::text FROM kpi_daily k ORDER BY department, day").map {
+                try $0.decode(0, as: String.self)
+            }
             let stats = try connection.query("SELECT s::text FROM demand_stats s ORDER BY area_code, category_code, hour, channel")
                 .map { try $0.decode(0, as: String.self) }
             return kpi + ["--"] + stats
@@ -37,12 +39,17 @@ extension EvaluatorScoresTests {
             for event in events {
                 guard let id = event["event_id"] as? String, let type = event["type"] as? String else { continue }
                 let body = try JSONSerialization.data(withJSONObject: event)
-                messages.append(OutboundMessage(exchange: "", routingKey: WhistleTopology.evaluatorEventsQueue, body: Array(body), messageId: id, type: type))
+                messages.append(
+                    OutboundMessage(
+                        exchange: "", routingKey: WhistleTopology.evaluatorEventsQueue, body: Array(body), messageId: id, type: type))
             }
         }
         let marker = "replay-marker-\(UUID().uuidString)"
         let markerBody = #"{"event_id":"\#(marker)","type":"test.marker","occurred_at":"2026-11-24T02:00:00Z","ticket_no":null,"data":{}}"#
-        messages.append(OutboundMessage(exchange: "", routingKey: WhistleTopology.evaluatorEventsQueue, body: Array(markerBody.utf8), messageId: marker, type: "test.marker"))
+        messages.append(
+            OutboundMessage(
+                exchange: "", routingKey: WhistleTopology.evaluatorEventsQueue, body: Array(markerBody.utf8), messageId: marker,
+                type: "test.marker"))
         let outcomes = try await publisher.publish(messages, timeout: .seconds(60))
         await publisher.close()
         #expect(outcomes.allSatisfy { $0 == .confirmed })
@@ -63,11 +70,14 @@ extension EvaluatorScoresTests {
             let counts = (line["counts"] as? [String: Any]) ?? [:]
             func int(_ key: String, _ from: [String: Any]) -> Int { (from[key] as? Int) ?? -1 }
             let got = ExpectedScores.Counts(
-                dispatched: int("dispatched", line), acknowledged: int("acknowledged", counts), acknowledgedOnTime: int("acknowledged_on_time", counts),
+                dispatched: int("dispatched", line), acknowledged: int("acknowledged", counts),
+                acknowledgedOnTime: int("acknowledged_on_time", counts),
                 completed: int("completed", counts), completedOnTime: int("completed_on_time", counts), answered: int("answered", counts),
-                satisfied: int("satisfied", counts), basicallySatisfied: int("basically_satisfied", counts), resolved: int("resolved", counts),
+                satisfied: int("satisfied", counts), basicallySatisfied: int("basically_satisfied", counts),
+                resolved: int("resolved", counts),
                 returned: int("returned", counts), reworked: int("reworked", counts), overdue: int("overdue", line),
-                escalations: int("escalations", line), evaluationSum: int("evaluation_sum", counts), evaluationCount: int("evaluations", counts))
+                escalations: int("escalations", line), evaluationSum: int("evaluation_sum", counts),
+                evaluationCount: int("evaluations", counts))
             #expect(got == want, "\(code)", sourceLocation: sourceLocation)
             for (key, value) in ExpectedScores.figures(want) {
                 let actual = line[key].flatMap { $0 is NSNull ? nil : ($0 as? NSNumber)?.doubleValue }
@@ -77,7 +87,8 @@ extension EvaluatorScoresTests {
                     let tolerance = key == "composite" || key == "whistle_score" ? 0.006 : 0.00006
                     #expect(abs(value - actual) <= tolerance, "\(code) \(key): \(actual) ≠ \(value)", sourceLocation: sourceLocation)
                 default:
-                    Issue.record("\(code) \(key): \(String(describing: actual)) ≠ \(String(describing: value))", sourceLocation: sourceLocation)
+                    Issue.record(
+                        "\(code) \(key): \(String(describing: actual)) ≠ \(String(describing: value))", sourceLocation: sourceLocation)
                 }
             }
         }

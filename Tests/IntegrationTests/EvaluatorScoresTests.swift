@@ -18,7 +18,8 @@ struct EvaluatorScoresTests {
         for (assignment, action, extra) in items { try await flow.desk.reply(assignment.department, assignment.id, action, extra) }
         let ids = Set(items.map(\.0.id))
         try await flow.events.waitFor("\(items.count) \(type.rawValue)") { all in
-            Set(all.filter { $0["type"] as? String == type.rawValue }.compactMap { $0.data["assignment_id"] as? String }).isSuperset(of: ids)
+            Set(all.filter { $0["type"] as? String == type.rawValue }.compactMap { $0.data["assignment_id"] as? String }).isSuperset(
+                of: ids)
         }
     }
 
@@ -29,7 +30,8 @@ struct EvaluatorScoresTests {
     ) async throws -> [String: [String: Any]] {
         let wanted = Set(numbers)
         let all = try await flow.events.waitFor("\(type.rawValue) of \(numbers.count) tickets") { all in
-            Set(all.filter { $0["type"] as? String == type.rawValue && predicate($0) }.compactMap { $0["ticket_no"] as? String }).isSuperset(of: wanted)
+            Set(all.filter { $0["type"] as? String == type.rawValue && predicate($0) }.compactMap { $0["ticket_no"] as? String })
+                .isSuperset(of: wanted)
         }
         var out: [String: [String: Any]] = [:]
         for event in all where event["type"] as? String == type.rawValue && predicate(event) {
@@ -39,9 +41,13 @@ struct EvaluatorScoresTests {
     }
 
     static func feedback(_ flow: FlowHarness, _ tickets: [ScoreScenario.Ticket], _ satisfaction: String, resolved: Bool) async throws {
-        try await flow.adapter.publish(tickets.map { ticket in
-            ("feedback", Fixtures.json(["ticket_no": ticket.number, "satisfaction": satisfaction, "resolved": resolved]), "fb-\(ticket.number)-\(UUID().uuidString.prefix(6))")
-        })
+        try await flow.adapter.publish(
+            tickets.map { ticket in
+                (
+                    "feedback", Fixtures.json(["ticket_no": ticket.number, "satisfaction": satisfaction, "resolved": resolved]),
+                    "fb-\(ticket.number)-\(UUID().uuidString.prefix(6))"
+                )
+            })
     }
 
     @Test("200 scripted tickets: every KPI as computed here; replaying every event twice and rebuilding from the timeline change nothing")
@@ -59,7 +65,8 @@ struct EvaluatorScoresTests {
                 Set(all.filter { $0["type"] as? String == "ticket.accepted" }.compactMap(\.sourceMessageId)).count >= 200
             }
             for demand in demands {
-                let event = try #require(outcomes.first { $0.sourceMessageId == demand.messageId && $0["type"] as? String == "ticket.accepted" })
+                let event = try #require(
+                    outcomes.first { $0.sourceMessageId == demand.messageId && $0["type"] as? String == "ticket.accepted" })
                 let number = try #require(event["ticket_no"] as? String)
                 tickets[number] = ScoreScenario.Ticket(number: number, plan: demand.plan, index: demand.index)
             }
@@ -67,7 +74,8 @@ struct EvaluatorScoresTests {
                 update(number) { $0.assignments = ScoreScenario.assignments(event) }
                 for assignment in tickets[number]!.assignments { expected.dispatched(assignment.department) }
             }
-            #expect(plan(.whistle).allSatisfy { $0.assignments.first?.department == ScoreScenario.street(of: ScoreScenario.grids[$0.index]) })
+            #expect(
+                plan(.whistle).allSatisfy { $0.assignments.first?.department == ScoreScenario.street(of: ScoreScenario.grids[$0.index]) })
 
             // ── 09:30: everybody acknowledges but the late and the silent leads; the returned leads return.
             try flow.setClock("2026-11-16T09:30:00+08:00")
@@ -93,7 +101,8 @@ struct EvaluatorScoresTests {
             for ticket in returning {
                 let center = try #require(triaged[ticket.number]?.data["command_center"] as? String)
                 let lead = ticket.assignments[0].department == "XS-ZJJ" ? "XS-CGJ" : "XS-ZJJ"
-                try await flow.desk.send(routingKey: TriageRoute.routingKey(commandCenter: center), ["ticket_no": ticket.number, "lead": lead])
+                try await flow.desk.send(
+                    routingKey: TriageRoute.routingKey(commandCenter: center), ["ticket_no": ticket.number, "lead": lead])
             }
             let rerouted = try await Self.each(flow, .ticketDispatched, returning.map(\.number)) { ($0.data["round"] as? Int) == 2 }
             var newAcks: [(ScoreScenario.Assignment, String, [String: Any])] = []
@@ -117,7 +126,8 @@ struct EvaluatorScoresTests {
             #expect(unacknowledged.count == plan(.lateAck).count + plan(.silent).reduce(0) { $0 + $1.assignments.count })
             let overdueIds = Set(unacknowledged.map(\.id))
             _ = try await flow.events.waitFor("acknowledge overdue") { all in
-                Set(all.filter { $0["type"] as? String == "assignment.overdue" }.compactMap { $0.data["assignment_id"] as? String }).isSuperset(of: overdueIds)
+                Set(all.filter { $0["type"] as? String == "assignment.overdue" }.compactMap { $0.data["assignment_id"] as? String })
+                    .isSuperset(of: overdueIds)
             }
             for assignment in unacknowledged { expected.change(assignment.department) { $0.overdue += 1 } }
             let streetLevel = plan(.lateAck) + plan(.silent)
@@ -146,7 +156,10 @@ struct EvaluatorScoresTests {
             try await Self.replies(flow, completions, expecting: .assignmentCompleted)
             let resolvedNow = [Plan.prompt, .lateAck, .returned, .reopened, .whistle].flatMap(plan)
             try await Self.each(flow, .ticketResolved, resolvedNow.map(\.number))
-            for (plans, satisfaction, resolved) in [([Plan.prompt, .returned, .whistle], "satisfied", true), ([.lateAck], "basically_satisfied", true), ([.reopened], "unsatisfied", false)] {
+            for (plans, satisfaction, resolved) in [
+                ([Plan.prompt, .returned, .whistle], "satisfied", true), ([.lateAck], "basically_satisfied", true),
+                ([.reopened], "unsatisfied", false),
+            ] {
                 let group = plans.flatMap(plan)
                 try await Self.feedback(flow, group, satisfaction, resolved: resolved)
                 for ticket in group { expected.answered(ticket.judged, satisfaction: satisfaction, resolved: resolved) }
@@ -194,7 +207,9 @@ struct EvaluatorScoresTests {
                     (assignment.department, 55 + (ticket.index * 7 + offset * 13) % 46)
                 }
                 for (department, score) in scores { expected.evaluated(department, score: score) }
-                let body: [String: Any] = ["ticket_no": ticket.number, "by": street, "scores": scores.map { ["department": $0.0, "score": $0.1] }]
+                let body: [String: Any] = [
+                    "ticket_no": ticket.number, "by": street, "scores": scores.map { ["department": $0.0, "score": $0.1] },
+                ]
                 evaluations.append(("evaluation", Fixtures.json(body), "eval-\(ticket.number)"))
                 if ticket.index < 2 {
                     // Another street, and the same street again: both refused, nothing counted.
@@ -211,18 +226,24 @@ struct EvaluatorScoresTests {
             #expect(refused.allSatisfy { (($0.data["errors"] as? [[String: Any]])?.first?["field"] as? String) == "by" })
             let twice = evaluations.filter { $0.messageId.hasPrefix("eval-W") }.prefix(1).map { ($0.routingKey, $0.body, "eval-again") }
             try await flow.adapter.publish(twice)
-            let repeated = try await flow.events.waitFor("a second evaluation refused") { all in all.contains { $0.sourceMessageId == "eval-again" } }
+            let repeated = try await flow.events.waitFor("a second evaluation refused") { all in
+                all.contains { $0.sourceMessageId == "eval-again" }
+            }
             #expect(repeated.first { $0.sourceMessageId == "eval-again" }?["type"] as? String == "evaluation.rejected")
 
             // ── A week later: the resolve clocks of the late and the silent run out (overdue,
             // escalated to the district); the late leads complete now.
             try flow.setClock("2026-11-24T10:00:00+08:00")
-            let openWork = (plan(.lateCompletion) + plan(.silent)).flatMap { ticket in ticket.assignments.filter { !$0.completed && !$0.returned } }
+            let openWork = (plan(.lateCompletion) + plan(.silent)).flatMap { ticket in
+                ticket.assignments.filter { !$0.completed && !$0.returned }
+            }
             #expect(openWork.count == plan(.lateCompletion).count + plan(.silent).reduce(0) { $0 + $1.assignments.count })
             let resolveOverdue = Set(openWork.map(\.id))
             _ = try await flow.events.waitFor("resolve overdue") { all in
-                Set(all.filter { $0["type"] as? String == "assignment.overdue" && $0.data["clock"] as? String == "resolve" }
-                    .compactMap { $0.data["assignment_id"] as? String }).isSuperset(of: resolveOverdue)
+                Set(
+                    all.filter { $0["type"] as? String == "assignment.overdue" && $0.data["clock"] as? String == "resolve" }
+                        .compactMap { $0.data["assignment_id"] as? String }
+                ).isSuperset(of: resolveOverdue)
             }
             for assignment in openWork { expected.change(assignment.department) { $0.overdue += 1 } }
             let districtLevel = plan(.lateCompletion) + plan(.silent)

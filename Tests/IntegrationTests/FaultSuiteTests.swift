@@ -9,7 +9,10 @@ import WhistleReliability
 /// deadlines fire; then it drains and counts what was lost or done twice. Both must be zero.
 @Suite("Fault injection", .serialized)
 struct FaultSuiteTests {
-    enum Fault: String, CaseIterable { case killService = "SIGKILL a service", restartRabbitMQ = "restart RabbitMQ", restartPostgres = "restart PostgreSQL", stallReceiver = "stall the webhook receiver" }
+    enum Fault: String, CaseIterable {
+        case killService = "SIGKILL a service", restartRabbitMQ = "restart RabbitMQ", restartPostgres = "restart PostgreSQL",
+            stallReceiver = "stall the webhook receiver"
+    }
 
     /// Rounds of faults: `WHISTLE_FAULT_ROUNDS` (the long form), else one of each.
     static var rounds: Int { Int(ProcessInfo.processInfo.environment["WHISTLE_FAULT_ROUNDS"] ?? "") ?? Fault.allCases.count }
@@ -60,7 +63,8 @@ struct FaultSuiteTests {
                     injected[fault, default: 0] += 1
                     // Time runs on: 40 minutes a round, so that acknowledge deadlines warn and pass.
                     minutes += 40
-                    try flow.setClock(RFC3339.format(FlowRoutingTests.instant("2026-11-18T09:00:00+08:00")!.addingTimeInterval(Double(minutes * 60))))
+                    try flow.setClock(
+                        RFC3339.format(FlowRoutingTests.instant("2026-11-18T09:00:00+08:00")!.addingTimeInterval(Double(minutes * 60))))
                 }
                 try await Task.sleep(for: .seconds(2))
                 workload.stop()
@@ -68,7 +72,8 @@ struct FaultSuiteTests {
             }
             let loadSeconds = (ContinuousClock.now - started).components.seconds
             let drained = try await FaultDrain.run(flow, workload: workload, departments: departments, sink: sink)
-            let faults = Fault.allCases.map { "\(injected[$0] ?? 0) × \($0.rawValue)" }.joined(separator: ", ")
+            let faults =
+                Fault.allCases.map { "\(injected[$0] ?? 0) × \($0.rawValue)" }.joined(separator: ", ")
                 + " [killed: \(killed.joined(separator: ", "))]"
             print(
                 "fault suite: \(injected.values.reduce(0, +)) faults injected (\(faults)) in \(loadSeconds) s; "

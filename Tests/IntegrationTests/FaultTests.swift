@@ -50,7 +50,9 @@ struct FaultTests {
     /// Every external id exactly once, and every demand answered by exactly one distinct event.
     static func verifyExactlyOnce(_ sandbox: TestSandbox, events: EventCollector, tag: String) async throws {
         #expect(try await sandbox.count("SELECT count(*) FROM demands") == total)
-        #expect(try await sandbox.count("SELECT count(DISTINCT (d.channel, d.external_id)) FROM tickets t JOIN demands d USING (ticket_no)") == total)
+        #expect(
+            try await sandbox.count("SELECT count(DISTINCT (d.channel, d.external_id)) FROM tickets t JOIN demands d USING (ticket_no)")
+                == total)
         // A relay killed mid-batch drops its locks with its connection; the rows go out again.
         let drained = ContinuousClock.now + .seconds(30)
         while try await sandbox.count("SELECT count(*) FROM outbox") > 0, ContinuousClock.now < drained {
@@ -63,7 +65,9 @@ struct FaultTests {
         let accepted = all.filter { $0["type"] as? String == "ticket.accepted" }
         let byMessage = Dictionary(grouping: accepted) { $0.sourceMessageId ?? "" }
         #expect(byMessage.count == total, "one accepted event per demand")
-        #expect(byMessage.values.allSatisfy { Set($0.compactMap { $0["event_id"] as? String }).count == 1 }, "a resent event keeps its event_id")
+        #expect(
+            byMessage.values.allSatisfy { Set($0.compactMap { $0["event_id"] as? String }).count == 1 }, "a resent event keeps its event_id"
+        )
     }
 
     @Test("SIGKILL of intake mid-stream, then a restart, leaves exactly 1,000 tickets")

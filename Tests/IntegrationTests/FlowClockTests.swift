@@ -16,11 +16,16 @@ import WhistleMessages
         try flow.setClock(RFC3339.format(due.addingTimeInterval(-1)))
         try await Task.sleep(for: .milliseconds(1200))
         try await flow.events.drain(milliseconds: 300)
-        #expect(flow.received(type, ticket: ticket).count == count - 1, "\(type.rawValue) not before \(instant)", sourceLocation: sourceLocation)
+        #expect(
+            flow.received(type, ticket: ticket).count == count - 1, "\(type.rawValue) not before \(instant)", sourceLocation: sourceLocation
+        )
         try flow.setClock(instant)
-        try await flow.event(type, ticket: ticket, sourceLocation: sourceLocation) { _ in flow.received(type, ticket: ticket).count >= count }
+        try await flow.event(type, ticket: ticket, sourceLocation: sourceLocation) { _ in flow.received(type, ticket: ticket).count >= count
+        }
         let event = try #require(flow.received(type, ticket: ticket).last)
-        #expect(FlowRoutingTests.instant(event["occurred_at"] as? String ?? "") == due, "\(type.rawValue) at \(instant)", sourceLocation: sourceLocation)
+        #expect(
+            FlowRoutingTests.instant(event["occurred_at"] as? String ?? "") == due, "\(type.rawValue) at \(instant)",
+            sourceLocation: sourceLocation)
         return event
     }
 
@@ -35,8 +40,11 @@ import WhistleMessages
             let round = try await flow.event(.ticketDispatched, ticket: ticketNo)
             let assignment = try #require(FlowRepliesTests.assignments(round).first)
             #expect(assignment["department"] as? String == "XS-SWJ")
-            #expect(FlowRoutingTests.instant(assignment["ack_due"] as? String ?? "") == FlowRoutingTests.instant("2026-09-30T18:00:00+08:00"))
-            #expect(FlowRoutingTests.instant(assignment["resolve_due"] as? String ?? "") == FlowRoutingTests.instant("2026-10-13T16:00:00+08:00"))
+            #expect(
+                FlowRoutingTests.instant(assignment["ack_due"] as? String ?? "") == FlowRoutingTests.instant("2026-09-30T18:00:00+08:00"))
+            #expect(
+                FlowRoutingTests.instant(assignment["resolve_due"] as? String ?? "")
+                    == FlowRoutingTests.instant("2026-10-13T16:00:00+08:00"))
 
             let ackSoon = try await Self.fires(flow, .assignmentDueSoon, ticket: ticketNo, at: "2026-09-30T17:36:00+08:00", count: 1)
             #expect(ackSoon.data["clock"] as? String == "acknowledge")

@@ -45,7 +45,9 @@ import WhistleMessages
             try await Task.sleep(for: .milliseconds(300))
             try await flow.desk.reply("XS-RSJ", lead, "complete", ["result": "已补录缴费记录"])
             let resolved = try await flow.event(.ticketResolved, ticket: ticketNo)
-            #expect(FlowRoutingTests.instant(resolved.data["feedback_due"] as? String ?? "") == FlowRoutingTests.instant("2026-11-26T09:00:00+08:00"))
+            #expect(
+                FlowRoutingTests.instant(resolved.data["feedback_due"] as? String ?? "")
+                    == FlowRoutingTests.instant("2026-11-26T09:00:00+08:00"))
             let closed = try await FlowClockTests.fires(flow, .ticketClosed, ticket: ticketNo, at: "2026-11-26T09:00:00+08:00", count: 1)
             #expect(closed.data["outcome"] as? String == "no_feedback")
         }

@@ -62,7 +62,8 @@ import WhistleMessages
             // The district command center routes it by hand; a street office cannot.
             let notCenter = try await flow.desk.send(routingKey: "triage.QS-JDB", ["ticket_no": ticketNo, "lead": "XS-ZJJ"])
             _ = try await flow.events.waitFor("triage refused") { $0.contains { $0.sourceMessageId == notCenter } }
-            try await flow.desk.send(routingKey: TriageRoute.routingKey(commandCenter: "XS-ZHZX"), ["ticket_no": ticketNo, "lead": "XS-ZJJ", "co": ["QS-JDB"]])
+            try await flow.desk.send(
+                routingKey: TriageRoute.routingKey(commandCenter: "XS-ZHZX"), ["ticket_no": ticketNo, "lead": "XS-ZJJ", "co": ["QS-JDB"]])
             let third = try await flow.event(.ticketDispatched, ticket: ticketNo) { ($0.data["round"] as? Int) == 3 }
             #expect(Self.assignments(third).map { $0["department"] as? String } == ["XS-ZJJ", "QS-JDB"])
             _ = try await flow.desk.assignment("XS-ZJJ", ticket: ticketNo)
@@ -70,6 +71,9 @@ import WhistleMessages
             let ticket = try #require(show.1 as? [String: Any])
             #expect(ticket["status"] as? String == "dispatched")
             #expect(ticket["lead_department"] as? String == "XS-ZJJ")
+            let coId = try Self.id(first, "XS-CGJ")
+            let shown = (ticket["assignments"] as? [[String: Any]] ?? []).first { $0["assignment_id"] as? String == coId }
+            #expect(shown?["status"] as? String == "cancelled", "the co that became the lead gave up its co assignment")
         }
     }
 
@@ -85,11 +89,15 @@ import WhistleMessages
                 #expect(message["reopen_count"] as? Int == cycle)
                 try await flow.desk.reply("XS-RSJ", lead, "acknowledge")
                 try await flow.desk.reply("XS-RSJ", lead, "complete", ["result": "已联系市民，第\(cycle + 1)次办理"])
-                try await flow.event(.ticketResolved, ticket: ticketNo) { _ in flow.received(.ticketResolved, ticket: ticketNo).count == cycle + 1 }
+                try await flow.event(.ticketResolved, ticket: ticketNo) { _ in
+                    flow.received(.ticketResolved, ticket: ticketNo).count == cycle + 1
+                }
                 let feedback: [String: Any] = ["ticket_no": ticketNo, "satisfaction": "unsatisfied", "resolved": false]
                 try await flow.adapter.publish([(IntakeRoutingKey.feedback, Fixtures.json(feedback), UUID().uuidString)])
                 if cycle < 2 {
-                    let reopened = try await flow.event(.ticketReopened, ticket: ticketNo) { ($0.data["reopen_count"] as? Int) == cycle + 1 }
+                    let reopened = try await flow.event(.ticketReopened, ticket: ticketNo) {
+                        ($0.data["reopen_count"] as? Int) == cycle + 1
+                    }
                     #expect(reopened.data["lead_department"] as? String == "XS-RSJ")
                 }
             }

@@ -20,7 +20,8 @@ import WhistleMessages
                 let category = Self.categories[index % Self.categories.count]
                 for department in category.departments { expected[department, default: 0] += 1 }
                 // No place: nothing merges, every demand opens its own ticket.
-                let body = FlowRoutingTests.demand("SCALE-\(index)", "第\(index)号诉求：具体情况详见编号\(index * 7919)的来电记录", ["category": category.code])
+                let body = FlowRoutingTests.demand(
+                    "SCALE-\(index)", "第\(index)号诉求：具体情况详见编号\(index * 7919)的来电记录", ["category": category.code])
                 messages.append((Channel.twelve345.routingKey, Fixtures.json(body), "scale-\(index)"))
             }
             for chunk in stride(from: 0, to: messages.count, by: 500) {

@@ -27,7 +27,9 @@ struct InProcessTests {
                 try await Task.sleep(for: .milliseconds(100))
             }
             try await adapter.publish(.twelve345, Fixtures.demand(.twelve345, externalId: "IP-1"), messageId: "ip-1")
-            try await events.waitFor("ticket.accepted") { $0.contains { $0.sourceMessageId == "ip-1" && $0["type"] as? String == "ticket.accepted" } }
+            try await events.waitFor("ticket.accepted") {
+                $0.contains { $0.sourceMessageId == "ip-1" && $0["type"] as? String == "ticket.accepted" }
+            }
             tasks.cancelAll()
             while let _ = try? await tasks.next() {}
         }

@@ -15,7 +15,9 @@ struct IntakeTests {
                 ids[channel] = id
                 try await adapter.publish(channel, Fixtures.demand(channel, externalId: "E-\(channel.rawValue)"), messageId: id)
             }
-            let all = try await events.waitFor("four ticket.accepted") { $0.filter { $0["type"] as? String == "ticket.accepted" }.count >= 4 }
+            let all = try await events.waitFor("four ticket.accepted") {
+                $0.filter { $0["type"] as? String == "ticket.accepted" }.count >= 4
+            }
             let accepted = all.filter { $0["type"] as? String == "ticket.accepted" }
             #expect(accepted.count == 4)
             for channel in Channel.allCases {
@@ -100,7 +102,8 @@ struct IntakeTests {
             #expect(try await sandbox.count("SELECT count(*) FROM tickets") == 0)
             #expect(try await sandbox.count("SELECT count(*) FROM demands WHERE outcome = 'rejected'") == 3)
             let kept = try await sandbox.withDatabase { connection in
-                try connection.query("SELECT encode(raw_body, 'hex') FROM demands WHERE message_id = 'm-binary'")[0].decode(0, as: String.self)
+                try connection.query("SELECT encode(raw_body, 'hex') FROM demands WHERE message_id = 'm-binary'")[0].decode(
+                    0, as: String.self)
             }
             #expect(kept == "fffe00417b")
             #expect(try await sandbox.count("SELECT jsonb_array_length(errors) FROM demands WHERE message_id = 'm-bad'") == expected.count)
@@ -117,13 +120,27 @@ struct IntakeTests {
                 ("feedback", Fixtures.json(["ticket_no": ticket, "satisfaction": "satisfied", "resolved": true]), "f-ok"),
                 ("feedback", Fixtures.json(["ticket_no": "W20200101-000001", "satisfaction": "satisfied", "resolved": true]), "f-unknown"),
                 ("feedback", Fixtures.json(["ticket_no": ticket, "satisfaction": "happy"]), "f-bad"),
-                ("evaluation", Fixtures.json(["ticket_no": ticket, "by": "S-T-JDB", "scores": [["department": "T-CGJ", "score": 92]]]), "e-ok"),
-                ("evaluation", Fixtures.json(["ticket_no": ticket, "by": "S-T-JDB", "scores": [["department": "T-CGJ", "score": 50]]]), "e-again"),
-                ("evaluation", Fixtures.json(["ticket_no": ticket, "by": "S-T-JDB", "scores": [["department": "T-XFJ", "score": 70]]]), "e-stranger"),
-                ("evaluation", Fixtures.json(["ticket_no": ticket, "by": "S-T-JDB", "scores": [["department": "S-T-JDB", "score": 100]]]), "e-self"),
+                (
+                    "evaluation", Fixtures.json(["ticket_no": ticket, "by": "S-T-JDB", "scores": [["department": "T-CGJ", "score": 92]]]),
+                    "e-ok"
+                ),
+                (
+                    "evaluation", Fixtures.json(["ticket_no": ticket, "by": "S-T-JDB", "scores": [["department": "T-CGJ", "score": 50]]]),
+                    "e-again"
+                ),
+                (
+                    "evaluation", Fixtures.json(["ticket_no": ticket, "by": "S-T-JDB", "scores": [["department": "T-XFJ", "score": 70]]]),
+                    "e-stranger"
+                ),
+                (
+                    "evaluation",
+                    Fixtures.json(["ticket_no": ticket, "by": "S-T-JDB", "scores": [["department": "S-T-JDB", "score": 100]]]), "e-self"
+                ),
             ])
             let all = try await events.waitFor("seven answers") { list in
-                ["f-ok", "f-unknown", "f-bad", "e-ok", "e-again", "e-stranger", "e-self"].allSatisfy { id in list.contains { $0.sourceMessageId == id } }
+                ["f-ok", "f-unknown", "f-bad", "e-ok", "e-again", "e-stranger", "e-self"].allSatisfy { id in
+                    list.contains { $0.sourceMessageId == id }
+                }
             }
             func type(_ id: String) -> String? { all.first { $0.sourceMessageId == id }?["type"] as? String }
             #expect(type("f-ok") == "feedback.received")

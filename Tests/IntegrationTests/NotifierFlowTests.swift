@@ -51,12 +51,13 @@ import WhistleReliability
             try await sink.waitFor("four notifications") { Self.texts($0, ticket: ticketNo).count >= 4 }
             // Independent notifications are delivered concurrently: compare in a fixed order.
             #expect(
-                Self.texts(sink.delivered(), ticket: ticketNo).sorted() == [
-                    "citizen 13812345678 citizen_receipt: 【云城12345】您反映的诉求已受理，工单号\(ticketNo)。我们将于11月25日前办结并答复您，请保持电话畅通。",
-                    "department XS-RSJ department_assignment: 【吹哨报到】新工单\(ticketNo)（主办）：社保卡补办半个月还没拿到，多次询问无果。请于11月18日 12:00前签收，11月25日 10:00前办结。联系人：王小明，电话：13812345678。",
-                    "citizen 13812345678 citizen_result: 【云城12345】您反映的诉求（工单\(ticketNo)）已办结：已为您加急补办社保卡，可到社区服务中心领取。请评价办理结果：回复1满意，2基本满意，3不满意。",
-                    "citizen 13812345678 citizen_closed: 【云城12345】感谢您的评价，工单\(ticketNo)已办结归档。",
-                ].sorted())
+                Self.texts(sink.delivered(), ticket: ticketNo).sorted()
+                    == [
+                        "citizen 13812345678 citizen_receipt: 【云城12345】您反映的诉求已受理，工单号\(ticketNo)。我们将于11月25日前办结并答复您，请保持电话畅通。",
+                        "department XS-RSJ department_assignment: 【吹哨报到】新工单\(ticketNo)（主办）：社保卡补办半个月还没拿到，多次询问无果。请于11月18日 12:00前签收，11月25日 10:00前办结。联系人：王小明，电话：13812345678。",
+                        "citizen 13812345678 citizen_result: 【云城12345】您反映的诉求（工单\(ticketNo)）已办结：已为您加急补办社保卡，可到社区服务中心领取。请评价办理结果：回复1满意，2基本满意，3不满意。",
+                        "citizen 13812345678 citizen_closed: 【云城12345】感谢您的评价，工单\(ticketNo)已办结归档。",
+                    ].sorted())
             // Each failed three times first (503), then was delivered once and recorded sent once.
             let requests = sink.requests().filter { ($0["body"] as? [String: Any])?["ticket_no"] as? String == ticketNo }
             let byId = Dictionary(grouping: requests) { $0["id"] as? String ?? "" }
@@ -87,7 +88,8 @@ import WhistleReliability
             #expect(failed.data["template"] as? String == "department_assignment")
             #expect(failed.data["attempts"] as? Int == 3)
             let refused = stranger.requests()
-            #expect(refused.count == 3 && refused.allSatisfy { ($0["verified"] as? Bool) == false && ($0["status"] as? Int) == 401 },
+            #expect(
+                refused.count == 3 && refused.allSatisfy { ($0["verified"] as? Bool) == false && ($0["status"] as? Int) == 401 },
                 "the signature fails with another secret: \(refused.count) requests")
             let alerts = try await sink.waitFor("the supervisor alert") { bodies in
                 bodies.contains { $0["template"] as? String == "supervisor_delivery_failed" }
@@ -95,8 +97,9 @@ import WhistleReliability
             let alert = try #require(alerts.first { $0["template"] as? String == "supervisor_delivery_failed" })
             #expect(alert["audience"] as? String == "supervisor" && alert["recipient"] as? String == "XS-ZHZX")
             #expect(alert["text"] as? String == "【通知失败】工单\(ticketNo)的新工单通知（发往部门）多次投递失败，请人工处理。")
-            #expect(try await flow.sandbox.count(
-                "SELECT count(*)::int FROM notifications WHERE ticket_no = $1 AND status = 'failed' AND attempts = 3", [ticketNo]) == 1)
+            #expect(
+                try await flow.sandbox.count(
+                    "SELECT count(*)::int FROM notifications WHERE ticket_no = $1 AND status = 'failed' AND attempts = 3", [ticketNo]) == 1)
             // The receipt went to the other sink, signed with the right secret, once.
             #expect(Self.texts(sink.delivered(), ticket: ticketNo).filter { $0.contains("citizen_receipt") }.count == 1)
         }
@@ -119,7 +122,9 @@ import WhistleReliability
             }
             // Nobody listens: attempts pile up, nothing is lost.
             let deadline = ContinuousClock.now + .seconds(20)
-            while try await flow.sandbox.count("SELECT count(*)::int FROM notifications WHERE attempts > 1") == 0, ContinuousClock.now < deadline {
+            while try await flow.sandbox.count("SELECT count(*)::int FROM notifications WHERE attempts > 1") == 0,
+                ContinuousClock.now < deadline
+            {
                 try await Task.sleep(for: .milliseconds(200))
             }
             #expect(try await flow.sandbox.count("SELECT count(*)::int FROM notifications WHERE status = 'sent'") == 0)

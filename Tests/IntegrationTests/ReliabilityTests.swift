@@ -40,12 +40,17 @@ struct ReliabilityTests {
         let configuration = try AMQPConfiguration(url: sandbox.amqpURL)
         var topology = WhistleTopology.base
         topology.queues.append(WhistleTopology.queue("rel.q", deliveryLimit: 3, bindings: [.init(Exchange.events, "rel")]))
-        let amqp = AMQPConsumer(configuration: configuration, name: "c", queues: ["rel.q"], prefetch: 100, topology: topology, logger: .init(label: "test"))
+        let amqp = AMQPConsumer(
+            configuration: configuration, name: "c", queues: ["rel.q"], prefetch: 100, topology: topology, logger: .init(label: "test"))
         let recorder = Recorder()
-        let consumer = BatchConsumer(name: "rel", consumer: amqp, pool: pool, handler: recorder, signal: nil, batchSize: 50, logger: .init(label: "test"))
+        let consumer = BatchConsumer(
+            name: "rel", consumer: amqp, pool: pool, handler: recorder, signal: nil, batchSize: 50, logger: .init(label: "test"))
         let publisher = AMQPPublisher(configuration: configuration, name: "p", topology: topology, logger: .init(label: "test"))
-        var messages = (0..<100).map { OutboundMessage(exchange: Exchange.events, routingKey: "rel", body: Array("ok \($0)".utf8), messageId: "rel-\($0)") }
-        messages.insert(OutboundMessage(exchange: Exchange.events, routingKey: "rel", body: Array("poison".utf8), messageId: "rel-poison"), at: 37)
+        var messages = (0..<100).map {
+            OutboundMessage(exchange: Exchange.events, routingKey: "rel", body: Array("ok \($0)".utf8), messageId: "rel-\($0)")
+        }
+        messages.insert(
+            OutboundMessage(exchange: Exchange.events, routingKey: "rel", body: Array("poison".utf8), messageId: "rel-poison"), at: 37)
         messages += messages.prefix(10)  // the same message ids again
         _ = try await publisher.publish(messages)
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -61,7 +66,8 @@ struct ReliabilityTests {
                 try await Task.sleep(for: .milliseconds(200))
             }
             #expect(try await admin.queueStatus(WhistleTopology.deadLetterQueue).messages == 1, "the poison message is dead-lettered")
-            #expect(try await sandbox.count("SELECT count(*) FROM settings WHERE value = 'seen'") == 100, "every other message applied once")
+            #expect(
+                try await sandbox.count("SELECT count(*) FROM settings WHERE value = 'seen'") == 100, "every other message applied once")
             #expect(try await sandbox.count("SELECT count(*) FROM inbox WHERE consumer = 'rel'") == 100)
 
             // whistlectl dlq: the letter with both reasons, kept by list; replayed once the cause is fixed.
@@ -72,7 +78,9 @@ struct ReliabilityTests {
             #expect(letter["message_id"] as? String == "rel-poison" && letter["exchange"] as? String == Exchange.events)
             #expect(letter["routing_key"] as? String == "rel" && letter["queue"] as? String == "rel.q")
             #expect(letter["broker_reason"] as? String == "delivery_limit" && letter["consumer"] as? String == "rel")
-            #expect((letter["error"] as? String)?.contains("handler refuses rel-poison") == true && letter["deliveries"] as? Int == 4, "the first delivery and 3 more: \(letter)")
+            #expect(
+                (letter["error"] as? String)?.contains("handler refuses rel-poison") == true && letter["deliveries"] as? Int == 4,
+                "the first delivery and 3 more: \(letter)")
             #expect(try await admin.queueStatus(WhistleTopology.deadLetterQueue).messages == 1, "list leaves the letter where it was")
             let refused = try await ctl.run(["dlq", "replay", "--amqp-url", sandbox.amqpURL])
             #expect(refused.status != 0 && refused.stderr.contains("--message-id"), "replay names its letters")
@@ -83,12 +91,16 @@ struct ReliabilityTests {
             while ContinuousClock.now < applied, try await sandbox.count("SELECT count(*) FROM settings WHERE value = 'seen'") < 101 {
                 try await Task.sleep(for: .milliseconds(100))
             }
-            #expect(try await sandbox.count("SELECT count(*) FROM settings WHERE key = 'rel-poison'") == 1, "the replayed letter is applied once")
+            #expect(
+                try await sandbox.count("SELECT count(*) FROM settings WHERE key = 'rel-poison'") == 1,
+                "the replayed letter is applied once")
             #expect(try await admin.queueStatus(WhistleTopology.deadLetterQueue).messages == 0)
 
             // Another poison while refusing: dead-lettered, then purged for good.
             recorder.refusal.isOn = true
-            _ = try await publisher.publish([OutboundMessage(exchange: Exchange.events, routingKey: "rel", body: Array("poison 2".utf8), messageId: "rel-poison-2")])
+            _ = try await publisher.publish([
+                OutboundMessage(exchange: Exchange.events, routingKey: "rel", body: Array("poison 2".utf8), messageId: "rel-poison-2")
+            ])
             let dead = ContinuousClock.now + .seconds(30)
             while ContinuousClock.now < dead, try await admin.queueStatus(WhistleTopology.deadLetterQueue).messages < 1 {
                 try await Task.sleep(for: .milliseconds(200))
@@ -113,12 +125,15 @@ struct ReliabilityTests {
         var topology = WhistleTopology.base
         topology.queues.append(WhistleTopology.queue("relay.q", deliveryLimit: 5, bindings: [.init(Exchange.events, "relay")]))
         let messages = (0..<2000).map {
-            OutboundMessage(exchange: Exchange.events, routingKey: "relay", body: Array("{\"n\":\($0)}".utf8), messageId: "o-\($0)", type: "t")
+            OutboundMessage(
+                exchange: Exchange.events, routingKey: "relay", body: Array("{\"n\":\($0)}".utf8), messageId: "o-\($0)", type: "t")
         }
         try await pool.transaction { connection in try Outbox(publisher: "rel").enqueue(connection, messages) }
         let relays = (0..<2).map { i in
             OutboxRelay(
-                pool: pool, publisher: AMQPPublisher(configuration: configuration, name: "relay-\(i)", topology: topology, logger: .init(label: "test")),
+                pool: pool,
+                publisher: AMQPPublisher(
+                    configuration: configuration, name: "relay-\(i)", topology: topology, logger: .init(label: "test")),
                 outbox: Outbox(publisher: "rel"), signal: OutboxSignal(), batchSize: 300, logger: .init(label: "test"))
         }
         let published = try await withThrowingTaskGroup(of: Int.self) { group in
@@ -137,7 +152,8 @@ struct ReliabilityTests {
         #expect(published == 2000)
         #expect(try await sandbox.count("SELECT count(*) FROM outbox") == 0)
         let admin = AMQPConnection(configuration: configuration, name: "admin", logger: .init(label: "test"))
-        #expect(try await admin.queueStatus("relay.q").messages == 2000, "each message once: rows locked by one relay are skipped by the other")
+        #expect(
+            try await admin.queueStatus("relay.q").messages == 2000, "each message once: rows locked by one relay are skipped by the other")
         await admin.close()
         await pool.close()
         await sandbox.tearDown()

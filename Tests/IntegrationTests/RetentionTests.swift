@@ -34,12 +34,16 @@ struct RetentionTests {
             for ticket in tickets {
                 try connection.query(
                     """
-                    INSERT INTO tickets (ticket_no, status, channel, urgency, content, opened_at, closed_at)
-                    VALUES ($1, $2, '12345', 'normal', '井盖缺失，联系13812345678', now() - interval '61 days',
-                            now() - make_interval(days => $3::int))
+                    INSERT INTO ticket_facts (ticket_no, channel, urgency, content, opened_at)
+                    VALUES ($1, '12345', 'normal', '井盖缺失，联系13812345678', now() - interval '61 days')
+                    """, [ticket.no])
+                try connection.query(
+                    """
+                    INSERT INTO ticket_states (ticket_no, status, closed_at)
+                    VALUES ($1, $2, now() - make_interval(days => $3::int))
                     """, [ticket.no, ticket.status, ticket.closed])
                 try connection.query(
-                    "INSERT INTO timeline (ticket_no, at, type, data) VALUES ($1, now() - interval '61 days', 'ticket.accepted', '{}')",
+                    "INSERT INTO intake_timeline (ticket_no, at, type, data) VALUES ($1, now() - interval '61 days', 'ticket.accepted', '{}')",
                     [ticket.no])
             }
             for demand in demands {

@@ -30,10 +30,13 @@ struct ServicesTests {
                 try await Task.sleep(for: .milliseconds(100))
             }
             #expect(
-                try await sandbox.count("SELECT count(*) FROM event_journal WHERE consumer = 'notifier' AND event_type = 'ticket.accepted'") == 3,
+                try await sandbox.count("SELECT count(*) FROM event_journal WHERE consumer = 'notifier' AND event_type = 'ticket.accepted'")
+                    == 3,
                 "notifier recorded each ticket once")
-            #expect(try await sandbox.count("SELECT coalesce(sum(count), 0)::int FROM demand_stats") == 3, "evaluator counted each demand once")
-            let admin = AMQPConnection(configuration: try AMQPConfiguration(url: sandbox.amqpURL), name: "admin", logger: .init(label: "test"))
+            #expect(
+                try await sandbox.count("SELECT coalesce(sum(count), 0)::int FROM demand_stats") == 3, "evaluator counted each demand once")
+            let admin = AMQPConnection(
+                configuration: try AMQPConfiguration(url: sandbox.amqpURL), name: "admin", logger: .init(label: "test"))
             // The whistle: the street leads, 城管 is co. The complaint about 城管: its supervisor leads.
             // The 12345 call has no routing rule in these fixtures: triage. Nothing for 信访局.
             try await Task.sleep(for: .seconds(1))
@@ -55,7 +58,8 @@ struct ServicesTests {
             #expect(ticket["lead_department"] as? String == "S-T-JDB")
             #expect(ticket["channel"] as? String == "grid")
             #expect(ticket["area"] as? String == "G-T-1")
-            #expect((ticket["assignments"] as? [[String: Any]])?.compactMap { $0["department"] as? String }.sorted() == ["S-T-JDB", "T-CGJ"])
+            #expect(
+                (ticket["assignments"] as? [[String: Any]])?.compactMap { $0["department"] as? String }.sorted() == ["S-T-JDB", "T-CGJ"])
             #expect((ticket["demands"] as? [[String: Any]])?.first?["external_id"] as? String == "S-1")
             #expect((ticket["timeline"] as? [[String: Any]])?.first?["type"] as? String == "ticket.accepted")
             let (missing, error) = try await HTTP.json("\(api)/v1/tickets/W20200101-000001", token: token)

@@ -295,9 +295,11 @@ extension WhistlectlDeptTests {
         try await sandbox.withDatabase { connection in
             _ = try connection.query(
                 """
-                INSERT INTO tickets (ticket_no, status, channel, category_code, urgency, area_code, lead_department, content, opened_at)
-                VALUES ('W20261121-000001', 'dispatched', 'grid', 'SRHJ-ZDJY', 'normal', 'G-GL-YG-02', 'GL-JDB', 'x', '2026-11-21T01:00:00Z')
+                INSERT INTO ticket_facts (ticket_no, channel, category_code, urgency, area_code, content, opened_at)
+                VALUES ('W20261121-000001', 'grid', 'SRHJ-ZDJY', 'normal', 'G-GL-YG-02', 'x', '2026-11-21T01:00:00Z')
                 """)
+            _ = try connection.query(
+                "INSERT INTO ticket_states (ticket_no, status, lead_department) VALUES ('W20261121-000001', 'dispatched', 'GL-JDB')")
             _ = try connection.query(
                 """
                 INSERT INTO assignments (assignment_id, ticket_no, department, role, status, round, ack_due, resolve_due)

@@ -120,15 +120,20 @@ struct WhistlectlTests {
             try await pool.withConnection { connection in
                 try connection.query(
                     """
-                    INSERT INTO tickets (ticket_no, status, channel, category_code, urgency, area_code, lead_department, title, content, opened_at)
-                    VALUES ('W20261121-000001', 'dispatched', 'grid', 'SRHJ-ZDJY', 'normal', 'G-GL-YG-02', 'GL-JDB',
+                    INSERT INTO ticket_facts (ticket_no, channel, category_code, urgency, area_code, title, content, opened_at)
+                    VALUES ('W20261121-000001', 'grid', 'SRHJ-ZDJY', 'normal', 'G-GL-YG-02',
                             '渔港农贸市场门口占道经营严重，早高峰堵塞通行，请尽快处理一下吧谢谢', 'x', '2026-11-21T01:00:00Z'),
-                           ('W20261121-000002', 'triage', '12345', NULL, 'urgent', NULL, NULL, NULL,
+                           ('W20261121-000002', '12345', NULL, 'urgent', NULL, NULL,
                             'Lamp out, call 13812345678', '2026-11-21T02:00:00Z')
                     """)
                 try connection.query(
                     """
-                    INSERT INTO timeline (ticket_no, at, type, actor, data)
+                    INSERT INTO ticket_states (ticket_no, status, lead_department)
+                    VALUES ('W20261121-000001', 'dispatched', 'GL-JDB'), ('W20261121-000002', 'triage', NULL)
+                    """)
+                try connection.query(
+                    """
+                    INSERT INTO dispatch_timeline (ticket_no, at, type, actor, data)
                     VALUES ('W20261121-000001', '2026-11-21T01:00:00Z', 'ticket.accepted', 'intake',
                             '{"source": {"channel": "grid", "external_id": "G-1"}, "reporter": {"name": "段晓燕", "phone": "13577014263"}}')
                     """)

@@ -8,13 +8,18 @@ import WhistleDomain
         AccessPolicy(principal: Principal(subject: department, department: department, role: role), reference: RoutingTown.reference)
     }
 
-    static let ordinary = TicketFacts(area: "G-QS-SQ-01", isPetition: false, isComplaint: false, subjectUnit: nil, assignedDepartments: ["XS-CGJ", "QS-JDB"])
-    static let otherStreet = TicketFacts(area: "G-FL-HF-01", isPetition: false, isComplaint: false, subjectUnit: nil, assignedDepartments: ["XS-SWJ"])
-    static let request = TicketFacts(area: "G-QS-SQ-02", isPetition: true, isComplaint: false, subjectUnit: nil, assignedDepartments: ["XS-ZJJ"])
+    static let ordinary = TicketFacts(
+        area: "G-QS-SQ-01", isPetition: false, isComplaint: false, subjectUnit: nil, assignedDepartments: ["XS-CGJ", "QS-JDB"])
+    static let otherStreet = TicketFacts(
+        area: "G-FL-HF-01", isPetition: false, isComplaint: false, subjectUnit: nil, assignedDepartments: ["XS-SWJ"])
+    static let request = TicketFacts(
+        area: "G-QS-SQ-02", isPetition: true, isComplaint: false, subjectUnit: nil, assignedDepartments: ["XS-ZJJ"])
     /// A complaint against the district's 城管, dispatched to its supervisor, the city's 城管.
-    static let complaint = TicketFacts(area: "G-QS-SQ-01", isPetition: true, isComplaint: true, subjectUnit: "XS-CGJ", assignedDepartments: ["YC-CGJ"])
+    static let complaint = TicketFacts(
+        area: "G-QS-SQ-01", isPetition: true, isComplaint: true, subjectUnit: "XS-CGJ", assignedDepartments: ["YC-CGJ"])
     /// A complaint against a street office, dispatched to the district command center.
-    static let streetComplaint = TicketFacts(area: "G-QS-LX-01", isPetition: true, isComplaint: true, subjectUnit: "QS-JDB", assignedDepartments: ["XS-ZHZX"])
+    static let streetComplaint = TicketFacts(
+        area: "G-QS-LX-01", isPetition: true, isComplaint: true, subjectUnit: "QS-JDB", assignedDepartments: ["XS-ZHZX"])
     static let unplaced = TicketFacts(area: nil, isPetition: false, isComplaint: false, subjectUnit: nil, assignedDepartments: ["XS-GA"])
 
     @Test func bureausSeeTheirAssignmentsOnly() {
@@ -46,14 +51,18 @@ import WhistleDomain
     }
 
     @Test func aComplaintIsHiddenFromItsSubjectAndItsChainAndItsArea() {
-        #expect(!Self.policy("XS-CGJ").tickets.contains(
-            TicketFacts(area: "G-QS-SQ-01", isPetition: true, isComplaint: true, subjectUnit: "XS-CGJ", assignedDepartments: ["XS-CGJ"])),
+        #expect(
+            !Self.policy("XS-CGJ").tickets.contains(
+                TicketFacts(area: "G-QS-SQ-01", isPetition: true, isComplaint: true, subjectUnit: "XS-CGJ", assignedDepartments: ["XS-CGJ"])
+            ),
             "even an assignment does not show a complaint to its subject")
         #expect(Self.policy("YC-CGJ").tickets.contains(Self.complaint), "the supervisor it was dispatched to sees it")
         #expect(!Self.policy("XS-ZHZX").tickets.contains(Self.complaint), "a command center of the unit's own area does not")
         #expect(!Self.policy("QS-ZHZX").tickets.contains(Self.streetComplaint), "the street office supervises its command center")
-        #expect(!Self.policy("QS-SQ-JWH").tickets.contains(
-            TicketFacts(area: "G-QS-LX-01", isPetition: true, isComplaint: true, subjectUnit: "QS-JDB", assignedDepartments: ["QS-SQ-JWH"])),
+        #expect(
+            !Self.policy("QS-SQ-JWH").tickets.contains(
+                TicketFacts(
+                    area: "G-QS-LX-01", isPetition: true, isComplaint: true, subjectUnit: "QS-JDB", assignedDepartments: ["QS-SQ-JWH"])),
             "nor its communities, assigned or not")
         #expect(Self.policy("XS-ZHZX").tickets.contains(Self.streetComplaint), "the district command center handles the street's")
         #expect(Self.policy("XS-XFJ").tickets.contains(Self.complaint), "petition bureaus must handle every complaint")
@@ -63,7 +72,7 @@ import WhistleDomain
         let auditor = Self.policy("audit-1", role: .auditor)
         #expect(auditor.tickets == .none && auditor.readsAccessLog && auditor.accessLogAreas == nil)
         let unknown = Self.policy("XS-NONE")
-        #expect(unknown.tickets == .none && !unknown.isDepartment && !unknown.readsAccessLog)
+        #expect(unknown.tickets == .none && unknown.department == nil && !unknown.readsAccessLog)
         #expect(Self.policy("XS-OLD").tickets == .none, "an inactive department reads nothing")
         for ticket in [Self.ordinary, Self.request, Self.complaint, Self.unplaced] {
             #expect(!TicketScope.none.contains(ticket))

@@ -26,10 +26,12 @@ struct ConfigurationTests {
         #expect(c.batchSize == 50 && c.databasePoolSize == 2 && c.deliveryLimit == 3 && !c.migrate && c.timeZone == "UTC")
     }
 
-    @Test("a bad value names its variable", arguments: [
-        ("WHISTLE_HTTP_PORT", "eighty"), ("WHISTLE_HTTP_PORT", "70000"), ("WHISTLE_LOG_LEVEL", "loud"),
-        ("WHISTLE_MIGRATE", "maybe"), ("WHISTLE_PREFETCH", "0"), ("WHISTLE_BATCH_SIZE", "900"),
-    ])
+    @Test(
+        "a bad value names its variable",
+        arguments: [
+            ("WHISTLE_HTTP_PORT", "eighty"), ("WHISTLE_HTTP_PORT", "70000"), ("WHISTLE_LOG_LEVEL", "loud"),
+            ("WHISTLE_MIGRATE", "maybe"), ("WHISTLE_PREFETCH", "0"), ("WHISTLE_BATCH_SIZE", "900"),
+        ])
     func bad(variable: String, value: String) {
         do {
             _ = try ServiceConfiguration(serviceName: "intake", defaultPort: 8081, environment: [variable: value])

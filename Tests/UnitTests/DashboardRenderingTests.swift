@@ -36,7 +36,9 @@ struct DashboardRenderingTests {
         #expect(svg.contains(">7</text>"), "a grid with demands shows its count")
         // The northern grid is drawn above the southern one.
         func firstY(_ code: String) -> Double? {
-            guard let range = svg.range(of: "data-grid=\"\(code)\""), let points = svg[range.upperBound...].range(of: "points=\"") else { return nil }
+            guard let range = svg.range(of: "data-grid=\"\(code)\""), let points = svg[range.upperBound...].range(of: "points=\"") else {
+                return nil
+            }
             let rest = svg[points.upperBound...]
             return Double(rest.prefix { $0 != " " }.split(separator: ",").last ?? "")
         }

@@ -3,7 +3,7 @@ import Testing
 import WhistleDomain
 import WhistleMessages
 
-/// Deadlines, working days, 80 % warnings, escalation steps and timers, at fixed instants and
+/// Deadlines, working days, 80 % warnings, the escalation instants and timers, at fixed instants and
 /// with the 2026 State Council holiday arrangement of deploy/seed/calendar.yaml.
 @Suite("Deadlines")
 struct DeadlineTests {
@@ -159,10 +159,10 @@ struct DeadlineTests {
 
     @Test func localDateIsTakenInShanghaiNotUTC() throws {
         let lateUTC = try at("2026-10-09T23:30:00Z")  // Saturday 2026-10-10 07:30 in Shanghai
-        #expect(calendar.localDate(of: lateUTC) == (try day("2026-10-10")))
+        #expect(calendar.localTime(of: lateUTC).date == (try day("2026-10-10")))
         #expect(calendar.utcOffset(at: lateUTC) == 28_800)
         #expect(TicketNumber.isoDay(of: lateUTC, in: calendar.timeZone) == "2026-10-10")
-        #expect(calendar.isWorkingDay(calendar.localDate(of: lateUTC)))
+        #expect(calendar.isWorkingDay(calendar.localTime(of: lateUTC).date))
         // A 调休 Saturday from 07:30: 10-12, 13, 14, 15, 16 → Friday 07:30 local.
         #expect(iso(calendar.add(try duration("5wd"), to: lateUTC)) == "2026-10-15T23:30:00.000Z")
         // One second before local midnight is still Friday 10-09; local midnight starts 10-10.
@@ -199,9 +199,11 @@ struct DeadlineTests {
         let start = try at("2026-09-30T10:00:00+08:00")
         let clock = AssignmentClock(start: start, policy: try policy(.twelve345, .normal), calendar: calendar)
         #expect(iso(clock.resolveDue) == "2026-10-13T02:00:00.000Z")
+        // Working days 1…5 of the count: 10-08, 10-09, 10-10 (调休 Saturday), 10-12, 10-13.
         #expect(
-            calendar.countedWorkingDays(5, from: start).map(\.description) == [
-                "2026-10-08", "2026-10-09", "2026-10-10", "2026-10-12", "2026-10-13",
+            try (1...5).map { try due("\($0)wd", from: "2026-09-30T10:00:00+08:00") } == [
+                "2026-10-08T02:00:00.000Z", "2026-10-09T02:00:00.000Z", "2026-10-10T02:00:00.000Z", "2026-10-12T02:00:00.000Z",
+                "2026-10-13T02:00:00.000Z",
             ])
     }
 
@@ -280,34 +282,22 @@ struct DeadlineTests {
     // MARK: Escalation and timers
 
     @Test func overdueEscalatesToTheDistrictAtDAndToTheCityAtDPlusW() throws {
+        // Friday 2026-11-20 15:30 (+08:00), 5 working days: D = 11-27 15:30, W = 7 days.
         let clock = try dispatched(.twelve345, .normal, at: "2026-11-20T07:30:00Z")
-        let plan = EscalationPlan(clock: clock)
-        #expect(
-            plan.steps.map { "\(iso($0.at)) \($0.level.rawValue) \($0.reason.rawValue)" } == [
-                "2026-11-27T07:30:00.000Z district overdue",
-                "2026-12-04T07:30:00.000Z city overdue",
-            ])
-        #expect(plan.level(at: try at("2026-11-27T07:29:59Z")) == nil)
-        #expect(plan.level(at: try at("2026-11-27T07:30:00Z")) == .district)
-        #expect(plan.level(at: try at("2026-12-04T07:30:00Z")) == .city)
-        #expect(EscalationPlan(clock: clock, current: .street).steps.count == 2)
-        #expect(EscalationPlan(clock: clock, current: .district).steps.map(\.level) == [.city])
-        #expect(EscalationPlan(clock: clock, current: .city).steps.isEmpty)
+        #expect(iso(clock.cityEscalationAt) == "2026-12-04T07:30:00.000Z")
+        let escalations = TimerPlan.resolveTimers(for: clock).compactMap { (timer: PlannedTimer) -> String? in
+            guard case .assignment(_, let escalation?) = TimerRule.decide(timer.kind, ticket: .dispatched, assignment: .acknowledged)
+            else { return nil }
+            return "\(iso(timer.dueAt)) \(escalation.level.rawValue) \(escalation.reason.rawValue)"
+        }
+        #expect(escalations == ["2026-11-27T07:30:00.000Z district overdue", "2026-12-04T07:30:00.000Z city overdue"])
         let petition = try dispatched(.petition, .normal, at: "2026-03-02T02:00:00Z")
-        #expect(EscalationPlan(clock: petition).step(to: .city).map { iso($0.at) } == "2026-06-30T02:00:00.000Z")
+        #expect(iso(petition.cityEscalationAt) == "2026-06-30T02:00:00.000Z")
     }
 
-    @Test func escalationLevelsAndFirstLevels() {
-        #expect(EscalationLevel.street.next == .district)
-        #expect(EscalationLevel.district.next == .city)
-        #expect(EscalationLevel.city.next == nil)
+    @Test func escalationLevelsAreOrdered() {
         #expect(EscalationLevel.street < .district && EscalationLevel.district < .city)
-        #expect(EscalationReason.overdue.target(from: nil) == .district)
-        #expect(EscalationReason.groupPetition.target(from: nil) == .street)
-        #expect(EscalationReason.repeated.target(from: nil) == .street)
-        #expect(EscalationReason.returned.target(from: .street) == nil)
-        #expect(EscalationReason.overdue.target(from: .street) == .district)
-        #expect(EscalationReason.overdue.target(from: .district) == nil)
+        #expect(EscalationLevel.allCases.sorted() == [.street, .district, .city])
     }
 
     @Test func timersOfAnAssignmentClock() throws {

@@ -25,7 +25,10 @@ struct DispatchPartsTests {
         }
         #expect(route == TriageRoute(ticketNo: "W20261118-000001", lead: "XS-ZJJ", co: ["QS-JDB"], note: "按属地原则"))
         #expect(pairs(#"{"ticket_no":"W1","lead":"XS-NONE"}"#) == ["ticket_no:invalid_format", "lead:unknown_code"])
-        #expect(pairs(#"{"ticket_no":"W20261118-000001","lead":"XS-ZJJ","co":["XS-ZJJ","XS-CGJ","XS-CGJ"]}"#) == ["co[0]:invalid_value", "co[2]:invalid_value"])
+        #expect(
+            pairs(#"{"ticket_no":"W20261118-000001","lead":"XS-ZJJ","co":["XS-ZJJ","XS-CGJ","XS-CGJ"]}"#) == [
+                "co[0]:invalid_value", "co[2]:invalid_value",
+            ])
         #expect(pairs(#"{"lead":"XS-ZJJ","co":"XS-CGJ"}"#) == ["ticket_no:required", "co:invalid_type"])
         #expect(pairs("not json") == ["-:invalid_json"])
     }
@@ -33,9 +36,9 @@ struct DispatchPartsTests {
     @Test("every channel × urgency has a default policy, and a seeded row wins over it")
     func defaultPolicies() throws {
         #expect(DeadlinePolicy.defaults.count == Channel.allCases.count * Urgency.allCases.count)
-        let petition = try #require(DeadlinePolicy.defaultPolicy(channel: .petition, urgency: .normal))
+        let petition = DeadlinePolicies([]).policy(channel: .petition, urgency: .normal)
         #expect(petition.extensionWindow?.description == "30d")
-        #expect(DeadlinePolicy.defaultPolicy(channel: .grid, urgency: .normal)?.resolve.description == "3wd")
+        #expect(DeadlinePolicies([]).policy(channel: .grid, urgency: .normal).resolve.description == "3wd")
         let faster = try DeadlinePolicy.parse(channel: .grid, urgency: .normal, acknowledge: "30m", resolve: "2wd")
         let policies = DeadlinePolicies([faster])
         #expect(policies.policy(channel: .grid, urgency: .normal) == faster)

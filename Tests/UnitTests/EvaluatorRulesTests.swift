@@ -35,7 +35,8 @@ struct EvaluatorRulesTests {
     @Test("each score must be of another department of the ticket, not yet scored; every problem is listed")
     func departments() {
         let errors = WhistleEvaluationRule.check(evaluation(by: "QS-JDB", ["XS-CGJ", "XS-GA", "XS-SWJ", "QS-JDB"]), against: ticket)
-        #expect(pairs(errors) == ["scores[1].department:not_allowed", "scores[2].department:not_allowed", "scores[3].department:not_allowed"])
+        #expect(
+            pairs(errors) == ["scores[1].department:not_allowed", "scores[2].department:not_allowed", "scores[3].department:not_allowed"])
         #expect(errors[0].message.contains("XS-GA") && errors[1].message.contains("already") && errors[2].message.contains("itself"))
     }
 
@@ -52,8 +53,10 @@ struct EvaluatorRulesTests {
         #expect("\(since.from)…\(since.to)" == "2026-11-10…2026-11-22")
         let until = try QueryParameters.dateRange(from: nil, to: "2026-10-15", today: today)
         #expect("\(until.from)…\(until.to)" == "2026-10-01…2026-10-15")
-        for (from, to, code) in [("2026-13-01", nil, "invalid_date"), ("yesterday", nil, "invalid_date"), ("2026-11-2", nil, "invalid_date"),
-                                 ("2026-11-20", "2026-11-10", "invalid_range"), ("2000-01-01", "2026-01-01", "invalid_range")] as [(String, String?, String)] {
+        for (from, to, code) in [
+            ("2026-13-01", nil, "invalid_date"), ("yesterday", nil, "invalid_date"), ("2026-11-2", nil, "invalid_date"),
+            ("2026-11-20", "2026-11-10", "invalid_range"), ("2000-01-01", "2026-01-01", "invalid_range"),
+        ] as [(String, String?, String)] {
             #expect(throws: EvaluatorError.self) { try QueryParameters.dateRange(from: from, to: to, today: today) }
             do {
                 _ = try QueryParameters.dateRange(from: from, to: to, today: today)

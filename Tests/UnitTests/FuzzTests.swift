@@ -41,7 +41,8 @@ import WhistleMessages
             executions += report.executions
             for (name, valid) in report.accepted { outcomes["\(name) \(valid ? "valid" : "invalid")", default: 0] += 1 }
             if !report.problems.isEmpty && failures.count < 20 {
-                failures.append("mutant \(index) (seed \(seed)): \(report.problems.joined(separator: "; "))\n  input \(FuzzHarness.show(input))")
+                failures.append(
+                    "mutant \(index) (seed \(seed)): \(report.problems.joined(separator: "; "))\n  input \(FuzzHarness.show(input))")
             }
         }
         keeper.discard()
@@ -197,7 +198,9 @@ struct FuzzHarness {
             if errors.isEmpty { fail(target, "invalid without any error") }
             for error in errors {
                 if !Self.documentedCodes.contains(error.code.rawValue) { fail(target, "undocumented code \(error.code)") }
-                if error.message.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { fail(target, "an error without a message: \(error)") }
+                if error.message.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                    fail(target, "an error without a message: \(error)")
+                }
                 if let field = error.field, field.isEmpty || field.unicodeScalars.contains(where: { $0.value < 0x20 }) {
                     fail(target, "a field path that is empty or holds a control character: \(error)")
                 }
@@ -228,7 +231,9 @@ struct FuzzHarness {
                 report.accepted.append((target, true))
             case .invalid(let externalId, let errors):
                 checkErrors(target, errors)
-                if let externalId, !Self.isCleanText(externalId, max: 128) { fail(target, "source external_id \(String(reflecting: externalId))") }
+                if let externalId, !Self.isCleanText(externalId, max: 128) {
+                    fail(target, "source external_id \(String(reflecting: externalId))")
+                }
                 report.accepted.append((target, false))
             }
         }
@@ -272,12 +277,13 @@ struct FuzzHarness {
         switch reply {
         case .valid(let item):
             checkValid("reply")
-            let complete = switch item.action {
-            case .complete: item.result != nil
-            case .return: item.reasonCode != nil
-            case .extend: item.note != nil
-            case .acknowledge, .progress: true
-            }
+            let complete =
+                switch item.action {
+                case .complete: item.result != nil
+                case .return: item.reasonCode != nil
+                case .extend: item.note != nil
+                case .acknowledge, .progress: true
+                }
             if !complete || !Self.isCleanText(item.assignmentId, max: 128) { fail("reply", "valid but incomplete: \(item)") }
             report.accepted.append(("reply", true))
         case .invalid(let errors):
@@ -292,7 +298,8 @@ struct FuzzHarness {
         case .valid(let item):
             checkValid("triage")
             let all = [item.lead] + item.co
-            if Set(all).count != all.count || item.co.count > TriageRouteValidator.maxCo || !all.allSatisfy(reference.departments.contains) {
+            if Set(all).count != all.count || item.co.count > TriageRouteValidator.maxCo || !all.allSatisfy(reference.departments.contains)
+            {
                 fail("triage", "valid with lead \(item.lead) and co \(item.co)")
             }
             report.accepted.append(("triage", true))
@@ -345,7 +352,9 @@ struct FuzzHarness {
         need(channel != .hotline || demand.line != nil, "no line on the hotline channel")
         need(channel == .grid || demand.whistle == nil, "a whistle on \(channel.rawValue)")
         if let whistle = demand.whistle {
-            need(!whistle.departments.isEmpty && Set(whistle.departments).count == whistle.departments.count, "whistle \(whistle.departments)")
+            need(
+                !whistle.departments.isEmpty && Set(whistle.departments).count == whistle.departments.count,
+                "whistle \(whistle.departments)")
         }
         if channel == .petition {
             if let petition = demand.petition {
@@ -434,10 +443,11 @@ enum FuzzSeeds {
                 if let body = entry["body"]?.stringValue, body.utf8.count < 20_000, !body.contains("@") {
                     seeds.append(Array(body.utf8))
                 } else if let hex = entry["body_hex"]?.stringValue {
-                    seeds.append(stride(from: 0, to: hex.utf8.count - 1, by: 2).compactMap { offset in
-                        let start = hex.utf8.index(hex.utf8.startIndex, offsetBy: offset)
-                        return UInt8(String(hex[start..<hex.utf8.index(start, offsetBy: 2)]), radix: 16)
-                    })
+                    seeds.append(
+                        stride(from: 0, to: hex.utf8.count - 1, by: 2).compactMap { offset in
+                            let start = hex.utf8.index(hex.utf8.startIndex, offsetBy: offset)
+                            return UInt8(String(hex[start..<hex.utf8.index(start, offsetBy: 2)]), radix: 16)
+                        })
                 }
             }
         }
@@ -518,7 +528,8 @@ struct Mutator {
             guard let value = try? JSONParser().parse(bytes), case .object = value else { return nil }
             return value
         }
-        let codes = reference.categories.sorted().prefix(6) + reference.grids.sorted().prefix(6)
+        let codes =
+            reference.categories.sorted().prefix(6) + reference.grids.sorted().prefix(6)
             + reference.departments.sorted().prefix(10) + reference.streetOffices.sorted()
         words = Self.enums + codes
     }
@@ -539,7 +550,9 @@ struct Mutator {
             bytes = rng.chance(0.6) ? rng.pick(validSeeds) : rng.pick(seeds)
             for _ in 0..<(rng.chance(0.5) ? 1 : 2 + rng.below(4)) { bytes = mutateBytes(bytes, &rng) }
         }
-        if rng.chance(0.001) { bytes += Array(repeating: 0x20, count: JSONParser.defaultMaxBytes + 1 - min(bytes.count, JSONParser.defaultMaxBytes)) }
+        if rng.chance(0.001) {
+            bytes += Array(repeating: 0x20, count: JSONParser.defaultMaxBytes + 1 - min(bytes.count, JSONParser.defaultMaxBytes))
+        }
         return bytes
     }
 
@@ -553,7 +566,8 @@ struct Mutator {
             let index = min(position, bytes.count - 1)
             bytes[index] ^= UInt8(1) << UInt8(rng.below(8))
         case 1 where !bytes.isEmpty:
-            bytes[min(position, bytes.count - 1)] = rng.chance(0.5) ? rng.pick(Self.interestingBytes) : UInt8.random(in: 0...255, using: &rng)
+            bytes[min(position, bytes.count - 1)] =
+                rng.chance(0.5) ? rng.pick(Self.interestingBytes) : UInt8.random(in: 0...255, using: &rng)
         case 2:
             bytes = Array(bytes.prefix(position))
         case 3:
@@ -601,7 +615,8 @@ struct Mutator {
 
     /// The object with one of its keys written a second time (first-level only).
     func duplicateKey(_ bytes: [UInt8], _ value: JSONValue, _ rng: inout SplitMix64) -> [UInt8] {
-        guard case .object(let members) = value, let key = members.keys.sorted().randomElement(using: &rng), bytes.first == UInt8(ascii: "{")
+        guard case .object(let members) = value, let key = members.keys.sorted().randomElement(using: &rng),
+            bytes.first == UInt8(ascii: "{")
         else { return bytes }
         let member = JSONValue.object([key: randomJSON(&rng, depth: 2)]).description
         return [UInt8(ascii: "{")] + Array(member.utf8.dropFirst().dropLast()) + [UInt8(ascii: ",")] + bytes.dropFirst()
@@ -675,17 +690,24 @@ struct Mutator {
         case 0: return .null
         case 1: return .bool(rng.chance(0.5))
         case 2:
-            return .int(rng.pick([0, 1, -1, 2, 10, 20, 50, 51, 100, 101, 128, 4000, 100_000, 100_001, Int.max, Int.min, Int(Int32.max)]
-                + [Int.random(in: -1_000_000...1_000_000, using: &rng)]))
+            return .int(
+                rng.pick(
+                    [0, 1, -1, 2, 10, 20, 50, 51, 100, 101, 128, 4000, 100_000, 100_001, Int.max, Int.min, Int(Int32.max)]
+                        + [Int.random(in: -1_000_000...1_000_000, using: &rng)]))
         case 3:
-            return .double(rng.pick([-0.0, 0.5, 1.5, 90, 90.000001, -90.0000001, 180.0000001, -181, 1e308, -1e308, .leastNonzeroMagnitude, 1e20, 100.0,
-                Double.random(in: -200...200, using: &rng)]))
+            return .double(
+                rng.pick([
+                    -0.0, 0.5, 1.5, 90, 90.000001, -90.0000001, 180.0000001, -181, 1e308, -1e308, .leastNonzeroMagnitude, 1e20, 100.0,
+                    Double.random(in: -200...200, using: &rng),
+                ]))
         case 4: return .string(rng.pick(words))
         case 5: return .string(Self.randomString(&rng, length: rng.chance(0.1) ? rng.below(5000) : rng.below(30)))
         case 6: return .array((0..<rng.below(4)).map { _ in randomJSON(&rng, depth: depth + 1) })
         default:
             var members: [String: JSONValue] = [:]
-            for _ in 0..<rng.below(4) { members[rng.chance(0.7) ? rng.pick(Self.keys) : Self.randomKey(&rng)] = randomJSON(&rng, depth: depth + 1) }
+            for _ in 0..<rng.below(4) {
+                members[rng.chance(0.7) ? rng.pick(Self.keys) : Self.randomKey(&rng)] = randomJSON(&rng, depth: depth + 1)
+            }
             return .object(members)
         }
     }

@@ -25,7 +25,8 @@ struct IntakePlanTests {
         #expect(decisions[1] == .duplicate(demand(.twelve345, "B"), ticketNo: "W20261121-000007"))
         #expect(decisions[2] == .duplicateOfBatch(demand(.twelve345, "A"), index: 0))
         #expect(decisions[3] == .open(demand(.hotline, "A")), "the same external id on another channel is another demand")
-        #expect(decisions[4] == .reject(channel: .grid, externalId: "G", errors: [FieldError(field: "content", code: .required, message: "x")]))
+        #expect(
+            decisions[4] == .reject(channel: .grid, externalId: "G", errors: [FieldError(field: "content", code: .required, message: "x")]))
         guard case .reject(nil, nil, let errors) = decisions[5] else {
             Issue.record("expected a rejection")
             return
@@ -77,10 +78,12 @@ struct RFC3339Tests {
         #expect(RFC3339.parse("2026-11-21T00:30:00-05:30")?.timeIntervalSince(b) == 5.5 * 3600)
     }
 
-    @Test("impossible or incomplete timestamps are refused", arguments: [
-        "2026-02-30T00:00:00Z", "2026-11-21T24:00:00Z", "2026-11-21T08:30:00", "2026-11-21", "2026-13-01T00:00:00Z",
-        "2026-11-21T08:30:00+8:00", "2026-11-21T08:30:00.Z", "２０２６-11-21T08:30:00Z",
-    ])
+    @Test(
+        "impossible or incomplete timestamps are refused",
+        arguments: [
+            "2026-02-30T00:00:00Z", "2026-11-21T24:00:00Z", "2026-11-21T08:30:00", "2026-11-21", "2026-13-01T00:00:00Z",
+            "2026-11-21T08:30:00+8:00", "2026-11-21T08:30:00.Z", "２０２６-11-21T08:30:00Z",
+        ])
     func refused(text: String) {
         #expect(RFC3339.parse(text) == nil)
     }

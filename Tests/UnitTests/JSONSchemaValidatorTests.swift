@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WhistleDomain
+import WhistleMessages
 
 /// The test-only JSON Schema validator must itself be able to fail: each test holds instances
 /// that a schema must reject and ones it must accept.

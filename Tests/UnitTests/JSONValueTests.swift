@@ -1,8 +1,8 @@
 import Foundation
 import Testing
-import WhistleMessages
 
 @testable import WhistleDomain
+@testable import WhistleMessages
 
 /// SplitMix64: a small seeded generator, so that every random run is reproducible (shared by the
 /// unit tests' property checks).
@@ -105,8 +105,10 @@ struct JSONValueTests {
 
     @Test(
         "lone or mismatched surrogate escapes are rejected",
-        arguments: [#""\ud800""#, #""\udc00""#, #""\uDBFF""#, #""\ud800x""#, #""\ud800\u0041""#, #""\ud800\n""#,
-            #""\ud800\ud800""#, #""\ude00\ud83d""#, #""\ud800\"#])
+        arguments: [
+            #""\ud800""#, #""\udc00""#, #""\uDBFF""#, #""\ud800x""#, #""\ud800\u0041""#, #""\ud800\n""#,
+            #""\ud800\ud800""#, #""\ude00\ud83d""#, #""\ud800\"#,
+        ])
     func loneSurrogates(text: String) {
         #expect(parseError(text)?.offset == 1)
     }
@@ -211,8 +213,9 @@ struct JSONValueTests {
     @Test("description prints compact, sorted JSON that parses back equal")
     func description() throws {
         let value: JSONValue = ["b": [1, 2.5, "x\"\n\u{1}\u{7F}", .null, false], "a": ["z": 1e20, "y": -0.0]]
-        #expect(value.description == #"{"a":{"y":-0.0,"z":1e+20},"b":[1,2.5,"x\"\n\u0001"#
-            + "\u{7F}" + #"",null,false]}"#)
+        #expect(
+            value.description == #"{"a":{"y":-0.0,"z":1e+20},"b":[1,2.5,"x\"\n\u0001"#
+                + "\u{7F}" + #"",null,false]}"#)
         #expect(try parse(value.jsonBytes) == value)
     }
 

@@ -35,9 +35,9 @@ struct NotifierPartsTests {
     @Test("texts show local times; a deadline at midnight reads as 24:00 of the day before")
     func localTimes() {
         let zone = TimeZone(identifier: "Asia/Shanghai")!
-        #expect(NotificationRules.time("2026-11-25T02:00:00.000Z", zone) == "11月25日 10:00")
-        #expect(NotificationRules.time("2026-11-27T16:00:00.000Z", zone) == "11月27日 24:00")
-        #expect(NotificationRules.time("not a time", zone) == "")
+        #expect(NotificationRules.time(RFC3339.parse("2026-11-25T02:00:00.000Z")!, zone) == "11月25日 10:00")
+        #expect(NotificationRules.time(RFC3339.parse("2026-11-27T16:00:00.000Z")!, zone) == "11月27日 24:00")
+        #expect(NotificationRules.time(RFC3339.parse("2026-11-27T15:59:59.000Z")!, zone) == "11月27日 23:59")
         #expect(NotificationRules.date(Date(timeIntervalSince1970: 1_798_732_800), zone) == "1月1日")
     }
 
@@ -45,12 +45,14 @@ struct NotifierPartsTests {
     func templates() throws {
         let bundled = try Templates(overrides: nil)
         #expect(bundled.render("citizen_closed", ["ticket_no": "W20261118-000001"]) == "【云城12345】感谢您的评价，工单W20261118-000001已办结归档。")
-        #expect(bundled.render("street_report", ["department_name": "A&B<局>", "action_name": "办结", "ticket_no": "W1", "title": "\"x\""])
-            == "【报到反馈】A&B<局>已办结工单W1（\"x\"）。")
+        #expect(
+            bundled.render("street_report", ["department_name": "A&B<局>", "action_name": "办结", "ticket_no": "W1", "title": "\"x\""])
+                == "【报到反馈】A&B<局>已办结工单W1（\"x\"）。")
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("templates-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        try Data("{{% CONTENT_TYPE: TEXT}}\n工单{{ticket_no}}已归档，谢谢。\n".utf8).write(to: folder.appendingPathComponent("citizen_closed.mustache"))
+        try Data("{{% CONTENT_TYPE: TEXT}}\n工单{{ticket_no}}已归档，谢谢。\n".utf8).write(
+            to: folder.appendingPathComponent("citizen_closed.mustache"))
         let edited = try Templates(overrides: folder.path)
         #expect(edited.render("citizen_closed", ["ticket_no": "W1"]) == "工单W1已归档，谢谢。")
         #expect(edited.render("citizen_merged", ["ticket_no": "W1"]).hasPrefix("【云城12345】"), "the others stay bundled")

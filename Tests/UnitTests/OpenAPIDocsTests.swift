@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WhistleDomain
+import WhistleMessages
 
 /// docs/openapi.json, the document of evaluator's HTTP API, against itself and against the routes
 /// the code registers: every `$ref` resolves, every route is documented with its security, its

@@ -55,7 +55,8 @@ enum RoutingTown {
         Category(code: "STHJ-ZSRM", name: "噪声扰民", parent: "STHJ", keywords: ["噪声扰民", "噪音", "扰民", "广场舞", "音响", "喇叭", "吵闹", "高音"]),
         Category(code: "STHJ-YYWR", name: "油烟污染", parent: "STHJ", keywords: ["油烟", "油烟机", "烧烤", "排烟", "净化器", "油烟管道", "呛人"]),
         Category(code: "XFZX", name: "信访专项"),
-        Category(code: "XFZX-ZFWT", name: "执法问题", parent: "XFZX", keywords: ["执法不规范", "粗暴执法", "暴力执法", "没收", "扣押", "罚款不开票", "执法人员", "执法记录仪"]),
+        Category(
+            code: "XFZX-ZFWT", name: "执法问题", parent: "XFZX", keywords: ["执法不规范", "粗暴执法", "暴力执法", "没收", "扣押", "罚款不开票", "执法人员", "执法记录仪"]),
         Category(code: "XFZX-GBZF", name: "干部作风", parent: "XFZX", keywords: ["干部作风", "态度恶劣", "推诿扯皮", "吃拿卡要", "不作为", "门难进", "脸难看", "踢皮球"]),
         Category(code: "GSGD", name: "供水供电"),
         Category(code: "GSGD-TD", name: "停电", parent: "GSGD", keywords: ["停电", "断电", "跳闸", "电压不稳", "变压器", "供电", "电表"]),
@@ -108,10 +109,10 @@ struct RoutingReferenceDataTests {
         #expect(data.petitionBureau(for: "G-QS-LX-01")?.code == "XS-XFJ")
         #expect(data.petitionBureau(for: nil)?.code == "XS-XFJ", "no area: the lowest-level bureau")
         #expect(data.supervisor(of: "XS-CGJ")?.code == "YC-CGJ")
-        #expect(data.isLeaf("SZSS-JGPS") && !data.isLeaf("SZSS") && !data.isLeaf("NOPE"))
-        #expect(data.applicableRules(category: "SRHJ-LJQY", areaCode: "G-QS-SQ-01").map(\.description) == [
-            "SRHJ-LJQY@G-QS-SQ-01", "SRHJ-LJQY@M-QS-SQ", "SRHJ-LJQY@S-QS", "SRHJ-LJQY@D-XS", "SRHJ-LJQY@default",
-        ])
+        #expect(
+            data.applicableRules(category: "SRHJ-LJQY", areaCode: "G-QS-SQ-01").map(\.description) == [
+                "SRHJ-LJQY@G-QS-SQ-01", "SRHJ-LJQY@M-QS-SQ", "SRHJ-LJQY@S-QS", "SRHJ-LJQY@D-XS", "SRHJ-LJQY@default",
+            ])
         #expect(data.codes.streetOffices == ["QS-JDB", "FL-JDB"])
         // Inactive departments are never found: the lookup goes on up the tree.
         var retired = RoutingTown.departments.filter { $0.code != "XS-XFJ" }
@@ -140,8 +141,9 @@ struct RoutingClassifierTests {
         #expect(classifier.classify(title: nil, content: "望江大道井盖缺失，晚上有人踩空") == .category(code: "SZSS-JGPS", score: 6))
         #expect(classifier.classify(title: "路灯", content: "晚上路灯不亮，一片漆黑") == .category(code: "SZSS-LDGZ", score: 13))
         #expect(classifier.classify(title: "停电", content: "整栋楼从早上开始没电") == .category(code: "GSGD-TD", score: 2))
-        #expect(classifier.classify(title: nil, content: "城管执法人员没有打开执法记录仪，直接扣押我的三轮车")
-            == .category(code: "XFZX-ZFWT", score: 11))
+        #expect(
+            classifier.classify(title: nil, content: "城管执法人员没有打开执法记录仪，直接扣押我的三轮车")
+                == .category(code: "XFZX-ZFWT", score: 11))
     }
 
     @Test("a tie at the top and no keyword at all are triage")
@@ -193,7 +195,8 @@ struct RoutingRouterTests {
 
     @Test("the most specific rule wins: grid > community > street > district > default")
     func specificity() {
-        #expect(route("SRHJ-LJQY", "G-QS-SQ-01") == .assign(lead: "XS-STHJ", co: ["QS-SQ-JWH", "XS-CGJ"], rule: "rule SRHJ-LJQY@G-QS-SQ-01"))
+        #expect(
+            route("SRHJ-LJQY", "G-QS-SQ-01") == .assign(lead: "XS-STHJ", co: ["QS-SQ-JWH", "XS-CGJ"], rule: "rule SRHJ-LJQY@G-QS-SQ-01"))
         #expect(route("SRHJ-LJQY", "G-QS-SQ-02") == .assign(lead: "QS-SQ-JWH", co: ["XS-CGJ", "QS-JDB"], rule: "rule SRHJ-LJQY@M-QS-SQ"))
         #expect(route("SRHJ-LJQY", "G-QS-LX-01") == .assign(lead: "QS-JDB", co: ["XS-CGJ"], rule: "rule SRHJ-LJQY@S-QS"))
         #expect(route("SRHJ-LJQY", "G-FL-HF-01") == .assign(lead: "XS-ZJJ", co: ["XS-CGJ"], rule: "rule SRHJ-LJQY@D-XS"))
@@ -237,32 +240,49 @@ struct RoutingRouterTests {
 
     @Test("a complaint goes to the subject unit's supervisor, else the petition bureau; the unit appears nowhere")
     func complaint() {
-        func complaint(_ category: String?, about unit: String, area: String? = nil, excluding excluded: Set<String> = []) -> RoutingDecision {
+        func complaint(
+            _ category: String?, about unit: String, area: String? = nil, excluding excluded: Set<String> = []
+        ) -> RoutingDecision {
             router.route(
-                RoutingRequest(channel: .petition, category: category, area: area, petitionKind: .complaint, subjectUnit: unit, petitioners: 1),
+                RoutingRequest(
+                    channel: .petition, category: category, area: area, petitionKind: .complaint, subjectUnit: unit, petitioners: 1),
                 excluding: excluded)
         }
         let supervisor = "complaint: the subject unit's supervising department"
         let bureau = "complaint: petition bureau"
         let cases: [(RoutingDecision, String, RoutingDecision)] = [
             // The seed samples: 城管执法 complaint about XS-CGJ → YC-CGJ; 居委会 complaint → the street office.
-            (complaint("XFZX-ZFWT", about: "XS-CGJ", area: "G-QS-LX-01"), "XS-CGJ",
-             .assign(lead: "YC-CGJ", co: ["XS-XFJ"], rule: supervisor + "; co from rule XFZX-ZFWT@default")),
-            (complaint("XFZX-GBZF", about: "QS-SQ-JWH"), "QS-SQ-JWH",
-             .assign(lead: "QS-JDB", co: ["XS-XFJ"], rule: supervisor + "; co from rule XFZX-GBZF@default")),
+            (
+                complaint("XFZX-ZFWT", about: "XS-CGJ", area: "G-QS-LX-01"), "XS-CGJ",
+                .assign(lead: "YC-CGJ", co: ["XS-XFJ"], rule: supervisor + "; co from rule XFZX-ZFWT@default")
+            ),
+            (
+                complaint("XFZX-GBZF", about: "QS-SQ-JWH"), "QS-SQ-JWH",
+                .assign(lead: "QS-JDB", co: ["XS-XFJ"], rule: supervisor + "; co from rule XFZX-GBZF@default")
+            ),
             // The rule's own lead is the subject unit: it is left out, its co stays.
-            (complaint("SZSS-JGPS", about: "XS-CGJ"), "XS-CGJ",
-             .assign(lead: "YC-CGJ", co: ["XS-SWJ"], rule: supervisor + "; co from rule SZSS-JGPS@default")),
-            (complaint("SZSS-JGPS", about: "XS-SWJ"), "XS-SWJ",
-             .assign(lead: "XS-ZHZX", co: ["XS-CGJ"], rule: supervisor + "; co from rule SZSS-JGPS@default")),
-            (complaint("SRHJ-LJQY", about: "QS-JDB", area: "G-QS-SQ-02"), "QS-JDB",
-             .assign(lead: "XS-ZHZX", co: ["QS-SQ-JWH", "XS-CGJ"], rule: supervisor + "; co from rule SRHJ-LJQY@M-QS-SQ")),
+            (
+                complaint("SZSS-JGPS", about: "XS-CGJ"), "XS-CGJ",
+                .assign(lead: "YC-CGJ", co: ["XS-SWJ"], rule: supervisor + "; co from rule SZSS-JGPS@default")
+            ),
+            (
+                complaint("SZSS-JGPS", about: "XS-SWJ"), "XS-SWJ",
+                .assign(lead: "XS-ZHZX", co: ["XS-CGJ"], rule: supervisor + "; co from rule SZSS-JGPS@default")
+            ),
+            (
+                complaint("SRHJ-LJQY", about: "QS-JDB", area: "G-QS-SQ-02"), "QS-JDB",
+                .assign(lead: "XS-ZHZX", co: ["QS-SQ-JWH", "XS-CGJ"], rule: supervisor + "; co from rule SRHJ-LJQY@M-QS-SQ")
+            ),
             // No supervising department: the petition bureau nearest the area.
-            (complaint("GSGD-TD", about: "XS-GDJ", area: "G-QS-SQ-01"), "XS-GDJ",
-             .assign(lead: "XS-XFJ", co: [], rule: bureau + "; co from rule GSGD-TD@default")),
+            (
+                complaint("GSGD-TD", about: "XS-GDJ", area: "G-QS-SQ-01"), "XS-GDJ",
+                .assign(lead: "XS-XFJ", co: [], rule: bureau + "; co from rule GSGD-TD@default")
+            ),
             // The supervisor returned it: the petition bureau.
-            (complaint("SZSS-JGPS", about: "XS-CGJ", excluding: ["YC-CGJ"]), "XS-CGJ",
-             .assign(lead: "XS-XFJ", co: ["XS-SWJ"], rule: bureau + "; co from rule SZSS-JGPS@default")),
+            (
+                complaint("SZSS-JGPS", about: "XS-CGJ", excluding: ["YC-CGJ"]), "XS-CGJ",
+                .assign(lead: "XS-XFJ", co: ["XS-SWJ"], rule: bureau + "; co from rule SZSS-JGPS@default")
+            ),
             // No category: the subject unit still decides the lead.
             (complaint(nil, about: "XS-CGJ"), "XS-CGJ", .assign(lead: "YC-CGJ", co: [], rule: supervisor)),
         ]
@@ -280,19 +300,25 @@ struct RoutingRouterTests {
         }
         #expect(!reason.contains("XS-CGJ"))
         // A request (not a complaint) about the same unit routes by the rules.
-        let request = router.route(RoutingRequest(channel: .petition, category: "SZSS-JGPS", area: nil, petitionKind: .request, subjectUnit: "XS-CGJ"))
+        let request = router.route(
+            RoutingRequest(channel: .petition, category: "SZSS-JGPS", area: nil, petitionKind: .request, subjectUnit: "XS-CGJ"))
         #expect(request == .assign(lead: "XS-CGJ", co: ["XS-SWJ"], rule: "rule SZSS-JGPS@default"))
     }
 
     @Test("returned: re-route to the next most specific rule whose lead is available; excluded co dropped; none left → triage")
     func excluded() {
-        #expect(route("SRHJ-LJQY", "G-QS-SQ-01", excluding: ["XS-STHJ"])
-            == .assign(lead: "QS-SQ-JWH", co: ["XS-CGJ", "QS-JDB"], rule: "rule SRHJ-LJQY@M-QS-SQ"))
-        #expect(route("SRHJ-LJQY", "G-QS-SQ-01", excluding: ["XS-STHJ", "QS-SQ-JWH", "XS-CGJ"])
-            == .assign(lead: "QS-JDB", co: [], rule: "rule SRHJ-LJQY@S-QS"))
-        #expect(route("SRHJ-LJQY", "G-QS-SQ-01", excluding: ["QS-SQ-JWH"])
-            == .assign(lead: "XS-STHJ", co: ["XS-CGJ"], rule: "rule SRHJ-LJQY@G-QS-SQ-01"), "an excluded co is dropped, the rule stays")
-        guard case .triage(let reason) = route("SRHJ-LJQY", "G-QS-SQ-01", excluding: ["XS-STHJ", "QS-SQ-JWH", "QS-JDB", "XS-ZJJ", "XS-CGJ"]) else {
+        #expect(
+            route("SRHJ-LJQY", "G-QS-SQ-01", excluding: ["XS-STHJ"])
+                == .assign(lead: "QS-SQ-JWH", co: ["XS-CGJ", "QS-JDB"], rule: "rule SRHJ-LJQY@M-QS-SQ"))
+        #expect(
+            route("SRHJ-LJQY", "G-QS-SQ-01", excluding: ["XS-STHJ", "QS-SQ-JWH", "XS-CGJ"])
+                == .assign(lead: "QS-JDB", co: [], rule: "rule SRHJ-LJQY@S-QS"))
+        #expect(
+            route("SRHJ-LJQY", "G-QS-SQ-01", excluding: ["QS-SQ-JWH"])
+                == .assign(lead: "XS-STHJ", co: ["XS-CGJ"], rule: "rule SRHJ-LJQY@G-QS-SQ-01"), "an excluded co is dropped, the rule stays")
+        guard
+            case .triage(let reason) = route("SRHJ-LJQY", "G-QS-SQ-01", excluding: ["XS-STHJ", "QS-SQ-JWH", "QS-JDB", "XS-ZJJ", "XS-CGJ"])
+        else {
             Issue.record("every lead excluded must be triage")
             return
         }
@@ -310,31 +336,27 @@ struct RoutingEscalationTests {
     func targets() {
         let data = RoutingTown.reference
         #expect(EscalationTarget.department(for: .street, area: "G-QS-SQ-01", in: data)?.code == "QS-ZHZX")
-        #expect(EscalationTarget.department(for: .street, area: "G-FL-HF-01", in: data)?.code == "FL-JDB", "no street center: the street office")
+        #expect(
+            EscalationTarget.department(for: .street, area: "G-FL-HF-01", in: data)?.code == "FL-JDB", "no street center: the street office"
+        )
         #expect(EscalationTarget.department(for: .street, area: nil, in: data) == nil)
         #expect(EscalationTarget.department(for: .district, area: "G-FL-HF-01", in: data)?.code == "XS-ZHZX")
         #expect(EscalationTarget.department(for: .district, area: nil, in: data)?.code == "XS-ZHZX")
         #expect(EscalationTarget.department(for: .city, area: "G-QS-SQ-01", in: data)?.code == "YC-ZHZX")
-        let first = EscalationTarget.next(for: .groupPetition, from: nil, area: "G-QS-LX-01", in: data)
-        #expect(first?.level == .street && first?.department.code == "QS-ZHZX")
-        let overdue = EscalationTarget.next(for: .overdue, from: .street, area: "G-QS-LX-01", in: data)
-        #expect(overdue?.level == .district && overdue?.department.code == "XS-ZHZX")
-        #expect(EscalationTarget.next(for: .repeated, from: .district, area: "G-QS-LX-01", in: data) == nil, "never lowers")
     }
 
-    @Test("3 demands, 5 petitioners and 2 returns escalate")
+    @Test("3 demands and 5 petitioners escalate to the street")
     func repeats() {
         #expect(RepeatEscalation.repeated(reportCountBefore: 1, after: 2) == nil)
         #expect(RepeatEscalation.repeated(reportCountBefore: 2, after: 3) == .repeated)
+        #expect(Escalation.repeated.level == .street && Escalation.repeated.reason == .repeated)
         #expect(RepeatEscalation.repeated(reportCountBefore: 3, after: 4) == nil, "escalates once")
         #expect(RepeatEscalation.groupPetition(petitioners: 4) == nil)
         #expect(RepeatEscalation.groupPetition(petitioners: 5) == .groupPetition)
+        #expect(Escalation.groupPetition.level == .street && Escalation.groupPetition.reason == .groupPetition)
         let group = RoutingRequest(channel: .petition, category: "LDSB-TQGZ", area: nil, petitionKind: .request, petitioners: 14)
         #expect(RepeatEscalation.groupPetition(group) == .groupPetition)
         #expect(RepeatEscalation.groupPetition(RoutingRequest(channel: .petition, category: nil, area: nil, petitioners: 1)) == nil)
-        #expect(RepeatEscalation.afterReturn(returnCount: 1) == .reroute)
-        #expect(RepeatEscalation.afterReturn(returnCount: 2) == .triage(reason: .returned))
-        #expect(RepeatEscalation.afterReturn(returnCount: 3) == .triage(reason: .returned))
     }
 }
 
@@ -409,7 +431,8 @@ struct RoutingMergeTests {
             Issue.record("199 m must merge")
             return
         }
-        #expect(policy.decide(incoming(grid: "G-QS-SQ-02", lat: nil, lon: nil), candidates: [ticket()]) == .new, "no coordinates, other grid")
+        #expect(
+            policy.decide(incoming(grid: "G-QS-SQ-02", lat: nil, lon: nil), candidates: [ticket()]) == .new, "no coordinates, other grid")
     }
 
     @Test("opened 73 h ago is new; 72 h still merges")
@@ -445,8 +468,9 @@ struct RoutingMergeTests {
     @Test("a petition is linked, never merged; a petition ticket absorbs nothing")
     func petitions() {
         #expect(policy.decide(incoming(channel: .petition), candidates: [ticket()]) == .link(ticketNo: "W20261121-000001"))
-        #expect(policy.decide(incoming(channel: .petition, grid: nil, lat: nil, lon: nil), candidates: [ticket()])
-            == .link(ticketNo: "W20261121-000001"), "a letter without a place is still linked")
+        #expect(
+            policy.decide(incoming(channel: .petition, grid: nil, lat: nil, lon: nil), candidates: [ticket()])
+                == .link(ticketNo: "W20261121-000001"), "a letter without a place is still linked")
         #expect(policy.decide(incoming(channel: .petition), candidates: [ticket(hoursAgo: 80)]) == .new)
         #expect(policy.decide(incoming(), candidates: [ticket(channel: .petition)]) == .new)
     }

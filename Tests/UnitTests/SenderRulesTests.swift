@@ -90,23 +90,16 @@ struct SenderRulesTests {
         #expect(SenderRules.channel(ofAdapter: nil) == nil)
     }
 
-    /// The topic permissions of deploy/rabbitmq/definitions.sh (with the sample seed), by user and exchange.
+    /// The topic permissions of the broker definitions (`BrokerAccess`, what `whistlectl
+    /// broker-definitions` prints) with a bureau and a street office, by user and exchange.
     static func topicPermissions() throws -> [String: String] {
-        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["-c", "source deploy/rabbitmq/definitions.sh && whistle_definitions plain deploy/seed/departments.yaml"]
-        process.currentDirectoryURL = repository
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        let definitions = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let departments = [
+            BrokerAccess.Department(code: "XS-CGJ", isStreetOffice: false), BrokerAccess.Department(code: "FL-JDB", isStreetOffice: true),
+        ]
         var permissions: [String: String] = [:]
-        for entry in definitions["topic_permissions"] as? [[String: String]] ?? [] {
-            permissions["\(entry["user"] ?? "") \(entry["exchange"] ?? "")"] = entry["write"]
+        for entry in BrokerAccess.services().adding(BrokerAccess.accounts(departments: departments)).topicPermissions {
+            #expect(permissions["\(entry.user) \(entry.exchange)"] == nil, "one topic permission per user and exchange")
+            permissions["\(entry.user) \(entry.exchange)"] = entry.write
         }
         return permissions
     }

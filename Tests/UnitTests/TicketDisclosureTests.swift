@@ -1,5 +1,6 @@
 import Testing
 import WhistleDomain
+import WhistleMessages
 
 /// What of a ticket each principal reads (`TicketDisclosure`, CONTRACT §8).
 @Suite struct TicketDisclosureTests {
@@ -16,9 +17,14 @@ import WhistleDomain
                 ["assignment_id": "0b0d7a40-1111-2222-3333-444455556666", "department": .string(lead), "role": "lead"],
                 ["assignment_id": "0b0d7a40-1111-2222-3333-444455557777", "department": "QS-JDB", "role": "co"],
             ],
-            "demands": [["channel": "12345", "external_id": "C-1", "reporter": ["name": "王小明", "phone": .string(phone), "anonymous": false]]],
+            "demands": [
+                ["channel": "12345", "external_id": "C-1", "reporter": ["name": "王小明", "phone": .string(phone), "anonymous": false]]
+            ],
             "timeline": [
-                ["type": "assignment.completed", "data": ["assignment_id": "0b0d7a40-1111-2222-3333-444455556666", "result": .string("已联系 \(phone)")]],
+                [
+                    "type": "assignment.completed",
+                    "data": ["assignment_id": "0b0d7a40-1111-2222-3333-444455556666", "result": .string("已联系 \(phone)")],
+                ],
                 ["type": "ticket.linked", "data": ["petition_ticket": "W20261121-000002"]],
             ],
         ]

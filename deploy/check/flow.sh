@@ -4,15 +4,16 @@
 # stack's broker port by the adapters, the departments, citizens and streets at work, and the read
 # API and dashboard answering.
 
-# shellcheck source=deploy/rabbitmq/definitions.sh
-source "$REPO_ROOT/deploy/rabbitmq/definitions.sh"
-
 # file_value FILE NAME: NAME's value in a KEY=VALUE file (empty when it has none).
 file_value() { { grep -E "^$2=" "$1" || true; } | tail -n 1 | cut -d= -f2-; }
 
 # account_password USER: USER's password in the check's accounts file (the variable that
-# whistle_password_variable names, as deploy/secrets.sh --accounts wrote it).
-account_password() { file_value "$CHECK_ACCOUNTS" "$(whistle_password_variable "$1")"; }
+# whistlectl broker-definitions variable names, as deploy/secrets.sh --accounts wrote it).
+account_password() {
+    local variable
+    variable="$("$REPO_ROOT/deploy/whistlectl.sh" broker-definitions variable --user "$1")" || return 1
+    file_value "$CHECK_ACCOUNTS" "$variable"
+}
 
 # adapter_ctl CHANNEL ARGS...: whistlectl on the host's network, as adapter-CHANNEL, through the
 # broker port the stack publishes on 127.0.0.1: where a channel adapter outside the stack connects.

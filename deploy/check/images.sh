@@ -55,10 +55,9 @@ check_images() {
         mkdir -p "$CHECK_DIR/previous"
         git -C "$REPO_ROOT" archive "$previous" | tar -x -C "$CHECK_DIR/previous"
         cp "$REPO_ROOT/Dockerfile" "$REPO_ROOT/.dockerignore" "$CHECK_DIR/previous/"
-        # The recipe's own inputs beside the programs (the seed's entrypoint and the broker rules).
-        mkdir -p "$CHECK_DIR/previous/deploy/rabbitmq"
+        # The recipe's own input beside the programs (the seed's entrypoint).
+        mkdir -p "$CHECK_DIR/previous/deploy"
         cp "$REPO_ROOT/deploy/seed.sh" "$CHECK_DIR/previous/deploy/"
-        cp "$REPO_ROOT/deploy/rabbitmq/definitions.sh" "$REPO_ROOT/deploy/rabbitmq/hash-password.sh" "$CHECK_DIR/previous/deploy/rabbitmq/"
         vendor_packages "$CHECK_DIR/previous"
         build_image whistle:previous "$CHECK_DIR/previous"
         for tag in whistle-rabbitmq whistle-postgres; do docker tag "$tag:latest" "$tag:previous"; done

@@ -25,7 +25,7 @@ check_accounts_file() {
 # with its password from the accounts file.
 check_broker_url() {
     local variable password
-    variable="$(bash -c 'source "$1/deploy/rabbitmq/definitions.sh"; whistle_password_variable "$2"' _ "$REPO_ROOT" "$1")"
+    variable="$("$REPO_ROOT/deploy/whistlectl.sh" broker-definitions variable --user "$1")" || return 1
     password="$(grep -E "^${variable}=" "$(check_accounts_file)" | tail -n 1 | cut -d= -f2-)"
     [[ -n "$password" ]] || { check_say "no $variable in the accounts file"; return 1; }
     printf 'amqp://%s:%s@rabbitmq:5672/%%2F' "$1" "$password"

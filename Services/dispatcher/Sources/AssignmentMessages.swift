@@ -11,15 +11,9 @@ import WhistleReliability
 struct AssignmentMessages {
     let connection: PostgresConnection
 
-    /// What the ticket's first demand carries beyond the ticket row.
-    struct DemandDetails {
-        var attachments: [Attachment] = []
-        var reporter: Reporter?
-    }
-
     func build(_ outgoing: [(ticketNo: String, assignmentId: String)], tickets: [String: TicketRecord]) throws -> [OutboundMessage] {
         guard !outgoing.isEmpty else { return [] }
-        let details = try load(Array(Set(outgoing.map(\.ticketNo))))
+        let reporters = try reporters(Array(Set(outgoing.map(\.ticketNo))))
         var messages: [OutboundMessage] = []
         for (ticketNo, assignmentId) in outgoing {
             guard let ticket = tickets[ticketNo], let assignment = ticket.assignments.first(where: { $0.id == assignmentId }) else {
@@ -28,13 +22,12 @@ struct AssignmentMessages {
             let cycle = ticket.assignments.filter { $0.reopenCount == assignment.reopenCount && $0.state.isLive }
             let lead = cycle.first { $0.role == .lead }?.department ?? ticket.leadDepartment ?? assignment.department
             let co = cycle.filter { $0.role == .co }.map(\.department)
-            let detail = details[ticketNo] ?? DemandDetails()
             let body = AssignmentMessage(
                 assignmentId: assignment.id, ticketNo: ticketNo, role: assignment.role.rawValue, department: assignment.department,
                 leadDepartment: lead, coDepartments: co, category: ticket.category, urgency: ticket.urgency, title: ticket.title,
                 content: ticket.content, location: ticket.location,
-                reporter: ReporterView.for(role: assignment.role, confidential: ticket.confidential, reporter: detail.reporter),
-                attachments: detail.attachments, ackDue: assignment.ackDue, resolveDue: assignment.resolveDue,
+                reporter: ReporterView.for(role: assignment.role, confidential: ticket.confidential, reporter: reporters[ticketNo]),
+                attachments: ticket.attachments, ackDue: assignment.ackDue, resolveDue: assignment.resolveDue,
                 whistle: ticket.whistle, reopenCount: assignment.reopenCount, channel: ticket.channel.rawValue, round: assignment.round)
             messages.append(
                 OutboundMessage(
@@ -45,29 +38,20 @@ struct AssignmentMessages {
         return messages
     }
 
-    /// Attachments and reporter of each ticket's opening demand.
-    private func load(_ ticketNos: [String]) throws -> [String: DemandDetails] {
+    /// The reporter of each ticket's opening demand (read for `ReporterView` only, never logged).
+    private func reporters(_ ticketNos: [String]) throws -> [String: Reporter] {
         let rows = try connection.query(
             """
-            SELECT d.ticket_no, d.normalized::text, r.name, r.phone, r.anonymous, r.reporter_ref
-            FROM demands d LEFT JOIN demand_reporters r ON r.demand_id = d.id
+            SELECT d.ticket_no, r.name, r.phone, r.anonymous, r.reporter_ref
+            FROM demands d JOIN demand_reporters r ON r.demand_id = d.id
             WHERE d.ticket_no = ANY($1::text[]) AND d.outcome = 'accepted'
             """, [ticketNos])
-        var details: [String: DemandDetails] = [:]
+        var reporters: [String: Reporter] = [:]
         for row in rows {
-            var detail = DemandDetails()
-            if let text = try row.decodeIfPresent(1, as: String.self),
-                let demand = try? WhistleJSON.decode(Demand.self, from: Data(text.utf8))
-            {
-                detail.attachments = demand.attachments
-            }
-            if let anonymous = try row.decodeIfPresent(4, as: Bool.self) {
-                detail.reporter = Reporter(
-                    name: try row.decodeIfPresent(2), phone: try row.decodeIfPresent(3), anonymous: anonymous,
-                    id: try row.decodeIfPresent(5))
-            }
-            details[try row.decode(0)] = detail
+            reporters[try row.decode(0)] = Reporter(
+                name: try row.decodeIfPresent(1), phone: try row.decodeIfPresent(2), anonymous: try row.decode(3),
+                id: try row.decodeIfPresent(4))
         }
-        return details
+        return reporters
     }
 }

@@ -24,15 +24,12 @@ final class DepartmentQueues: Service, @unchecked Sendable {
         self.logger = logger
     }
 
+    /// The start-up has declared the queues once (`declareNew`, a start-up step): pauses first.
     func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            do {
-                try await declareNew()
-            } catch {
-                logger.warning("declaring department queues failed; retrying", metadata: ["error": "\(error)"])
-            }
-            let interval = interval
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        let work = PeriodicWork(interval: interval, failure: "declaring department queues failed; retrying", logger: logger)
+        await work.run(pauseFirst: true) {
+            try await declareNew()
+            return .pause
         }
         await connection.close()
     }
@@ -49,8 +46,7 @@ final class DepartmentQueues: Service, @unchecked Sendable {
         var count = 0
         for code in fresh {
             do {
-                try await connection.declare(
-                    Topology(exchanges: WhistleTopology.exchanges, queues: [WhistleTopology.department(code, deliveryLimit: deliveryLimit)]))
+                try await connection.declare(WhistleTopology.departmentQueues([code], deliveryLimit: deliveryLimit))
                 declared.insert(code)
                 count += 1
             } catch {

@@ -70,7 +70,7 @@ final class DispatchWork {
         try TicketWrites.update(connection, assignments.filter { $0.isDirty && !$0.isNew })
         try timers.write(connection, instance: instance)
         messages += try AssignmentMessages(connection: connection).build(outgoing, tickets: tickets)
-        try timeline.insert(connection, at: now)
+        try timeline.insert(connection, at: now, into: .dispatch)
         try outbox.enqueue(connection, messages)
     }
 }

@@ -21,9 +21,12 @@ struct ReplyHandler: BatchHandler {
             // The publisher must be the department it speaks for (or a trusted operator).
             let speaker = TriageRoute.commandCenter(inRoutingKey: message.routingKey) ?? message.routingKey
             // …and name the reply with a usable message_id, its idempotency key.
-            let problems = [context.senders.problem(userId: message.delivery.userId, department: speaker), message.messageIdError].compactMap { $0 }
+            let problems = [context.senders.problem(userId: message.delivery.userId, department: speaker), message.messageIdError]
+                .compactMap { $0 }
             if !problems.isEmpty {
-                try reject(message, department: speaker, assignmentId: ReplyValidator.assignmentId(in: message.body), ticketNo: nil, problems, work)
+                try reject(
+                    message, department: speaker, assignmentId: ReplyValidator.assignmentId(in: message.body), ticketNo: nil, problems, work
+                )
                 continue
             }
             if let center = TriageRoute.commandCenter(inRoutingKey: message.routingKey) {
@@ -74,7 +77,9 @@ struct ReplyHandler: BatchHandler {
             switch clock.extended(in: work.reference.calendar) {
             case .extended(let next): extended = next
             case .refused(let why):
-                decision = .rejected([FieldError(field: "action", code: .notAllowed, message: "the deadline policy allows no extension (\(why.rawValue))")])
+                decision = .rejected([
+                    FieldError(field: "action", code: .notAllowed, message: "the deadline policy allows no extension (\(why.rawValue))")
+                ])
             }
         }
         guard case .accepted(let state, let effects) = decision else {

@@ -26,8 +26,8 @@ extension DispatchWork {
         case .triage(let reason):
             try apply(.triageRouted(.noRule), to: ticketNo, actor: "dispatcher", detail: reason)
         }
-        if let reason = RepeatEscalation.groupPetition(request) {
-            try escalate(ticketNo, reason: reason, to: reason.target(from: tickets[ticketNo]?.escalationLevel), actor: "dispatcher")
+        if let escalation = RepeatEscalation.groupPetition(request) {
+            try escalate(ticketNo, escalation, actor: "dispatcher")
         }
     }
 
@@ -100,24 +100,16 @@ extension DispatchWork {
         case .reroute(let excluding):
             switch router.route(ticket.routingRequest, excluding: Set(excluding)) {
             case .assign(let lead, _, let rule):
-                // The live co-departments keep their work: the round only needs a new lead. A co
-                // that becomes the lead gives up its co assignment for the lead's.
-                for index in ticket.assignments.indices
-                where ticket.assignments[index].department == lead && ticket.assignments[index].role == .co
-                    && ticket.assignments[index].state.isOpen
-                {
-                    tickets[ticketNo]?.assignments[index].state = .cancelled
-                    tickets[ticketNo]?.assignments[index].isDirty = true
-                    timers.cancel(assignmentId: ticket.assignments[index].id, kinds: Set(TimerKind.allCases))
-                }
+                // The live co-departments keep their work: the round only needs a new lead (a co
+                // that becomes the lead gives up its co assignment: `TicketMachine`).
                 try dispatch(ticketNo, lead: lead, co: [], rule: "re-routed after a return; \(rule)", actor: actor)
             case .triage(let reason):
                 try apply(.triageRouted(.noDepartmentLeft), to: ticketNo, actor: actor, detail: reason)
             }
         case .toTriage:
             break  // the ticket.triage event of the same decision tells the command center
-        case .escalate(let reason):
-            try escalate(ticketNo, reason: reason, to: reason.target(from: ticket.escalationLevel), actor: actor)
+        case .escalate(let escalation):
+            try escalate(ticketNo, escalation, actor: actor)
         case .close:
             tickets[ticketNo]?.closedAt = now
             timers.cancel(ticketNo: ticketNo)
@@ -140,25 +132,30 @@ extension DispatchWork {
         case .none:
             try record(type, ticketNo: ticketNo, TicketResolved(feedbackDue: ticket.feedbackDue), actor: actor)
         case .reopened(let count):
-            try record(type, ticketNo: ticketNo, TicketReopened(reopenCount: count, leadDepartment: ticket.leadDepartment, feedback: judgment), actor: actor)
+            try record(
+                type, ticketNo: ticketNo, TicketReopened(reopenCount: count, leadDepartment: ticket.leadDepartment, feedback: judgment),
+                actor: actor)
         case .closed(let outcome):
             try record(type, ticketNo: ticketNo, TicketClosed(outcome: outcome.rawValue, feedback: judgment), actor: actor)
         case .triage(let reason):
             let center = reference.data.commandCenter(for: ticket.area)?.code
-            try record(type, ticketNo: ticketNo, TicketTriaged(reason: reason.rawValue, detail: detail, commandCenter: center), actor: actor)
+            try record(
+                type, ticketNo: ticketNo, TicketTriaged(reason: reason.rawValue, detail: detail, commandCenter: center), actor: actor)
         }
     }
 
-    /// Raises the ticket to `level` for `reason` when that is above where it is; records who
-    /// now supervises it and emits `ticket.escalated`. Nothing when `level` is nil or not higher.
-    func escalate(_ ticketNo: String, reason: EscalationReason, to level: EscalationLevel?, actor: String) throws {
-        guard let level, var ticket = tickets[ticketNo], !ticket.status.isFinal || reason == .repeated else { return }
-        if let current = ticket.escalationLevel, current >= level { return }
+    /// Makes `escalation` when `Escalation.decision(current:status:)` says it applies: raises
+    /// the ticket's level, records who now supervises it and emits `ticket.escalated`.
+    func escalate(_ ticketNo: String, _ escalation: Escalation, actor: String) throws {
+        guard var ticket = tickets[ticketNo] else { return }
+        guard case .escalate = escalation.decision(current: ticket.escalationLevel, status: ticket.status) else { return }
+        let (level, reason) = (escalation.level, escalation.reason)
         ticket.escalationLevel = level
         ticket.isDirty = true
         tickets[ticketNo] = ticket
         let department = EscalationTarget.department(for: level, area: ticket.area, in: reference.data)?.code
-        let payload = TicketEscalated(level: level.rawValue, reason: reason.rawValue, department: department, leadDepartment: ticket.leadDepartment)
+        let payload = TicketEscalated(
+            level: level.rawValue, reason: reason.rawValue, department: department, leadDepartment: ticket.leadDepartment)
         try record(.ticketEscalated, ticketNo: ticketNo, payload, actor: actor)
     }
 }

@@ -5,21 +5,36 @@ import WhistlePostgres
 
 /// Reads tickets with all their assignments, locking the tickets for the batch's transaction
 /// in ticket-number order, so that two dispatcher instances never change one ticket at once and
-/// never deadlock on each other.
+/// never deadlock on each other. What is locked is dispatcher's own row, `ticket_states`, made
+/// (as `accepted`) the first time dispatcher meets the ticket; the ticket is read through the
+/// read model, `tickets`.
 enum TicketLoader {
     /// Locks and reads `ticketNos`; with `skipLocked`, tickets another transaction holds are left
     /// out (the timer loop: another instance is firing them).
     static func lock(_ connection: PostgresConnection, _ ticketNos: [String], skipLocked: Bool = false) throws -> [String: TicketRecord] {
         guard !ticketNos.isEmpty else { return [:] }
+        let numbers = Array(Set(ticketNos)).sorted()
+        if !skipLocked {
+            // Tickets with timers have their row already; the others may be new to dispatcher.
+            _ = try connection.query(
+                """
+                INSERT INTO ticket_states (ticket_no, status)
+                SELECT t.ticket_no, t.status FROM tickets t WHERE t.ticket_no = ANY($1::text[]) ORDER BY t.ticket_no
+                ON CONFLICT (ticket_no) DO NOTHING
+                """, [numbers])
+        }
         let rows = try connection.query(
             """
-            SELECT ticket_no, status, channel, category_code, category_method, urgency, area_code, lead_department, title,
-                   content, location::text, confidential, petition_kind, subject_unit, petitioners, whistle::text,
-                   report_count, reopen_count, return_count, dispatch_round, escalation_level, extended, outcome,
-                   opened_at, resolved_at, feedback_due, closed_at
-            FROM tickets WHERE ticket_no = ANY($1::text[]) ORDER BY ticket_no
-            FOR UPDATE\(skipLocked ? " SKIP LOCKED" : "")
-            """, [Array(Set(ticketNos))])
+            WITH locked AS (
+                SELECT ticket_no FROM ticket_states WHERE ticket_no = ANY($1::text[]) ORDER BY ticket_no
+                FOR UPDATE\(skipLocked ? " SKIP LOCKED" : ""))
+            SELECT t.ticket_no, t.status, t.channel, t.category_code, t.category_method, t.urgency, t.area_code,
+                   t.lead_department, t.title, t.content, t.location::text, t.confidential, t.petition_kind, t.subject_unit,
+                   t.petitioners, t.whistle::text, t.report_count, t.reopen_count, t.return_count, t.dispatch_round,
+                   t.escalation_level, t.extended, t.outcome, t.opened_at, t.resolved_at, t.feedback_due, t.closed_at,
+                   t.classified_category, t.attachments::text
+            FROM tickets t JOIN locked l ON l.ticket_no = t.ticket_no ORDER BY t.ticket_no
+            """, [numbers])
         var tickets: [String: TicketRecord] = [:]
         for row in rows {
             guard let status = TicketStatus(rawValue: try row.decode(1)), let channel = Channel(rawValue: try row.decode(2)),
@@ -29,15 +44,17 @@ enum TicketLoader {
                 ticketNo: try row.decode(0), status: status, channel: channel, category: try row.decodeIfPresent(3),
                 categoryMethod: try row.decodeIfPresent(4), urgency: urgency, area: try row.decodeIfPresent(6),
                 leadDepartment: try row.decodeIfPresent(7), title: try row.decodeIfPresent(8), content: try row.decode(9),
-                location: json(try row.decodeIfPresent(10, as: String.self), Location.self), confidential: try row.decode(11),
+                location: try json(try row.decodeIfPresent(10, as: String.self), Location.self), confidential: try row.decode(11),
                 petitionKind: (try row.decodeIfPresent(12, as: String.self)).flatMap(Petition.Kind.init(rawValue:)),
                 subjectUnit: try row.decodeIfPresent(13), petitioners: try row.decodeIfPresent(14),
-                whistle: json(try row.decodeIfPresent(15, as: String.self), Whistle.self), reportCount: try row.decode(16),
+                whistle: try json(try row.decodeIfPresent(15, as: String.self), Whistle.self), reportCount: try row.decode(16),
                 reopenCount: try row.decode(17), returnCount: try row.decode(18), dispatchRound: try row.decode(19),
                 escalationLevel: (try row.decodeIfPresent(20, as: String.self)).flatMap(EscalationLevel.init(rawValue:)),
-                extended: try row.decode(21), outcome: (try row.decodeIfPresent(22, as: String.self)).flatMap(TicketOutcome.init(rawValue:)),
+                extended: try row.decode(21),
+                outcome: (try row.decodeIfPresent(22, as: String.self)).flatMap(TicketOutcome.init(rawValue:)),
                 openedAt: try row.decode(23), resolvedAt: try row.decodeIfPresent(24), feedbackDue: try row.decodeIfPresent(25),
-                closedAt: try row.decodeIfPresent(26))
+                closedAt: try row.decodeIfPresent(26), classifiedCategory: try row.decodeIfPresent(27),
+                attachments: try json(try row.decode(28, as: String.self), [Attachment].self) ?? [])
             tickets[record.ticketNo] = record
         }
         guard !tickets.isEmpty else { return tickets }
@@ -72,8 +89,8 @@ enum TicketLoader {
         return found
     }
 
-    private static func json<T: Decodable>(_ text: String?, _ type: T.Type) -> T? {
+    private static func json<T: Decodable>(_ text: String?, _ type: T.Type) throws -> T? {
         guard let text else { return nil }
-        return try? WhistleJSON.decode(type, from: Data(text.utf8))
+        return try WhistleJSON.decode(type, from: Data(text.utf8))
     }
 }

@@ -63,6 +63,10 @@ struct TicketRecord: Sendable {
     var resolvedAt: Date?
     var feedbackDue: Date?
     var closedAt: Date?
+    /// The category intake classified the ticket in (`category` is the one in force).
+    var classifiedCategory: String?
+    /// The opening demand's attachments.
+    var attachments: [Attachment] = []
     var assignments: [AssignmentRecord] = []
     var isDirty = false
 

@@ -8,30 +8,32 @@ import WhistleReliability
 enum TicketWrites {
     private static func time(_ date: Date?) -> String? { date.map(RFC3339.format) }
 
-    /// Every changed column of the changed tickets, in one `UPDATE … FROM unnest`.
+    /// The state of the changed tickets (`ticket_states`, dispatcher's table), in one
+    /// `UPDATE … FROM unnest`. The category is written only where it differs from intake's.
     static func update(_ connection: PostgresConnection, _ tickets: [TicketRecord]) throws {
         guard !tickets.isEmpty else { return }
-        var columns = [[String?]](repeating: [], count: 15)
+        var columns = [[String?]](repeating: [], count: 14)
         for ticket in tickets {
+            let decided = ticket.category == ticket.classifiedCategory ? nil : ticket.category
             let values: [String?] = [
-                ticket.ticketNo, ticket.status.rawValue, ticket.category, ticket.categoryMethod, ticket.leadDepartment,
+                ticket.ticketNo, ticket.status.rawValue, decided, ticket.categoryMethod, ticket.leadDepartment,
                 String(ticket.reopenCount), String(ticket.returnCount), String(ticket.dispatchRound),
                 ticket.escalationLevel?.rawValue, ticket.extended ? "t" : "f", ticket.outcome?.rawValue,
-                time(ticket.resolvedAt), time(ticket.feedbackDue), time(ticket.closedAt), String(ticket.reportCount),
+                time(ticket.resolvedAt), time(ticket.feedbackDue), time(ticket.closedAt),
             ]
             for (index, value) in values.enumerated() { columns[index].append(value) }
         }
         _ = try connection.query(
             """
-            UPDATE tickets t SET status = u.status, category_code = u.category, category_method = u.method,
+            UPDATE ticket_states t SET status = u.status, category_code = u.category, category_method = u.method,
                 lead_department = u.lead, reopen_count = u.reopen::int, return_count = u.returns::int,
                 dispatch_round = u.round::int, escalation_level = u.level, extended = u.extended::bool,
                 outcome = u.outcome, resolved_at = u.resolved::timestamptz, feedback_due = u.feedback::timestamptz,
-                closed_at = u.closed::timestamptz, report_count = greatest(t.report_count, u.reports::int), updated_at = now()
+                closed_at = u.closed::timestamptz, updated_at = now()
             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-                        $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[])
+                        $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
               AS u(no, status, category, method, lead, reopen, returns, round, level, extended, outcome, resolved, feedback,
-                   closed, reports)
+                   closed)
             WHERE t.ticket_no = u.no
             """, columns.map { TextArray($0) })
     }

@@ -28,21 +28,13 @@ final class TimerService: Service, @unchecked Sendable {
     }
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            var full = false
-            do {
-                let (tickets, fired) = try await fireDue()
-                if fired > 0 {
-                    firedCounter.increment(by: Int64(fired))
-                    signal.notify()
-                }
-                full = tickets >= batchSize
-            } catch {
-                context.logger.warning("firing timers failed; retrying", metadata: ["error": "\(error)"])
+        await PeriodicWork(interval: interval, failure: "firing timers failed; retrying", logger: context.logger).run {
+            let (tickets, fired) = try await fireDue()
+            if fired > 0 {
+                firedCounter.increment(by: Int64(fired))
+                signal.notify()
             }
-            if full { continue }
-            let interval = interval
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            return tickets >= batchSize ? .runAgain : .pause
         }
     }
 
@@ -56,7 +48,7 @@ final class TimerService: Service, @unchecked Sendable {
             // so that instances take different tickets instead of queueing on the same ones.
             let candidates = try connection.query(
                 """
-                SELECT ticket_no FROM tickets
+                SELECT ticket_no FROM ticket_states
                 WHERE ticket_no IN (SELECT ticket_no FROM timers
                                     WHERE due_at <= $1 AND fired_at IS NULL AND cancelled_at IS NULL LIMIT $3)
                 ORDER BY ticket_no LIMIT $2 FOR UPDATE SKIP LOCKED
@@ -87,39 +79,35 @@ final class TimerService: Service, @unchecked Sendable {
     }
 }
 
-/// What one due timer does, checked against the assignment as it is now: a timer whose work
-/// is done (acknowledged, completed, returned, cancelled, ticket closed) fires nothing.
+/// Carries out what `TimerRule` decides for one due timer, checked against the ticket and the
+/// assignment as they are now: a timer whose work is done fires nothing.
 struct TimerFiring {
     let work: DispatchWork
 
     func fire(_ kind: TimerKind, ticketNo: String, assignmentId: String?, dueAt: Date) throws {
-        guard let ticket = work.tickets[ticketNo], !ticket.status.isFinal else { return }
-        if kind == .feedbackWindow {
-            return try work.apply(.feedbackWindowElapsed, to: ticketNo, actor: "clock")
-        }
-        guard let assignmentId, let index = ticket.assignmentIndex(assignmentId) else { return }
-        let assignment = ticket.assignments[index]
-        switch kind {
-        case .ackDueSoon where assignment.state == .dispatched:
-            try announce(.assignmentDueSoon, assignment, clock: "acknowledge", due: assignment.ackDue)
-        case .ackOverdue where assignment.state == .dispatched:
-            try announce(.assignmentOverdue, assignment, clock: "acknowledge", due: assignment.ackDue)
-            try work.escalate(ticketNo, reason: .overdue, to: .street, actor: "clock")
-        case .resolveDueSoon where assignment.state.isOpen:
-            try announce(.assignmentDueSoon, assignment, clock: "resolve", due: assignment.resolveDue)
-        case .resolveOverdue where assignment.state.isOpen:
-            try announce(.assignmentOverdue, assignment, clock: "resolve", due: assignment.resolveDue)
-            try work.escalate(ticketNo, reason: .overdue, to: .district, actor: "clock")
-        case .escalateCity where assignment.state.isOpen:
-            try work.escalate(ticketNo, reason: .overdue, to: .city, actor: "clock")
-        default:
-            work.logger.debug("timer fired on finished work", metadata: ["ticket.no": "\(ticketNo)", "timer": "\(kind.rawValue)"])
+        guard let ticket = work.tickets[ticketNo] else { return }
+        let assignment = assignmentId.flatMap(ticket.assignmentIndex).map { ticket.assignments[$0] }
+        switch TimerRule.decide(kind, ticket: ticket.status, assignment: assignment?.state) {
+        case .ticket(let input):
+            try work.apply(input, to: ticketNo, actor: "clock")
+        case .assignment(let alert, let escalation):
+            if let alert, let assignment {
+                try announce(alert, assignment)
+            }
+            if let escalation {
+                try work.escalate(ticketNo, escalation, actor: "clock")
+            }
+        case .nothing(let reason):
+            work.logger.debug(
+                "timer fired on finished work", metadata: ["ticket.no": "\(ticketNo)", "timer": "\(kind.rawValue)", "reason": "\(reason)"])
         }
     }
 
-    private func announce(_ type: EventType, _ assignment: AssignmentRecord, clock: String, due: Date) throws {
+    private func announce(_ alert: TimerAlert, _ assignment: AssignmentRecord) throws {
+        let due = alert.clock == .acknowledge ? assignment.ackDue : assignment.resolveDue
         let payload = AssignmentEvent(
-            assignmentId: assignment.id, department: assignment.department, role: assignment.role.rawValue, clock: clock, dueAt: due)
-        try work.record(type, ticketNo: assignment.ticketNo, payload, actor: "clock")
+            assignmentId: assignment.id, department: assignment.department, role: assignment.role.rawValue, clock: alert.clock.rawValue,
+            dueAt: due)
+        try work.record(alert.type, ticketNo: assignment.ticketNo, payload, actor: "clock")
     }
 }

@@ -13,7 +13,9 @@ struct TriageRouting {
         let reference = work.reference.data
         if reference.departments[center]?.kind != .commandCenter {
             errors.append(
-                FieldError(field: nil, code: .notAllowed, message: "\(TextRules.quoted(center)) is not a command center; only command centers route tickets"))
+                FieldError(
+                    field: nil, code: .notAllowed,
+                    message: "\(TextRules.quoted(center)) is not a command center; only command centers route tickets"))
         }
         let ticket = work.tickets[route.ticketNo]
         if let ticket {
@@ -26,10 +28,14 @@ struct TriageRouting {
             // A complaint never reaches its subject unit, not even by hand.
             if let shielded = ticket.routingRequest.shieldedUnit {
                 if route.lead == shielded {
-                    errors.append(FieldError(field: "lead", code: .notAllowed, message: "a complaint petition is never sent to the unit it is about"))
+                    errors.append(
+                        FieldError(field: "lead", code: .notAllowed, message: "a complaint petition is never sent to the unit it is about"))
                 }
                 if let index = route.co.firstIndex(of: shielded) {
-                    errors.append(FieldError(field: "co[\(index)]", code: .notAllowed, message: "a complaint petition is never sent to the unit it is about"))
+                    errors.append(
+                        FieldError(
+                            field: "co[\(index)]", code: .notAllowed, message: "a complaint petition is never sent to the unit it is about")
+                    )
                 }
             }
         } else {

@@ -89,11 +89,14 @@ struct DashboardPage {
             """
         page += scoreboard
         page += "<div class=\"columns\">" + overdueList + escalatedList + "</div>"
-        page += "<div class=\"columns\"><section id=\"heatmap\"><h2>网格诉求热力图（考核期内）</h2>"
+        page +=
+            "<div class=\"columns\"><section id=\"heatmap\"><h2>网格诉求热力图（考核期内）</h2>"
             + DashboardCharts.heatMap(data.grids) + "</section>" + hotspotList + "</div>"
-        page += "<section id=\"trend\"><h2>每日诉求趋势（按渠道，近\(DashboardData.trendDays)天）</h2><div class=\"trendbox\">"
+        page +=
+            "<section id=\"trend\"><h2>每日诉求趋势（按渠道，近\(DashboardData.trendDays)天）</h2><div class=\"trendbox\">"
             + DashboardCharts.trend(days: data.days, counts: data.trend) + trendTable + "</div></section>"
-        page += "<footer>Whistle 评价服务 · 响应率=按时签收/派单 · 按期办结率=按期办结/办结 · 解决率、满意率按回访 · "
+        page +=
+            "<footer>Whistle 评价服务 · 响应率=按时签收/派单 · 按期办结率=按期办结/办结 · 解决率、满意率按回访 · "
             + "综合得分权重：响应 \(report.weights.response) · 按期 \(report.weights.onTime) · 解决 \(report.weights.resolution) · "
             + "满意 \(report.weights.satisfaction) · 吹哨评价 \(report.weights.whistle)</footer></body></html>"
         return page
@@ -103,11 +106,13 @@ struct DashboardPage {
         var out = "<section id=\"scoreboard\"><h2>部门考核（三率与综合得分）</h2>"
         let lines = data.report.departments
         guard !lines.isEmpty else { return out + "<p class=\"empty\">本期尚无派单</p></section>" }
-        out += "<table><thead><tr><th>排名</th><th>部门</th><th>派单</th><th>响应率</th><th>按期办结率</th><th>解决率</th>"
+        out +=
+            "<table><thead><tr><th>排名</th><th>部门</th><th>派单</th><th>响应率</th><th>按期办结率</th><th>解决率</th>"
             + "<th>满意率</th><th>退单率</th><th>返工率</th><th>超期</th><th>升级</th><th>吹哨评价</th><th>综合得分</th></tr></thead><tbody>"
         for (rank, line) in lines.enumerated() {
             let r = line.rates
-            out += "<tr data-department=\"\(HTML.escape(line.department))\"><td>\(rank + 1)</td><td>\(HTML.escape(line.name))</td>"
+            out +=
+                "<tr data-department=\"\(HTML.escape(line.department))\"><td>\(rank + 1)</td><td>\(HTML.escape(line.name))</td>"
                 + "<td>\(line.counts.dispatched)</td><td>\(Self.percent(r.responseRate))</td><td>\(Self.percent(r.onTimeRate))</td>"
                 + "<td>\(Self.percent(r.resolutionRate))</td><td>\(Self.percent(r.satisfactionRate))</td>"
                 + "<td>\(Self.percent(r.returnRate))</td><td>\(Self.percent(r.reworkRate))</td><td>\(line.counts.overdue)</td>"
@@ -122,7 +127,8 @@ struct DashboardPage {
         guard !data.overdue.isEmpty else { return out + "<p class=\"empty\">没有超期的工单</p></section>" }
         out += "<table><thead><tr><th>工单</th><th>部门</th><th>类别</th><th>超期环节</th><th>时限</th></tr></thead><tbody>"
         for item in data.overdue {
-            out += "<tr><td><a href=\"/v1/tickets/\(item.ticketNo)\">\(item.ticketNo)</a></td><td>\(department(item.department))</td>"
+            out +=
+                "<tr><td><a href=\"/v1/tickets/\(item.ticketNo)\">\(item.ticketNo)</a></td><td>\(department(item.department))</td>"
                 + "<td>\(category(item.category))</td><td>\(item.clock == "acknowledge" ? "签收" : "办结")</td><td>\(time(item.dueAt))</td></tr>"
         }
         return out + "</tbody></table></section>"
@@ -134,7 +140,8 @@ struct DashboardPage {
         guard !data.escalated.isEmpty else { return out + "<p class=\"empty\">没有升级的工单</p></section>" }
         out += "<table><thead><tr><th>工单</th><th>级别</th><th>承办部门</th><th>类别</th><th>受理</th></tr></thead><tbody>"
         for item in data.escalated {
-            out += "<tr><td><a href=\"/v1/tickets/\(item.ticketNo)\">\(item.ticketNo)</a></td><td>\(levels[item.level] ?? item.level)</td>"
+            out +=
+                "<tr><td><a href=\"/v1/tickets/\(item.ticketNo)\">\(item.ticketNo)</a></td><td>\(levels[item.level] ?? item.level)</td>"
                 + "<td>\(department(item.lead))</td><td>\(category(item.category))</td><td>\(time(item.openedAt))</td></tr>"
         }
         return out + "</tbody></table></section>"
@@ -157,7 +164,8 @@ struct DashboardPage {
         guard !data.hotspots.isEmpty else { return out + "<p class=\"empty\">当前没有热点</p></section>" }
         out += "<table><thead><tr><th>网格</th><th>类别</th><th>诉求数</th><th>前7天同窗均值</th><th>预警线</th></tr></thead><tbody>"
         for item in data.hotspots {
-            out += "<tr><td>\(HTML.escape(names.areas[item.area]?.name ?? item.area))</td><td>\(category(item.category))</td>"
+            out +=
+                "<tr><td>\(HTML.escape(names.areas[item.area]?.name ?? item.area))</td><td>\(category(item.category))</td>"
                 + "<td>\(item.count)</td><td>\(String(format: "%.1f", item.baseline))</td><td>\(String(format: "%.1f", item.threshold))</td></tr>"
         }
         return out + "</tbody></table></section>"

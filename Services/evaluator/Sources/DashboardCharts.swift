@@ -31,7 +31,8 @@ enum DashboardCharts {
         func x(_ lon: Double) -> Double { pad + (lon - minLon) * lonScale * scale }
         func y(_ lat: Double) -> Double { pad + (maxLat - lat) * scale }
         let maximum = grids.map(\.count).max() ?? 0
-        var svg = "<svg class=\"heatmap\" role=\"img\" aria-label=\"网格诉求热力图\" viewBox=\"0 0 \(Int(width)) \(Int(height.rounded()))\" width=\"\(Int(width))\" height=\"\(Int(height.rounded()))\">"
+        var svg =
+            "<svg class=\"heatmap\" role=\"img\" aria-label=\"网格诉求热力图\" viewBox=\"0 0 \(Int(width)) \(Int(height.rounded()))\" width=\"\(Int(width))\" height=\"\(Int(height.rounded()))\">"
         for grid in grids where grid.polygon.count >= 3 {
             let corners = grid.polygon.filter { $0.count == 2 }
             let path = corners.map { String(format: "%.1f,%.1f", x($0[1]), y($0[0])) }.joined(separator: " ")
@@ -58,17 +59,24 @@ enum DashboardCharts {
         let plotW = width - left - right, plotH = height - top - bottom
         func x(_ index: Int) -> Double { left + (days.count > 1 ? Double(index) * plotW / Double(days.count - 1) : plotW / 2) }
         func y(_ value: Int) -> Double { top + plotH - Double(value) / Double(maximum) * plotH }
-        var svg = "<div><svg class=\"trend\" role=\"img\" aria-label=\"每日诉求趋势\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" width=\"\(Int(width))\" height=\"\(Int(height))\">"
-        svg += String(format: "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"#cbd5e1\"/>", left, top + plotH, left + plotW, top + plotH)
-        svg += String(format: "<text x=\"4\" y=\"%.0f\" class=\"axis\">%d</text><text x=\"4\" y=\"%.0f\" class=\"axis\">0</text>", top + 8, maximum, top + plotH)
+        var svg =
+            "<div><svg class=\"trend\" role=\"img\" aria-label=\"每日诉求趋势\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" width=\"\(Int(width))\" height=\"\(Int(height))\">"
+        svg += String(
+            format: "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"#cbd5e1\"/>", left, top + plotH, left + plotW,
+            top + plotH)
+        svg += String(
+            format: "<text x=\"4\" y=\"%.0f\" class=\"axis\">%d</text><text x=\"4\" y=\"%.0f\" class=\"axis\">0</text>", top + 8, maximum,
+            top + plotH)
         for (index, day) in days.enumerated() where (days.count - 1 - index) % 2 == 0 {
             let anchor = index == days.count - 1 ? "end" : index == 0 ? "start" : "middle"
-            svg += String(format: "<text x=\"%.1f\" y=\"%.0f\" class=\"axis\"", x(index), height - 8)
+            svg +=
+                String(format: "<text x=\"%.1f\" y=\"%.0f\" class=\"axis\"", x(index), height - 8)
                 + " text-anchor=\"\(anchor)\">" + String(format: "%02d-%02d</text>", day.month, day.day)
         }
         for channel in channels {
             let points = days.enumerated().map { String(format: "%.1f,%.1f", x($0.offset), y(counts[$0.element]?[channel.code] ?? 0)) }
-            svg += "<polyline class=\"series\" data-channel=\"\(channel.code)\" fill=\"none\" stroke=\"\(channel.color)\" stroke-width=\"2\" points=\"\(points.joined(separator: " "))\"/>"
+            svg +=
+                "<polyline class=\"series\" data-channel=\"\(channel.code)\" fill=\"none\" stroke=\"\(channel.color)\" stroke-width=\"2\" points=\"\(points.joined(separator: " "))\"/>"
         }
         svg += "</svg><div class=\"legend\">"
         for channel in channels {

@@ -51,9 +51,11 @@ struct DashboardData: Sendable {
     ) throws -> DashboardData {
         var data = DashboardData(now: now, report: report)
         let scope = ScopeFilter(scope: policy.tickets)
-        data.openTickets = try connection.query(
-            "SELECT count(*)::int FROM tickets t WHERE t.status NOT IN ('closed', 'rejected') AND \(scope.clause(first: 1))", scope.parameters
-        ).first?.decode(0, as: Int.self) ?? 0
+        data.openTickets =
+            try connection.query(
+                "SELECT count(*)::int FROM tickets t WHERE t.status NOT IN ('closed', 'rejected') AND \(scope.clause(first: 1))",
+                scope.parameters
+            ).first?.decode(0, as: Int.self) ?? 0
         let overdue = try connection.query(
             """
             SELECT a.ticket_no, a.department, CASE WHEN a.status = 'dispatched' AND a.ack_due < $1 THEN 'acknowledge' ELSE 'resolve' END,
@@ -66,9 +68,10 @@ struct DashboardData: Sendable {
             ORDER BY due, a.ticket_no LIMIT $2
             """, [now, listLength, policy.isPetitionBureau] + scope.parameters)
         for row in overdue {
-            data.overdue.append(OverdueItem(
-                ticketNo: try row.decode(0), department: try row.decode(1), clock: try row.decode(2), dueAt: try row.decode(3),
-                category: try row.decodeIfPresent(4)))
+            data.overdue.append(
+                OverdueItem(
+                    ticketNo: try row.decode(0), department: try row.decode(1), clock: try row.decode(2), dueAt: try row.decode(3),
+                    category: try row.decodeIfPresent(4)))
             data.overdueCount = try row.decode(5, as: Int.self)
         }
         let escalated = try connection.query(
@@ -79,9 +82,10 @@ struct DashboardData: Sendable {
             ORDER BY CASE t.escalation_level WHEN 'city' THEN 0 WHEN 'district' THEN 1 ELSE 2 END, t.opened_at DESC LIMIT $1
             """, [listLength, policy.isPetitionBureau] + scope.parameters)
         for row in escalated {
-            data.escalated.append(EscalatedItem(
-                ticketNo: try row.decode(0), level: try row.decode(1), lead: try row.decodeIfPresent(2), status: try row.decode(3),
-                category: try row.decodeIfPresent(4), openedAt: try row.decode(5)))
+            data.escalated.append(
+                EscalatedItem(
+                    ticketNo: try row.decode(0), level: try row.decode(1), lead: try row.decodeIfPresent(2), status: try row.decode(3),
+                    category: try row.decodeIfPresent(4), openedAt: try row.decode(5)))
             data.escalatedCount = try row.decode(6, as: Int.self)
         }
         // The heat map covers the scoreboard's period (local days).
@@ -95,7 +99,8 @@ struct DashboardData: Sendable {
             """, [report.from.description, report.to.description, timeZone.identifier])
         {
             let polygon = (try? JSONDecoder().decode([[Double]].self, from: Data(try row.decode(2, as: String.self).utf8))) ?? []
-            data.grids.append(Grid(code: try row.decode(0), name: try row.decode(1), polygon: polygon, count: try row.decode(3, as: Int.self)))
+            data.grids.append(
+                Grid(code: try row.decode(0), name: try row.decode(1), polygon: polygon, count: try row.decode(3, as: Int.self)))
         }
         let today = LocalDate.local(of: now, in: timeZone).date
         data.days = (0..<trendDays).map { today.adding(days: $0 - trendDays + 1) }

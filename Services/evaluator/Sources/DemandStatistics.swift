@@ -53,8 +53,10 @@ struct DemandStatistics {
             FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[], $5::int[]) AS s(hour, area, category, channel, n)
             ON CONFLICT (area_code, category_code, hour, channel) DO UPDATE SET count = demand_stats.count + EXCLUDED.count
             """,
-            [keys.map(\.hour), TextArray(keys.map(\.area)), TextArray(keys.map(\.category)), TextArray(keys.map(\.channel)),
-             keys.map { counts[$0] ?? 0 }])
+            [
+                keys.map(\.hour), TextArray(keys.map(\.area)), TextArray(keys.map(\.category)), TextArray(keys.map(\.channel)),
+                keys.map { counts[$0] ?? 0 },
+            ])
     }
 }
 

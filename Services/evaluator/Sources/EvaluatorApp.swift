@@ -14,12 +14,11 @@ public enum EvaluatorApp {
     public static func build(configuration: EvaluatorConfiguration, logger: Logger) async throws -> ServiceGroup {
         let settings = configuration.service
         let kit = try ServiceKit(configuration: settings, logger: logger)
-        try await kit.prepare()
         let timeZone = TimeZone(identifier: settings.timeZone) ?? .gmt
         let reference = ReferenceCache(pool: kit.pool, timeZone: timeZone, logger: logger)
-        try? await reference.refresh()
         let handler = EvaluatorHandler(
-            outbox: kit.outbox, timeZone: timeZone, detector: HotspotDetector(windowHours: configuration.hotspotWindowHours, logger: logger),
+            outbox: kit.outbox, timeZone: timeZone,
+            detector: HotspotDetector(windowHours: configuration.hotspotWindowHours, logger: logger),
             logger: logger)
         let queue = WhistleTopology.evaluatorEventsQueue
         let consumer = kit.consumer(
@@ -35,7 +34,8 @@ public enum EvaluatorApp {
         if let jwks = access.jwks {
             services.append(JWKSSource(location: jwks, refresh: access.jwksRefresh, verifier: verifier, logger: logger))
         }
-        return kit.serviceGroup(consumers: [consumer], services: services, context: APIRequestContext.self) { router in
+        let startup = [StartupStep("reference data", reference.refresh)]
+        return kit.serviceGroup(consumers: [consumer], services: services, startup: startup, context: APIRequestContext.self) { router in
             router.add(middleware: authentication)
             LoginRoutes(verifier: verifier, middleware: authentication, secureCookie: access.secureCookie).add(to: router)
             api.routes(router)

@@ -29,14 +29,7 @@ struct EvaluatorHandler: BatchHandler {
     }
 
     func apply(_ messages: [InboundMessage], on connection: PostgresConnection) throws {
-        var events: [ReceivedEvent] = []
-        for message in messages {
-            guard let event = ReceivedEvent(body: message.body) else {
-                logger.warning("not an event envelope; skipped", metadata: ["message.id": "\(message.messageId)", "routing.key": "\(message.routingKey)"])
-                continue
-            }
-            events.append(event)
-        }
+        let events = EventJournalHandler.events(messages, logger: logger)
         guard !events.isEmpty else { return }
         try KPIStore.lockForEvents(connection)
         let fresh = try KPIStore.markApplied(events.map(\.eventId), on: connection)
@@ -44,7 +37,13 @@ struct EvaluatorHandler: BatchHandler {
         var statistics = DemandStatistics()
         var seen = Set<String>()
         for event in events where fresh.contains(event.eventId) && seen.insert(event.eventId).inserted {
-            ledger.add(type: event.type, occurredAt: event.occurredAt, data: event.data)
+            do {
+                try ledger.add(type: event.type, occurredAt: event.occurredAt, data: event.data)
+            } catch {
+                logger.warning(
+                    "unreadable event data; not counted in the KPIs",
+                    metadata: ["event.id": "\(event.eventId)", "event.type": "\(event.type)", "error": "\(error)"])
+            }
             statistics.add(event)
         }
         try KPIStore.add(ledger, on: connection)

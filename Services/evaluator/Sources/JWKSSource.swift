@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import ServiceLifecycle
+import WhistleReliability
 
 /// Keeps the verifier's RS256/ES256 keys from `WHISTLE_API_JWKS` (a file, or an `https://` URL
 /// of the city's identity provider) and reads them again every `refresh`, so a rotated key is
@@ -15,18 +16,14 @@ struct JWKSSource: Service {
     let logger: Logger
 
     func run() async throws {
-        while !Task.isCancelled {
-            do {
-                try await verifier.add(jwks: try await read())
-                logger.debug("JWKS loaded", metadata: ["jwks": "\(location)"])
-            } catch {
-                logger.error("JWKS could not be read; tokens of its keys are refused", metadata: ["jwks": "\(location)", "error": "\(error)"])
-            }
-            do {
-                try await Task.sleep(for: refresh)
-            } catch {
-                return
-            }
+        var logger = logger
+        logger[metadataKey: "jwks"] = "\(location)"
+        let work = PeriodicWork(
+            interval: refresh, failure: "JWKS could not be read; tokens of its keys are refused", level: .error, logger: logger)
+        await work.run {
+            try await verifier.add(jwks: try await read())
+            logger.debug("JWKS loaded")
+            return .pause
         }
     }
 

@@ -57,7 +57,8 @@ public enum KPIStore {
         for column in columns.indices { parameters.append(rows.map { $0[column] }) }
         let names = columns.joined(separator: ", ")
         let unnest = columns.indices.map { "$\($0 + 3)::int[]" }.joined(separator: ", ")
-        let update = replacing
+        let update =
+            replacing
             ? columns.map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
             : columns.map { "\($0) = kpi_daily.\($0) + EXCLUDED.\($0)" }.joined(separator: ", ")
         _ = try connection.query(
@@ -73,6 +74,9 @@ public enum KPIStore {
         public var entries = 0
         public var rows = 0
         public var departments = 0
+        /// The entries whose data is not their type's payload (`timeline <id>: <field>: <why>`):
+        /// not counted, as evaluator does not count such an event.
+        public var unreadable: [String] = []
     }
 
     /// Recomputes every `kpi_daily` row from the timeline in one transaction on `connection`, and
@@ -94,8 +98,14 @@ public enum KPIStore {
                 var eventIds: [String] = []
                 for row in rows {
                     after = try row.decode(0, as: Int64.self)
-                    let data = (try? JSONParser().parse(Array(try row.decode(3, as: String.self).utf8))) ?? .object([:])
-                    ledger.add(type: try row.decode(1), occurredAt: try row.decode(2, as: Date.self), data: data)
+                    let type: String = try row.decode(1)
+                    let occurredAt = try row.decode(2, as: Date.self)
+                    let data = try ReadAPI.databaseJSON.parse(Array(try row.decode(3, as: String.self).utf8))
+                    do {
+                        try ledger.add(type: type, occurredAt: occurredAt, data: data)
+                    } catch {
+                        summary.unreadable.append("timeline \(after): \(error)")
+                    }
                     if let id = try row.decodeIfPresent(4, as: String.self) { eventIds.append(id) }
                     summary.entries += 1
                 }
@@ -148,7 +158,8 @@ extension KPIStore {
     public static func daily(
         on connection: PostgresConnection, department: String, from: LocalDate, to: LocalDate
     ) throws -> (name: String, days: [(day: LocalDate, counts: KPICounts)])? {
-        guard let name = try connection.query("SELECT name FROM departments WHERE code = $1", [department]).first?.decode(0, as: String.self)
+        guard
+            let name = try connection.query("SELECT name FROM departments WHERE code = $1", [department]).first?.decode(0, as: String.self)
         else { return nil }
         let rows = try connection.query(
             """

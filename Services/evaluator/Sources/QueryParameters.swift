@@ -54,7 +54,9 @@ public enum QueryParameters {
     }
 
     /// `limit` (1…`maximum`, default `fallback`) and `offset` (≥ 0, default 0).
-    public static func page(limit: String?, offset: String?, fallback: Int, maximum: Int) throws(EvaluatorError) -> (limit: Int, offset: Int) {
+    public static func page(
+        limit: String?, offset: String?, fallback: Int, maximum: Int
+    ) throws(EvaluatorError) -> (limit: Int, offset: Int) {
         var result = (limit: fallback, offset: 0)
         if let limit, !limit.isEmpty {
             guard let value = Int(limit), (1...maximum).contains(value) else {
@@ -106,7 +108,9 @@ extension QueryParameters {
     /// 64); nil when absent or empty.
     public static func departmentCode(_ text: String?, name: String) throws(EvaluatorError) -> String? {
         guard let text, !text.isEmpty else { return nil }
-        guard isDepartmentCode(text) else { throw EvaluatorError("invalid_value", "\(name) must be a department code such as XS-CGJ, got \(quoted(text))") }
+        guard isDepartmentCode(text) else {
+            throw EvaluatorError("invalid_value", "\(name) must be a department code such as XS-CGJ, got \(quoted(text))")
+        }
         return text
     }
 

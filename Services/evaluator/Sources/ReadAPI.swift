@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import WhistleDomain
+import WhistleMessages
 import WhistlePostgres
 import WhistleReliability
 import WhistleRuntime
@@ -23,7 +24,9 @@ struct ReadAPI: Sendable {
         let logger = logger
         router.get("v1/categories") { _, _ in
             await Self.json(pool, logger) { connection in
-                try Self.single(connection, """
+                try Self.single(
+                    connection,
+                    """
                     SELECT coalesce(json_agg(json_strip_nulls(json_build_object(
                         'code', code, 'name', name, 'parent', parent_code)) ORDER BY code), '[]')::text
                     FROM categories
@@ -32,7 +35,9 @@ struct ReadAPI: Sendable {
         }
         router.get("v1/departments") { _, _ in
             await Self.json(pool, logger) { connection in
-                try Self.single(connection, """
+                try Self.single(
+                    connection,
+                    """
                     SELECT coalesce(json_agg(json_strip_nulls(json_build_object(
                         'code', code, 'name', name, 'level', level, 'kind', kind, 'parent', parent_code, 'area', area_code))
                         ORDER BY code), '[]')::text
@@ -42,7 +47,9 @@ struct ReadAPI: Sendable {
         }
         router.get("v1/areas") { _, _ in
             await Self.json(pool, logger) { connection in
-                try Self.single(connection, """
+                try Self.single(
+                    connection,
+                    """
                     SELECT coalesce(json_agg(json_strip_nulls(json_build_object(
                         'code', code, 'name', name, 'level', level, 'parent', parent_code,
                         'centroid', CASE WHEN centroid_lat IS NULL THEN NULL
@@ -56,7 +63,9 @@ struct ReadAPI: Sendable {
             await respond { try await ticket(context.parameters.get("ticket_no") ?? "", policy(context), caller: Caller(request, context)) }
         }
         router.get("v1/tickets") { request, context in
-            await respond { try await tickets(Self.dictionary(request.uri.queryParameters), policy(context), caller: Caller(request, context)) }
+            await respond {
+                try await tickets(Self.dictionary(request.uri.queryParameters), policy(context), caller: Caller(request, context))
+            }
         }
         router.get("v1/access-log") { request, context in
             await respond { try await accessLog(Self.dictionary(request.uri.queryParameters), policy(context)) }
@@ -67,7 +76,9 @@ struct ReadAPI: Sendable {
         }
         router.get("v1/scores.csv") { request, _ in await respond { try await scoresCSV(Self.dictionary(request.uri.queryParameters)) } }
         router.get("v1/hotspots") { request, _ in await respond { try await hotspots(Self.dictionary(request.uri.queryParameters)) } }
-        router.get("/") { request, context in await respond { try await dashboard(Self.dictionary(request.uri.queryParameters), policy(context)) } }
+        router.get("/") { request, context in
+            await respond { try await dashboard(Self.dictionary(request.uri.queryParameters), policy(context)) }
+        }
         router.get("v1/**") { request, _ in
             HTTPServer.errorResponse("not_found", "no such resource: \(request.uri.path)", status: .notFound)
         }

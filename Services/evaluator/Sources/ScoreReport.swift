@@ -54,7 +54,9 @@ public struct ScoreReport: Encodable, Sendable {
         var acknowledged, acknowledgedOnTime, completed, completedOnTime, answered, satisfied, basicallySatisfied: Int
         var resolved, returned, reworked, evaluations, evaluationSum: Int
         init(_ c: KPICounts) {
-            (acknowledged, acknowledgedOnTime, completed, completedOnTime) = (c.acknowledged, c.acknowledgedOnTime, c.completed, c.completedOnTime)
+            (acknowledged, acknowledgedOnTime, completed, completedOnTime) = (
+                c.acknowledged, c.acknowledgedOnTime, c.completed, c.completedOnTime
+            )
             (answered, satisfied, basicallySatisfied, resolved) = (c.answered, c.satisfied, c.basicallySatisfied, c.resolved)
             (returned, reworked, evaluations, evaluationSum) = (c.returned, c.reworked, c.evaluationCount, c.evaluationSum)
         }
@@ -109,7 +111,8 @@ public struct ScoreReport: Encodable, Sendable {
     /// The report as CSV (UTF-8 with a byte-order mark, so that spreadsheet programs read the
     /// Chinese names right): a header line, then one line per department.
     public var csv: String {
-        var out = "\u{FEFF}department,name,from,to,dispatched,response_rate,on_time_rate,resolution_rate,satisfaction_rate,"
+        var out =
+            "\u{FEFF}department,name,from,to,dispatched,response_rate,on_time_rate,resolution_rate,satisfaction_rate,"
             + "return_rate,rework_rate,overdue,escalations,whistle_score,composite\r\n"
         func number(_ value: Double?, _ places: Int) -> String {
             guard let value = Self.round(value, places) else { return "" }

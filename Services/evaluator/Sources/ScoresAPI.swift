@@ -49,15 +49,18 @@ extension ReadAPI {
             throw EvaluatorError("not_found", "no department \(QueryParameters.quoted(department))", status: .notFound)
         }
         let range = try QueryParameters.dateRange(from: query["from"], to: query["to"], today: today)
-        guard let found = try await pool.withConnection({ connection in
-            try KPIStore.daily(on: connection, department: department, from: range.from, to: range.to)
-        }) else {
+        guard
+            let found = try await pool.withConnection({ connection in
+                try KPIStore.daily(on: connection, department: department, from: range.from, to: range.to)
+            })
+        else {
             throw EvaluatorError("not_found", "no department \(QueryParameters.quoted(department))", status: .notFound)
         }
         let days = found.days.map { item in
             DailyLine(
                 day: item.day.description,
-                line: ScoreReport.Line(DepartmentCounts(code: department, name: found.name, kind: "", counts: item.counts), weights: weights))
+                line: ScoreReport.Line(
+                    DepartmentCounts(code: department, name: found.name, kind: "", counts: item.counts), weights: weights))
         }
         let body = DailyReport(department: department, name: found.name, from: range.from.description, to: range.to.description, days: days)
         return HTTPServer.jsonResponse(String(decoding: try WhistleJSON.encoder().encode(body), as: UTF8.self))

@@ -32,7 +32,8 @@ struct DemandStore {
         var merges: [Merge] = []
         for (index, decision) in decisions.enumerated() {
             let message = items[index].message
-            let source = MessageSource(channel: items[index].channel?.rawValue, externalId: decision.externalId, messageId: message.messageId)
+            let source = MessageSource(
+                channel: items[index].channel?.rawValue, externalId: decision.externalId, messageId: message.messageId)
             switch decision {
             case .open(let demand):
                 switch filings[index] {
@@ -40,17 +41,19 @@ struct DemandStore {
                     let ticketNo = resolve(into)
                     ticketOf[index] = ticketNo
                     rows.append(message, demand: demand, externalId: nil, outcome: "merged", ticketNo: ticketNo, errors: nil)
-                    merges.append(Merge(ticketNo: ticketNo, source: source, similarity: similarity, category: category, area: demand.location?.grid))
+                    merges.append(
+                        Merge(ticketNo: ticketNo, source: source, similarity: similarity, category: category, area: demand.location?.grid))
                 case .open(let category, let method, let linkedTo)?:
                     let ticketNo = resolve(Self.batchKey(index))
                     ticketOf[index] = ticketNo
                     let link = linkedTo.map(resolve)
-                    tickets.append(ticketNo, demand, category: category, method: method, linkedTo: link)
+                    try tickets.append(ticketNo, demand, category: category, method: method, linkedTo: link)
                     rows.append(message, demand: demand, externalId: nil, outcome: "accepted", ticketNo: ticketNo, errors: nil)
                     let event = EventEnvelope(
                         type: .ticketAccepted, occurredAt: now, ticketNo: ticketNo,
                         data: TicketAccepted(source: source, category: category, urgency: demand.urgency, area: demand.location?.grid))
-                    timeline.append(ticketNo, type: EventType.ticketAccepted.rawValue, actor: "intake", source: source, eventId: event.eventId)
+                    timeline.append(
+                        ticketNo, type: EventType.ticketAccepted.rawValue, actor: "intake", source: source, eventId: event.eventId)
                     if let link {
                         try timeline.append(link, type: "ticket.linked", actor: "intake", detail: ["petition_ticket": ticketNo])
                         try timeline.append(ticketNo, type: "ticket.linked", actor: "intake", detail: ["linked_ticket": link])
@@ -68,13 +71,14 @@ struct DemandStore {
                 rows.append(message, demand: nil, externalId: externalId, outcome: "rejected", ticketNo: nil, errors: errors)
                 events.append(
                     try Outbox.event(
-                        EventEnvelope(type: .demandRejected, occurredAt: now, ticketNo: nil, data: InboundRejected(source: source, errors: errors))))
+                        EventEnvelope(
+                            type: .demandRejected, occurredAt: now, ticketNo: nil, data: InboundRejected(source: source, errors: errors))))
             }
         }
         try tickets.insert(connection, openedAt: now)
         try rows.insert(connection)
         events += try merged(merges, timeline: &timeline)
-        try timeline.insert(connection, at: now)
+        try timeline.insert(connection, at: now, into: .intake)
         try outbox.enqueue(connection, events)
     }
 
@@ -133,7 +137,7 @@ struct DemandStore {
         for merge in merges { added[merge.ticketNo, default: 0] += 1 }
         let rows = try connection.query(
             """
-            UPDATE tickets t SET report_count = t.report_count + a.n, updated_at = now()
+            UPDATE ticket_facts t SET report_count = t.report_count + a.n, updated_at = now()
             FROM unnest($1::text[], $2::int[]) AS a(ticket_no, n)
             WHERE t.ticket_no = a.ticket_no
             RETURNING t.ticket_no, t.report_count
@@ -148,7 +152,8 @@ struct DemandStore {
             let data = TicketMerged(source: merge.source, reportCount: count, category: merge.category, area: merge.area)
             let event = EventEnvelope(type: .ticketMerged, occurredAt: now, ticketNo: merge.ticketNo, data: data)
             try timeline.append(
-                merge.ticketNo, type: EventType.ticketMerged.rawValue, actor: "intake", detail: MergeDetail(data: data, similarity: merge.similarity),
+                merge.ticketNo, type: EventType.ticketMerged.rawValue, actor: "intake",
+                detail: MergeDetail(data: data, similarity: merge.similarity),
                 eventId: event.eventId)
             events.append(try Outbox.event(event))
         }

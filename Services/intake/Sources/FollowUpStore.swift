@@ -40,15 +40,19 @@ struct FollowUpStore {
             let about: Set<Channel> = if case .valid(let item) = validation { channels[item.ticketNo] ?? [] } else { [] }
             if let problem = senders.feedbackProblem(userId: message.delivery.userId, ticketChannels: about) { errors.append(problem) }
             guard errors.isEmpty, case .valid(let item) = validation else {
-                events.append(try Outbox.event(EventEnvelope(
-                    type: .feedbackRejected, occurredAt: now, ticketNo: FeedbackValidator.ticketNo(in: message.body).flatMap { known.contains($0) ? $0 : nil },
-                    data: InboundRejected(source: source, errors: errors))))
+                events.append(
+                    try Outbox.event(
+                        EventEnvelope(
+                            type: .feedbackRejected, occurredAt: now,
+                            ticketNo: FeedbackValidator.ticketNo(in: message.body).flatMap { known.contains($0) ? $0 : nil },
+                            data: InboundRejected(source: source, errors: errors))))
                 continue
             }
             _ = try connection.query(
                 "INSERT INTO feedback (message_id, ticket_no, satisfaction, resolved, comment) VALUES ($1, $2, $3, $4, $5)",
                 [message.inboxKey, item.ticketNo, item.satisfaction.rawValue, item.resolved, item.comment])
-            let data = FeedbackReceived(source: source, satisfaction: item.satisfaction.rawValue, resolved: item.resolved, comment: item.comment)
+            let data = FeedbackReceived(
+                source: source, satisfaction: item.satisfaction.rawValue, resolved: item.resolved, comment: item.comment)
             let event = EventEnvelope(type: .feedbackReceived, occurredAt: now, ticketNo: item.ticketNo, data: data)
             try timeline.append(event, actor: "citizen")
             events.append(try Outbox.event(event))
@@ -70,9 +74,12 @@ struct FollowUpStore {
                 }
             }
             guard errors.isEmpty, case .valid(let item) = validation else {
-                events.append(try Outbox.event(EventEnvelope(
-                    type: .evaluationRejected, occurredAt: now, ticketNo: EvaluationValidator.ticketNo(in: message.body).flatMap { known.contains($0) ? $0 : nil },
-                    data: InboundRejected(source: source, errors: errors))))
+                events.append(
+                    try Outbox.event(
+                        EventEnvelope(
+                            type: .evaluationRejected, occurredAt: now,
+                            ticketNo: EvaluationValidator.ticketNo(in: message.body).flatMap { known.contains($0) ? $0 : nil },
+                            data: InboundRejected(source: source, errors: errors))))
                 continue
             }
             _ = try connection.query(
@@ -81,14 +88,17 @@ struct FollowUpStore {
                 SELECT $1, $2, $3, s.department, s.score::int, s.comment
                 FROM unnest($4::text[], $5::text[], $6::text[]) AS s(department, score, comment)
                 """,
-                [message.inboxKey, item.ticketNo, item.by, TextArray(item.scores.map(\.department)),
-                 TextArray(item.scores.map { String($0.score) }), TextArray(item.scores.map(\.comment))])
-            let data = EvaluationRecorded(source: source, by: item.by, scores: item.scores.map { .init(department: $0.department, score: $0.score) })
+                [
+                    message.inboxKey, item.ticketNo, item.by, TextArray(item.scores.map(\.department)),
+                    TextArray(item.scores.map { String($0.score) }), TextArray(item.scores.map(\.comment)),
+                ])
+            let data = EvaluationRecorded(
+                source: source, by: item.by, scores: item.scores.map { .init(department: $0.department, score: $0.score) })
             let event = EventEnvelope(type: .evaluationRecorded, occurredAt: now, ticketNo: item.ticketNo, data: data)
             try timeline.append(event, actor: item.by)
             events.append(try Outbox.event(event))
         }
-        try timeline.insert(connection, at: now)
+        try timeline.insert(connection, at: now, into: .intake)
         try outbox.enqueue(connection, events)
     }
 
@@ -101,7 +111,7 @@ struct FollowUpStore {
             SELECT t.ticket_no,
                    ARRAY(SELECT t.channel UNION SELECT d.channel FROM demands d
                          WHERE d.ticket_no = t.ticket_no AND d.outcome IN ('accepted', 'merged') AND d.channel IS NOT NULL)
-            FROM tickets t WHERE t.ticket_no = ANY($1::text[])
+            FROM ticket_facts t WHERE t.ticket_no = ANY($1::text[])
             """, [ticketNos])
         var channels: [String: Set<Channel>] = [:]
         for row in rows {
@@ -118,10 +128,9 @@ struct FollowUpStore {
         let rows = try connection.query(
             """
             SELECT t.whistle IS NOT NULL AND t.channel = 'grid', t.area_code,
-                   ARRAY(SELECT jsonb_array_elements_text(coalesce(t.whistle -> 'departments', '[]'))
-                         UNION SELECT a.department FROM assignments a WHERE a.ticket_no = t.ticket_no),
+                   ARRAY(SELECT d.department FROM ticket_departments d WHERE d.ticket_no = t.ticket_no),
                    ARRAY(SELECT e.department FROM evaluations e WHERE e.ticket_no = t.ticket_no)
-            FROM tickets t WHERE t.ticket_no = $1
+            FROM ticket_facts t WHERE t.ticket_no = $1
             FOR UPDATE OF t
             """, [evaluation.ticketNo])
         guard let row = rows.first else {

@@ -8,14 +8,13 @@ import WhistleRuntime
 /// reference-code cache, the retention pass (`RetentionService`), the outbox relay, and
 /// `/healthz` + `/metrics`.
 public enum IntakeApp {
-    /// Connects nothing yet; migrates the schema (waiting for the database) and returns the group.
+    /// Connects nothing yet; the group's start-up migrates the schema (waiting for the database)
+    /// and loads the reference data before the consumer starts.
     public static func build(configuration: IntakeConfiguration, logger: Logger) async throws -> ServiceGroup {
         let settings = configuration.service
         let kit = try ServiceKit(configuration: settings, logger: logger)
-        try await kit.prepare()
         let timeZone = TimeZone(identifier: settings.timeZone) ?? .gmt
         let reference = ReferenceCache(pool: kit.pool, timeZone: timeZone, logger: logger)
-        try? await reference.refresh()
         let handler = IntakeHandler(
             reference: reference, outbox: kit.outbox, timeZone: timeZone, logger: logger, clock: settings.clock.function,
             senders: kit.senders)
@@ -25,6 +24,7 @@ public enum IntakeApp {
         let retention = RetentionService(
             pool: kit.pool, policy: configuration.retention, interval: .milliseconds(configuration.retentionIntervalMilliseconds),
             batchSize: configuration.retentionBatch, clock: settings.clock.function, logger: logger)
-        return kit.serviceGroup(consumers: [consumer], services: [reference, retention])
+        return kit.serviceGroup(
+            consumers: [consumer], services: [reference, retention], startup: [StartupStep("reference data", reference.refresh)])
     }
 }

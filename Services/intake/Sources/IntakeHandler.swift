@@ -45,7 +45,9 @@ struct IntakeHandler: BatchHandler {
             if case .invalid(_, let errors) = item.result {
                 logger.info(
                     "demand rejected",
-                    metadata: ["message.id": "\(item.message.messageId)", "routing.key": "\(item.message.routingKey)", "errors": "\(errors.count)"])
+                    metadata: [
+                        "message.id": "\(item.message.messageId)", "routing.key": "\(item.message.routingKey)", "errors": "\(errors.count)",
+                    ])
             }
         }
     }

@@ -82,17 +82,19 @@ struct DemandRows {
     }
 }
 
-/// New tickets of a batch, inserted in one statement with status `accepted`.
+/// New tickets of a batch: their facts (`ticket_facts`, intake's table), inserted in one
+/// statement. Until dispatcher writes its state, the read model shows them `accepted`.
 struct TicketRows {
-    private var columns = [[String?]](repeating: [], count: 15)
+    private var columns = [[String?]](repeating: [], count: 16)
 
-    mutating func append(_ ticketNo: String, _ demand: Demand, category: String?, method: String, linkedTo: String?) {
-        let location = demand.location.flatMap { (try? WhistleJSON.encode($0)).map { String(decoding: $0, as: UTF8.self) } }
-        let whistle = demand.whistle.flatMap { (try? WhistleJSON.encode($0)).map { String(decoding: $0, as: UTF8.self) } }
+    mutating func append(_ ticketNo: String, _ demand: Demand, category: String?, method: String, linkedTo: String?) throws {
+        let location = try demand.location.map { String(decoding: try WhistleJSON.encode($0), as: UTF8.self) }
+        let whistle = try demand.whistle.map { String(decoding: try WhistleJSON.encode($0), as: UTF8.self) }
+        let attachments = String(decoding: try WhistleJSON.encode(demand.attachments), as: UTF8.self)
         let values: [String?] = [
             ticketNo, demand.channel.rawValue, category, demand.urgency.rawValue, demand.location?.grid,
             demand.title, demand.content, location, demand.isConfidential ? "t" : "f", demand.petition?.kind.rawValue,
-            demand.petition?.subjectUnit, demand.petition.map { String($0.petitioners) }, whistle, method, linkedTo,
+            demand.petition?.subjectUnit, demand.petition.map { String($0.petitioners) }, whistle, method, linkedTo, attachments,
         ]
         for (i, value) in values.enumerated() { columns[i].append(value) }
     }
@@ -101,14 +103,14 @@ struct TicketRows {
         guard !columns[0].isEmpty else { return }
         _ = try connection.query(
             """
-            INSERT INTO tickets (ticket_no, status, channel, category_code, urgency, area_code, title, content, location,
-                                 confidential, petition_kind, subject_unit, petitioners, whistle, category_method,
-                                 linked_ticket, opened_at)
-            SELECT t.no, 'accepted', t.ch, t.cat, t.urg, t.area, t.title, t.content, t.loc::jsonb,
-                   t.conf::bool, t.kind, t.subject, t.pet::int, t.whistle::jsonb, t.method, t.linked, $16
+            INSERT INTO ticket_facts (ticket_no, channel, category_code, urgency, area_code, title, content, location,
+                                      confidential, petition_kind, subject_unit, petitioners, whistle, category_method,
+                                      linked_ticket, attachments, opened_at)
+            SELECT t.no, t.ch, t.cat, t.urg, t.area, t.title, t.content, t.loc::jsonb,
+                   t.conf::bool, t.kind, t.subject, t.pet::int, t.whistle::jsonb, t.method, t.linked, t.att::jsonb, $17
             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-                        $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[])
-              AS t(no, ch, cat, urg, area, title, content, loc, conf, kind, subject, pet, whistle, method, linked)
+                        $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[])
+              AS t(no, ch, cat, urg, area, title, content, loc, conf, kind, subject, pet, whistle, method, linked, att)
             ORDER BY t.linked NULLS FIRST
             """, columns.map { TextArray($0) } + [openedAt])
     }

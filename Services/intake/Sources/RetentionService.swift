@@ -4,6 +4,7 @@ import Metrics
 import ServiceLifecycle
 import WhistleDomain
 import WhistlePostgres
+import WhistleReliability
 
 /// Retention of raw bodies and identities (`WHISTLE_RAW_BODY_DAYS`, `RetentionPolicy`): every
 /// `interval`, clears the demands that are due — their ticket closed (or rejected) longer ago
@@ -37,22 +38,14 @@ final class RetentionService: Service, Sendable {
     }
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            var full = false
-            do {
-                let count = try await clearDue()
-                if count > 0 {
-                    cleared.increment(by: Int64(count))
-                    logger.info(
-                        "cleared raw bodies and reporters past retention", metadata: ["demands": "\(count)", "days": "\(policy.days)"])
-                }
-                full = count >= batchSize
-            } catch {
-                logger.warning("retention pass failed; retrying at the next interval", metadata: ["error": "\(error)"])
+        await PeriodicWork(interval: interval, failure: "retention pass failed; retrying at the next interval", logger: logger).run {
+            let count = try await clearDue()
+            if count > 0 {
+                cleared.increment(by: Int64(count))
+                logger.info(
+                    "cleared raw bodies and reporters past retention", metadata: ["demands": "\(count)", "days": "\(policy.days)"])
             }
-            if full { continue }
-            let interval = interval
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            return count >= batchSize ? .runAgain : .pause
         }
     }
 

@@ -2,7 +2,11 @@ import Foundation
 import NotifierService
 import WhistleRuntime
 
-let configuration = ServiceStartup.configuration(of: "notifier") { try NotifierConfiguration(environment: ProcessInfo.processInfo.environment) }
+let configuration = ServiceStartup.configuration(of: "notifier") {
+    try NotifierConfiguration(environment: ProcessInfo.processInfo.environment)
+}
 let logger = WhistleLogging.bootstrap(configuration.service)
-let group = try await NotifierApp.build(configuration: configuration, logger: logger)
-try await group.run()
+await ServiceStartup.run("notifier", logger: logger) {
+    let group = try await NotifierApp.build(configuration: configuration, logger: logger)
+    try await group.run()
+}

@@ -27,7 +27,8 @@ struct ClaimedNotification: Sendable {
             return ClaimedNotification(
                 id: try row.decode(0), eventId: try row.decode(2), attempts: try row.decode(9),
                 body: WebhookNotification(
-                    notificationId: try row.decode(1), audience: audience, recipient: try row.decode(6), ticketNo: try row.decodeIfPresent(4),
+                    notificationId: try row.decode(1), audience: audience, recipient: try row.decode(6),
+                    ticketNo: try row.decodeIfPresent(4),
                     eventType: try row.decode(3), template: try row.decode(7), text: try row.decode(8)))
         }
     }
@@ -67,7 +68,8 @@ struct FailureAlerts: Sendable {
         var rows = NotificationRows()
         rows.append(
             NotificationRows.Row(
-                eventId: "failed:\(item.body.notificationId)", eventType: EventType.notificationFailed.rawValue, ticketNo: item.body.ticketNo,
+                eventId: "failed:\(item.body.notificationId)", eventType: EventType.notificationFailed.rawValue,
+                ticketNo: item.body.ticketNo,
                 audience: WebhookNotification.Audience.supervisor.rawValue, recipient: center.code, template: Self.template, text: text,
                 urgent: true, status: deliverable ? "pending" : "undeliverable",
                 reason: deliverable ? nil : "no endpoint configured (\(WebhookNotification.Audience.supervisor.endpointVariable))",

@@ -41,15 +41,8 @@ final class DeliveryService: Service, @unchecked Sendable {
     }
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            var delivered = 0
-            do {
-                delivered = try await deliverDue()
-            } catch {
-                logger.warning("delivering notifications failed; retrying", metadata: ["error": "\(error)"])
-            }
-            if delivered >= configuration.concurrency { continue }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(200)) }
+        await PeriodicWork(interval: .milliseconds(200), failure: "delivering notifications failed; retrying", logger: logger).run {
+            try await deliverDue() >= configuration.concurrency ? .runAgain : .pause
         }
     }
 
@@ -94,16 +87,22 @@ final class DeliveryService: Service, @unchecked Sendable {
                     _ = try connection.query(
                         "UPDATE notifications SET status = 'sent', sent_at = $2, last_error = NULL WHERE id = $1 AND status = 'sending'",
                         [item.id, now])
-                    events.append(try Outbox.event(EventEnvelope(type: .notificationSent, occurredAt: now, ticketNo: item.body.ticketNo, data: outcome)))
+                    events.append(
+                        try Outbox.event(
+                            EventEnvelope(type: .notificationSent, occurredAt: now, ticketNo: item.body.ticketNo, data: outcome)))
                 } else if item.attempts < configuration.maxAttempts {
-                    let due = now.addingTimeInterval(Backoff.delay(attempt: item.attempts, baseMilliseconds: configuration.backoffMilliseconds))
+                    let due = now.addingTimeInterval(
+                        Backoff.delay(attempt: item.attempts, baseMilliseconds: configuration.backoffMilliseconds))
                     _ = try connection.query(
                         "UPDATE notifications SET status = 'pending', next_attempt_at = $2, last_error = $3 WHERE id = $1 AND status = 'sending'",
                         [item.id, due, error])
                 } else {
                     _ = try connection.query(
-                        "UPDATE notifications SET status = 'failed', last_error = $2 WHERE id = $1 AND status = 'sending'", [item.id, error])
-                    events.append(try Outbox.event(EventEnvelope(type: .notificationFailed, occurredAt: now, ticketNo: item.body.ticketNo, data: outcome)))
+                        "UPDATE notifications SET status = 'failed', last_error = $2 WHERE id = $1 AND status = 'sending'",
+                        [item.id, error])
+                    events.append(
+                        try Outbox.event(
+                            EventEnvelope(type: .notificationFailed, occurredAt: now, ticketNo: item.body.ticketNo, data: outcome)))
                     try alerts.raise(for: item, on: connection, now: now)
                 }
             }

@@ -25,7 +25,7 @@ struct NotificationHandler: BatchHandler {
     let logger: Logger
 
     func apply(_ messages: [InboundMessage], on connection: PostgresConnection) throws {
-        let events = messages.compactMap { ReceivedEvent(body: $0.body) }
+        let events = EventJournalHandler.events(messages, logger: logger)
         try EventJournalHandler.record(events, consumer: "notifier", on: connection)
         let contexts = try TicketContext.load(connection, events.compactMap(\.ticketNo))
         let rules = NotificationRules(reference: reference.snapshot, timeZone: timeZone)
@@ -37,9 +37,17 @@ struct NotificationHandler: BatchHandler {
                 continue
             }
             guard let ticketNo = event.ticketNo, let ticket = contexts[ticketNo] else { continue }
-            for planned in rules.plan(event, ticket) {
-                rows.append(row(planned, event: event, ticketNo: ticketNo, now: now))
+            let plan: [PlannedNotification]
+            do {
+                plan = try rules.plan(event, ticket)
+            } catch {
+                // A producer's bug, not the ticket's: the event is journaled, nobody is told.
+                logger.error(
+                    "event data not as its type carries; no notification",
+                    metadata: ["event.id": "\(event.eventId)", "event.type": "\(event.type)", "error": "\(error)"])
+                continue
             }
+            for planned in plan { rows.append(row(planned, event: event, ticketNo: ticketNo, now: now)) }
         }
         try rows.insert(connection)
     }
@@ -76,24 +84,36 @@ struct NotificationHandler: BatchHandler {
         return planned.clearText ? text : PersonalData.maskText(text)
     }
 
-    /// `hotspot.detected` → the district command center of the area.
+    /// `hotspot.detected` → the district command center of the area (none when the data is not
+    /// a hotspot's: logged).
     private func hotspot(_ event: ReceivedEvent, now: Date) -> NotificationRows.Row? {
+        let hotspot: HotspotDetected
+        do {
+            hotspot = try event.payload(HotspotDetected.self)
+        } catch {
+            logger.warning("unreadable hotspot; no notification", metadata: ["event.id": "\(event.eventId)", "error": "\(error)"])
+            return nil
+        }
         let snapshot = reference.snapshot
-        let area = event.data["area"]?.stringValue
+        let area = hotspot.area
         guard let center = snapshot.data.commandCenter(level: .district, for: area) ?? snapshot.data.commandCenter(for: area) else {
             return nil
         }
-        let category = event.data["category"]?.stringValue
+        let category = hotspot.category
         let values: [String: Any] = [
-            "area_name": area.flatMap { snapshot.data.areas[$0]?.name } ?? area ?? "",
-            "category_name": category.flatMap { snapshot.data.categories[$0]?.name } ?? category ?? "",
-            "window": event.data["window"]?.stringValue ?? "24h", "count": event.data["count"]?.intValue ?? 0,
-            "baseline": event.data["baseline"].map { "\($0)" } ?? "0", "ticket_no": "",
+            "area_name": snapshot.data.areas[area]?.name ?? area, "category_name": snapshot.data.categories[category]?.name ?? category,
+            "window": hotspot.window, "count": hotspot.count, "baseline": Self.number(hotspot.baseline), "ticket_no": "",
         ]
         let planned = PlannedNotification(
             audience: .supervisor, recipient: center.code, template: "supervisor_hotspot", values: values, urgent: true, suppressed: nil,
             clearText: TextDisclosure.noTicket.isClear(toDepartment: center.code, kind: center.kind))
         return row(planned, event: event, ticketNo: nil, now: now)
+    }
+
+    /// A number as the event wrote it: `2` for a whole number, else `2.5`.
+    static func number(_ value: Double) -> String {
+        if let whole = Int(exactly: value) { return String(whole) }
+        return "\(value)"
     }
 }
 

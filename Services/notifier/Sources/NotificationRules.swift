@@ -28,7 +28,8 @@ struct NotificationRules {
     let reference: ReferenceSnapshot
     let timeZone: TimeZone
 
-    func plan(_ event: ReceivedEvent, _ ticket: TicketContext) -> [PlannedNotification] {
+    /// The messages `event` calls for; throws when its data is not what its type carries.
+    func plan(_ event: ReceivedEvent, _ ticket: TicketContext) throws(JSONDecodeError) -> [PlannedNotification] {
         var base: [String: Any] = ["ticket_no": ticket.ticketNo, "title": ticket.subject]
         var planned: [PlannedNotification] = []
         let disclosure = TextDisclosure(leadDepartment: ticket.leadDepartment, confidential: ticket.confidential)
@@ -39,51 +40,55 @@ struct NotificationRules {
                     audience: audience, recipient: recipient, template: template, values: base.merging(values) { $1 },
                     urgent: ticket.urgent, suppressed: nil, clearText: clearText(disclosure, audience, recipient)))
         }
-        let data = event.data
-        let department = data["department"]?.stringValue
         switch EventType(rawValue: event.type) {
         case .ticketAccepted?:
             let policy = reference.policies.policy(channel: ticket.channel, urgency: ticket.urgent ? .urgent : .normal)
             base["expected_date"] = Self.date(policy.resolveDue(from: ticket.openedAt, in: reference.calendar), timeZone)
             planned += citizens(ticket.opener.map { [$0] } ?? [], "citizen_receipt", base, ticket)
         case .ticketMerged?:
-            let messageId = data["source"]?["message_id"]?.stringValue
-            planned += citizens(ticket.contacts.filter { $0.messageId == messageId && $0.outcome == "merged" }, "citizen_merged", base, ticket)
+            let messageId = try event.payload(TicketMerged.self).source.messageId
+            planned += citizens(
+                ticket.contacts.filter { $0.messageId == messageId && $0.outcome == "merged" }, "citizen_merged", base, ticket)
         case .ticketDispatched?:
-            for item in data["assignments"]?.arrayValue ?? [] {
-                guard let code = item["department"]?.stringValue, let role = item["role"]?.stringValue else { continue }
+            for item in try event.payload(TicketDispatched.self).assignments {
                 var values: [String: Any] = [
-                    "role_name": role == "lead" ? "主办" : "协办",
-                    "ack_due": Self.time(item["ack_due"]?.stringValue, timeZone), "resolve_due": Self.time(item["resolve_due"]?.stringValue, timeZone),
+                    "role_name": item.role == "lead" ? "主办" : "协办",
+                    "ack_due": Self.time(item.ackDue, timeZone), "resolve_due": Self.time(item.resolveDue, timeZone),
                 ]
-                if let contact = contact(for: code, role: role, ticket) { values["contact"] = contact }
-                add(.department, code, "department_assignment", values)
+                if let contact = contact(for: item.department, role: item.role, ticket) { values["contact"] = contact }
+                add(.department, item.department, "department_assignment", values)
             }
         case .assignmentDueSoon?, .assignmentOverdue?:
-            let clock = data["clock"]?.stringValue == "acknowledge" ? "签收" : "办结"
-            let values: [String: Any] = ["clock_name": clock, "due_at": Self.time(data["due_at"]?.stringValue, timeZone)]
+            let data = try event.payload(AssignmentEvent.self)
+            let clock = DeadlineClock(rawValue: data.clock ?? "") ?? .resolve
+            let values: [String: Any] = [
+                "clock_name": clock == .acknowledge ? "签收" : "办结", "due_at": data.dueAt.map { Self.time($0, timeZone) } ?? "",
+            ]
             let overdue = event.type == EventType.assignmentOverdue.rawValue
-            add(.department, department, overdue ? "department_overdue" : "department_due_soon", values)
+            add(.department, data.department, overdue ? "department_overdue" : "department_due_soon", values)
             if overdue {
-                let level: EscalationLevel = data["clock"]?.stringValue == "acknowledge" ? .street : .district
-                let supervisor = EscalationTarget.department(for: level, area: ticket.area, in: reference.data)
+                let supervisor =
+                    EscalationTarget.department(for: clock.overdueEscalation.level, area: ticket.area, in: reference.data)
                     ?? reference.data.commandCenter(level: .district, for: ticket.area)
-                add(.supervisor, supervisor?.code, "supervisor_overdue", values.merging(["department_name": name(department)]) { $1 })
+                add(.supervisor, supervisor?.code, "supervisor_overdue", values.merging(["department_name": name(data.department)]) { $1 })
             }
         case .assignmentAcknowledged?, .assignmentCompleted?:
-            guard ticket.hasWhistle, let department, department != ticket.leadDepartment else { break }
+            let department = try event.payload(AssignmentEvent.self).department
+            guard ticket.hasWhistle, department != ticket.leadDepartment else { break }
             let action = event.type == EventType.assignmentAcknowledged.rawValue ? "签收报到" : "办结"
             add(.department, ticket.leadDepartment, "street_report", ["department_name": name(department), "action_name": action])
         case .ticketEscalated?:
+            let data = try event.payload(TicketEscalated.self)
             let reasons = ["overdue": "超期未办", "repeated": "重复诉求", "group_petition": "集体信访", "returned": "多次退单"]
             let levels = ["street": "街道", "district": "区级", "city": "市级"]
             add(
-                .supervisor, department, "supervisor_escalated",
-                ["reason_name": reasons[data["reason"]?.stringValue ?? ""] ?? "督办", "level_name": levels[data["level"]?.stringValue ?? ""] ?? "上级"])
+                .supervisor, data.department, "supervisor_escalated",
+                ["reason_name": reasons[data.reason] ?? "督办", "level_name": levels[data.level] ?? "上级"])
         case .ticketTriage?:
+            let data = try event.payload(TicketTriaged.self)
             let reasons = ["no_rule": "无匹配的分拨规则", "no_department_left": "无可承办部门", "returned": "多次退单"]
-            let center = data["command_center"]?.stringValue ?? reference.data.commandCenter(for: ticket.area)?.code
-            add(.supervisor, center, "supervisor_triage", ["reason_name": reasons[data["reason"]?.stringValue ?? ""] ?? "需人工分拨"])
+            let center = data.commandCenter ?? reference.data.commandCenter(for: ticket.area)?.code
+            add(.supervisor, center, "supervisor_triage", ["reason_name": reasons[data.reason] ?? "需人工分拨"])
         case .ticketResolved?:
             base["result"] = ticket.result ?? "已办理"
             planned += citizens(ticket.contacts, "citizen_result", base, ticket)
@@ -91,9 +96,10 @@ struct NotificationRules {
                 add(.reporter, worker, "reporter_verify")
             }
         case .ticketReopened?:
-            base["lead_name"] = name(data["lead_department"]?.stringValue ?? ticket.leadDepartment)
+            base["lead_name"] = name(try event.payload(TicketReopened.self).leadDepartment ?? ticket.leadDepartment)
             planned += citizens(ticket.contacts, "citizen_reopened", base, ticket)
-        case .ticketClosed? where data["outcome"]?.stringValue == "satisfied":
+        case .ticketClosed?:
+            guard try event.payload(TicketClosed.self).outcome == "satisfied" else { break }
             planned += citizens(ticket.contacts, "citizen_closed", base, ticket)
         default:
             break
@@ -160,10 +166,9 @@ struct NotificationRules {
         return "\(local.month)月\(local.day)日"
     }
 
-    /// `11月25日 10:00` in the local zone, from an RFC 3339 text; a deadline at midnight reads as
-    /// the end of the day before (`11月27日 24:00`), as people say it.
-    static func time(_ text: String?, _ zone: TimeZone) -> String {
-        guard let text, let instant = RFC3339.parse(text) else { return "" }
+    /// `11月25日 10:00` in the local zone; a deadline at midnight reads as the end of the day
+    /// before (`11月27日 24:00`), as people say it.
+    static func time(_ instant: Date, _ zone: TimeZone) -> String {
         let (day, second) = LocalDate.local(of: instant, in: zone)
         if second == 0 {
             let before = LocalDate.local(of: instant.addingTimeInterval(-1), in: zone).date

@@ -15,21 +15,21 @@ public enum NotifierApp {
         let settings = configuration.service
         let templates = try Templates(overrides: configuration.templatesDirectory)
         let kit = try ServiceKit(configuration: settings, logger: logger)
-        try await kit.prepare()
         let timeZone = TimeZone(identifier: settings.timeZone) ?? .gmt
         let reference = ReferenceCache(pool: kit.pool, timeZone: timeZone, logger: logger)
-        try? await reference.refresh()
         let handler = NotificationHandler(
             reference: reference, templates: templates, configuration: configuration, timeZone: timeZone,
             clock: settings.clock.function, logger: logger)
         let consumer = kit.consumer(
             name: "notifier", queues: [WhistleTopology.notifierEventsQueue],
-            topology: WhistleTopology.events(queue: WhistleTopology.notifierEventsQueue, keys: eventKeys, deliveryLimit: settings.deliveryLimit),
+            topology: WhistleTopology.events(
+                queue: WhistleTopology.notifierEventsQueue, keys: eventKeys, deliveryLimit: settings.deliveryLimit),
             handler: handler)
         let delivery = DeliveryService(
             pool: kit.pool, configuration: configuration, outbox: kit.outbox, signal: kit.signal,
             alerts: FailureAlerts(reference: reference, templates: templates, configuration: configuration),
             clock: settings.clock.function, logger: logger)
-        return kit.serviceGroup(consumers: [consumer], services: [reference, delivery])
+        return kit.serviceGroup(
+            consumers: [consumer], services: [reference, delivery], startup: [StartupStep("reference data", reference.refresh)])
     }
 }

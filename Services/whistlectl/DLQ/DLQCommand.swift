@@ -37,7 +37,8 @@ struct DLQSelection: ParsableArguments {
 }
 
 struct DLQListCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List dead letters with why they died (they stay in the queue).")
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List dead letters with why they died (they stay in the queue).")
 
     @Option(help: "Show at most this many (1–10000).") var limit = 100
     @Flag(help: "One JSON object per dead letter.") var json = false
@@ -71,7 +72,8 @@ struct DLQListCommand: AsyncParsableCommand {
             let death = letter.delivery.deadLetter
             table.append([
                 letter.delivery.messageId ?? "-", death?.exchange ?? "-", letter.delivery.routingKey, death?.queue ?? "-",
-                death?.reason ?? "-", letter.consumer ?? "-", DisplayWidth.prefix(DisplayWidth.sanitized(PersonalData.maskText(letter.error ?? "-")), characters: 60),
+                death?.reason ?? "-", letter.consumer ?? "-",
+                DisplayWidth.prefix(DisplayWidth.sanitized(PersonalData.maskText(letter.error ?? "-")), characters: 60),
             ])
         }
         print(table.render())
@@ -82,7 +84,8 @@ struct DLQListCommand: AsyncParsableCommand {
         let object: [String: Any?] = [
             "message_id": letter.delivery.messageId, "exchange": letter.delivery.deadLetter?.exchange,
             "routing_key": letter.delivery.routingKey, "queue": letter.delivery.deadLetter?.queue,
-            "broker_reason": letter.delivery.deadLetter?.reason, "consumer": letter.consumer, "error": letter.error.map(PersonalData.maskText),
+            "broker_reason": letter.delivery.deadLetter?.reason, "consumer": letter.consumer,
+            "error": letter.error.map(PersonalData.maskText),
             "deliveries": letter.deliveries, "type": letter.delivery.type, "body_bytes": letter.delivery.body.count,
         ]
         let data = (try? JSONSerialization.data(withJSONObject: object.compactMapValues { $0 }, options: [.sortedKeys])) ?? Data()
@@ -93,7 +96,8 @@ struct DLQListCommand: AsyncParsableCommand {
 struct DLQReplayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
-        abstract: "Publish dead letters again to where they were first published (same routing key, message_id and type), then remove them.",
+        abstract:
+            "Publish dead letters again to where they were first published (same routing key, message_id and type), then remove them.",
         discussion: "Fix the cause first: a message that fails again comes back here after the delivery limit.")
 
     @OptionGroup var selection: DLQSelection

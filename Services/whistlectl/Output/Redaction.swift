@@ -1,8 +1,10 @@
 import WhistleDomain
+import WhistleMessages
 
 /// Keeps personal data off the operator's screen: whistlectl never prints a phone number, an ID
 /// number or a reporter's name, even where free text or event data happens to carry one. Free
-/// text is masked by `PersonalData.maskText`, `phone` fields by `Masking.maskPhone`.
+/// text is masked by `PersonalData.maskText`, `phone` fields by `Masking.maskPhone`, names by
+/// `Masking.maskName`: the domain's rules, the same as every other surface.
 enum Redaction {
     /// A notification's recipient: a citizen's is a phone number, masked as `Masking.maskPhone`
     /// masks it (`+86 138-1234-5678` → `138****5678`); others (department codes, worker ids,
@@ -13,10 +15,11 @@ enum Redaction {
         return PersonalData.maskText(value)
     }
 
-    /// JSON event or location data with `phone` values masked, the `name` of any `reporter`
-    /// or `petitioner` reduced to its first character, and phone and ID numbers masked
-    /// (`PersonalData.maskText`) in every other string except identifiers (`id`, `*_id`, `*_no`),
-    /// which must stay whole to be useful.
+    /// JSON event or location data with `phone` values masked (`Masking.maskPhone`), the `name`
+    /// of any `reporter` or `petitioner` masked as CONTRACT §3 masks it for a co-department
+    /// (`Masking.maskName`: `王小明` → `王**`), and phone and ID numbers masked
+    /// (`PersonalData.maskText`) in every other string except identifiers
+    /// (`PersonalData.isIdentifier(key:)`).
     static func sanitize(_ value: JSONValue) -> JSONValue {
         sanitize(value, key: "", inPerson: false)
     }
@@ -25,9 +28,8 @@ enum Redaction {
         switch value {
         case .string(let text):
             if key == "phone" { return .string(Masking.maskPhone(text)) }
-            if key == "name" && inPerson { return .string(text.isEmpty ? "" : String(text.prefix(1)) + "*") }
-            let identifier = key == "id" || key.hasSuffix("_id") || key.hasSuffix("_no")
-            return .string(identifier ? text : PersonalData.maskText(text))
+            if key == "name" && inPerson { return .string(Masking.maskName(text)) }
+            return .string(PersonalData.isIdentifier(key: key) ? text : PersonalData.maskText(text))
         case .array(let elements):
             return .array(elements.map { sanitize($0, key: key, inPerson: inPerson) })
         case .object(let members):

@@ -31,6 +31,7 @@ struct ScoresRebuildCommand: AsyncParsableCommand {
             try await pool.withConnection { connection in try KPIStore.rebuild(on: connection, timeZone: zone) }
         }
         let took = ContinuousClock.now - started
+        for entry in summary.unreadable { FileHandle.standardError.write(Data("whistlectl: not counted, unreadable: \(entry)\n".utf8)) }
         print(
             "rebuilt kpi_daily from \(summary.entries) timeline entries: \(summary.rows) department-days of \(summary.departments) departments "
                 + "in \(took.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow)))")
@@ -90,7 +91,10 @@ struct ScoresShowCommand: AsyncParsableCommand {
         func percent(_ value: Double?) -> String { value.map { String(format: "%.1f%%", $0 * 100) } ?? "-" }
         func score(_ value: Double?) -> String { value.map { String(format: "%.1f", $0) } ?? "-" }
         var table = TextTable(
-            ["DEPARTMENT", "DISPATCHED", "RESPONSE", "ON-TIME", "RESOLVED", "SATISFIED", "RETURNED", "REWORK", "OVERDUE", "ESCALATED", "WHISTLE", "COMPOSITE"],
+            [
+                "DEPARTMENT", "DISPATCHED", "RESPONSE", "ON-TIME", "RESOLVED", "SATISFIED", "RETURNED", "REWORK", "OVERDUE", "ESCALATED",
+                "WHISTLE", "COMPOSITE",
+            ],
             rightAligned: Set(1...11))
         for line in report.departments {
             let r = line.rates

@@ -1,4 +1,5 @@
 import WhistleDomain
+import WhistleMessages
 import WhistlePostgres
 import WhistleReliability
 

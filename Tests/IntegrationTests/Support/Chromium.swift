@@ -13,8 +13,11 @@ enum Chromium {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         let profile = FileManager.default.temporaryDirectory.appendingPathComponent("whistle-chromium-\(UUID().uuidString)")
-        process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
-                             "--user-data-dir=\(profile.path)"] + arguments
+        process.arguments =
+            [
+                "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
+                "--user-data-dir=\(profile.path)",
+            ] + arguments
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

@@ -15,7 +15,8 @@ final class DepartmentDesk: @unchecked Sendable {
 
     init(sandbox: TestSandbox) throws {
         configuration = try AMQPConfiguration(url: sandbox.amqpURL)
-        publisher = AMQPPublisher(configuration: configuration, name: "test-desk", topology: WhistleTopology.base, logger: .init(label: "test"))
+        publisher = AMQPPublisher(
+            configuration: configuration, name: "test-desk", topology: WhistleTopology.base, logger: .init(label: "test"))
     }
 
     private func consumer(_ department: String) async throws -> AMQPConsumer {

@@ -19,12 +19,14 @@ enum EvaluatorDashboardCheck {
         let row = dom[start.upperBound..<end.lowerBound]
         return row.components(separatedBy: "<td").dropFirst().compactMap { cell in
             guard let open = cell.firstIndex(of: ">"), let close = cell.range(of: "</td>") else { return nil }
-            return String(cell[cell.index(after: open)..<close.lowerBound]).replacingOccurrences(of: #"<[^>]+>"#, with: "", options: .regularExpression)
+            return String(cell[cell.index(after: open)..<close.lowerBound]).replacingOccurrences(
+                of: #"<[^>]+>"#, with: "", options: .regularExpression)
         }
     }
 
     static func verify(_ flow: FlowHarness, expected: ExpectedScores, open silent: [ScoreScenario.Ticket]) async throws {
-        let url = "http://127.0.0.1:\(flow.port("evaluator"))/login?token=\(TestTokens.cityCommandCenter)&next=%2F%3Ffrom%3D2026-11-01%26to%3D2026-11-30"
+        let url =
+            "http://127.0.0.1:\(flow.port("evaluator"))/login?token=\(TestTokens.cityCommandCenter)&next=%2F%3Ffrom%3D2026-11-01%26to%3D2026-11-30"
         let dom = try await Chromium.dom(url)
         #expect(dom.contains("西山区 吹哨报到 · 考核看板"), "the title")
         #expect(text(after: "id=\"open-count\"", in: dom) == "\(silent.count)")
@@ -41,7 +43,9 @@ enum EvaluatorDashboardCheck {
             let figures = ExpectedScores.figures(counts)
             func percent(_ key: String) -> String { (figures[key] ?? nil).map { String(format: "%.1f%%", $0 * 100) } ?? "—" }
             #expect(cells[2] == "\(counts.dispatched)", "\(code) dispatched")
-            #expect(cells[3] == percent("response_rate") && cells[4] == percent("on_time_rate") && cells[5] == percent("resolution_rate"), "\(code) 三率")
+            #expect(
+                cells[3] == percent("response_rate") && cells[4] == percent("on_time_rate") && cells[5] == percent("resolution_rate"),
+                "\(code) 三率")
             #expect(cells[6] == percent("satisfaction_rate"), "\(code) satisfaction")
             #expect(cells[9] == "\(counts.overdue)" && cells[10] == "\(counts.escalations)", "\(code) overdue, escalations")
             let composite = (figures["composite"] ?? nil).map { String(format: "%.1f", $0) } ?? "—"

@@ -14,7 +14,8 @@ final class EventCollector: @unchecked Sendable {
     init(sandbox: TestSandbox) async throws {
         let queue = "test.events.\(UUID().uuidString.prefix(8))"
         var topology = WhistleTopology.base
-        topology.queues.append(.init(queue, arguments: [QueueArgument("x-queue-type", .string("quorum"))], bindings: [.init(Exchange.events, "#")]))
+        topology.queues.append(
+            .init(queue, arguments: [QueueArgument("x-queue-type", .string("quorum"))], bindings: [.init(Exchange.events, "#")]))
         consumer = AMQPConsumer(
             configuration: try AMQPConfiguration(url: sandbox.amqpURL), name: "test-events", queues: [queue], prefetch: 1000,
             topology: topology, logger: .init(label: "test"))

@@ -54,7 +54,9 @@ struct ExpectedScores {
         let resolution = rate(c.resolved, c.answered)
         let satisfaction = rate(c.satisfied + c.basicallySatisfied, c.answered)
         let whistle = c.evaluationCount == 0 ? nil : Double(c.evaluationSum) / Double(c.evaluationCount)
-        let weighted: [(Double?, Double)] = [(response, 0.2), (onTime, 0.2), (resolution, 0.15), (satisfaction, 0.15), (whistle.map { $0 / 100 }, 0.3)]
+        let weighted: [(Double?, Double)] = [
+            (response, 0.2), (onTime, 0.2), (resolution, 0.15), (satisfaction, 0.15), (whistle.map { $0 / 100 }, 0.3),
+        ]
         var sum = 0.0, weights = 0.0
         for case (let value?, let weight) in weighted {
             sum += value * weight

@@ -44,14 +44,17 @@ enum FaultDrain {
         var reached = workload.received
         let configuration = try AMQPConfiguration(url: sandbox.amqpURL)
         let consumer = AMQPConsumer(
-            configuration: configuration, name: "fault-drain", queues: departments.map(departmentQueue), prefetch: 1000, topology: Topology(),
+            configuration: configuration, name: "fault-drain", queues: departments.map(departmentQueue), prefetch: 1000,
+            topology: Topology(),
             logger: .init(label: "test"))
         var quiet = 0
         while quiet < 3 {
             let batch = try await consumer.nextBatch(max: 1000, waitMilliseconds: 1000)
             if batch.isEmpty { quiet += 1 } else { quiet = 0 }
             for delivery in batch {
-                if let body = try? JSONSerialization.jsonObject(with: Data(delivery.body)) as? [String: Any], let id = body["assignment_id"] as? String {
+                if let body = try? JSONSerialization.jsonObject(with: Data(delivery.body)) as? [String: Any],
+                    let id = body["assignment_id"] as? String
+                {
                     reached.insert(id)
                 }
             }
@@ -63,7 +66,9 @@ enum FaultDrain {
         }
         let replied = Array(workload.acknowledged)
         try await waitUntil("every reply applied") {
-            try await count(sandbox, "SELECT count(*) FROM assignments WHERE assignment_id::text = ANY($1::text[]) AND status = 'dispatched'", replied) == 0
+            try await count(
+                sandbox, "SELECT count(*) FROM assignments WHERE assignment_id::text = ANY($1::text[]) AND status = 'dispatched'", replied)
+                == 0
         }
 
         var result = Result()
@@ -72,7 +77,8 @@ enum FaultDrain {
                 """
                 SELECT status || ' (' || count(*) || ', ' || coalesce(min(last_error), 'no error') || ', next ' || max(next_attempt_at)::text || ')'
                 FROM notifications WHERE status IN ('failed', 'pending', 'sending') GROUP BY status
-                """).map { try $0.decode(0, as: String.self) }
+                """
+            ).map { try $0.decode(0, as: String.self) }
         }
         if !stuck.isEmpty { print("fault suite: notifications not delivered: \(stuck.joined(separator: "; "))") }
         let assignmentIds = try await sandbox.withDatabase { connection in
@@ -80,36 +86,50 @@ enum FaultDrain {
         }
         result.lostDetail = [
             "demands": try await count(
-                sandbox, "SELECT count(*) FROM unnest($1::text[]) AS c(id) WHERE NOT EXISTS (SELECT 1 FROM demands d WHERE d.message_id = c.id)", confirmed),
+                sandbox,
+                "SELECT count(*) FROM unnest($1::text[]) AS c(id) WHERE NOT EXISTS (SELECT 1 FROM demands d WHERE d.message_id = c.id)",
+                confirmed),
             "assignments not in their queue": assignmentIds.filter { !reached.contains($0) }.count,
             "replies not applied": try await count(
                 sandbox, "SELECT count(*) FROM assignments WHERE assignment_id::text = ANY($1::text[]) AND status = 'dispatched'", replied),
-            "notifications not delivered": try await sandbox.count("SELECT count(*) FROM notifications WHERE status IN ('failed', 'pending', 'sending')"),
+            "notifications not delivered": try await sandbox.count(
+                "SELECT count(*) FROM notifications WHERE status IN ('failed', 'pending', 'sending')"),
         ]
         func twice(_ sql: String) async throws -> Int { try await sandbox.count("SELECT count(*) FROM (\(sql)) d") }
         result.duplicatedDetail = [
-            "demands": try await twice("SELECT channel, external_id FROM demands WHERE outcome IN ('accepted', 'merged') GROUP BY 1, 2 HAVING count(*) > 1"),
-            "dispatch rounds": try await twice("SELECT ticket_no, data->>'round' FROM timeline WHERE type = 'ticket.dispatched' GROUP BY 1, 2 HAVING count(*) > 1"),
+            "demands": try await twice(
+                "SELECT channel, external_id FROM demands WHERE outcome IN ('accepted', 'merged') GROUP BY 1, 2 HAVING count(*) > 1"),
+            "dispatch rounds": try await twice(
+                "SELECT ticket_no, data->>'round' FROM timeline WHERE type = 'ticket.dispatched' GROUP BY 1, 2 HAVING count(*) > 1"),
             "replies applied": try await twice(
-                "SELECT data->>'assignment_id', type FROM timeline WHERE type IN ('assignment.acknowledged', 'assignment.completed') GROUP BY 1, 2 HAVING count(*) > 1"),
+                "SELECT data->>'assignment_id', type FROM timeline WHERE type IN ('assignment.acknowledged', 'assignment.completed') GROUP BY 1, 2 HAVING count(*) > 1"
+            ),
             "timers fired": try await twice(
-                "SELECT data->>'assignment_id', type, data->>'clock' FROM timeline WHERE type IN ('assignment.due_soon', 'assignment.overdue') GROUP BY 1, 2, 3 HAVING count(*) > 1"),
-            "escalations": try await twice("SELECT ticket_no, data->>'level' FROM timeline WHERE type = 'ticket.escalated' GROUP BY 1, 2 HAVING count(*) > 1"),
+                "SELECT data->>'assignment_id', type, data->>'clock' FROM timeline WHERE type IN ('assignment.due_soon', 'assignment.overdue') GROUP BY 1, 2, 3 HAVING count(*) > 1"
+            ),
+            "escalations": try await twice(
+                "SELECT ticket_no, data->>'level' FROM timeline WHERE type = 'ticket.escalated' GROUP BY 1, 2 HAVING count(*) > 1"),
         ]
         let events = try await flow.events.drain(milliseconds: 2000)
         // The same event delivered twice is the wire's at-least-once; two events for one notification would be two effects.
-        let sent = Dictionary(grouping: events.filter { $0["type"] as? String == "notification.sent" }) { $0.data["notification_id"] as? String ?? "" }
-        result.duplicatedDetail["notifications recorded sent"] = sent.values.filter { Set($0.compactMap { $0["event_id"] as? String }).count > 1 }.count
+        let sent = Dictionary(grouping: events.filter { $0["type"] as? String == "notification.sent" }) {
+            $0.data["notification_id"] as? String ?? ""
+        }
+        result.duplicatedDetail["notifications recorded sent"] =
+            sent.values.filter { Set($0.compactMap { $0["event_id"] as? String }).count > 1 }.count
         let accepted = Dictionary(grouping: events.filter { $0["type"] as? String == "ticket.accepted" }) { $0.sourceMessageId ?? "" }
-        result.duplicatedDetail["tickets opened"] = accepted.values.filter { Set($0.compactMap { $0["event_id"] as? String }).count > 1 }.count
+        result.duplicatedDetail["tickets opened"] =
+            accepted.values.filter { Set($0.compactMap { $0["event_id"] as? String }).count > 1 }.count
         result.lost = result.lostDetail.values.reduce(0, +)
         result.duplicated = result.duplicatedDetail.values.reduce(0, +)
         result.timersFired = try await sandbox.count("SELECT count(*) FROM timers WHERE fired_at IS NOT NULL")
         result.notificationsSent = try await sandbox.count("SELECT count(*) FROM notifications WHERE status = 'sent'")
         let tickets = try await sandbox.count("SELECT count(*) FROM tickets")
         let requests = sink.requests().compactMap { ($0["body"] as? [String: Any])?["notification_id"] as? String }
-        let delivered = " (\(requests.count) webhook requests, \(requests.count - Set(requests).count) of them repeats the receiver ignored)"
-        result.summary = "\(tickets) tickets, \(assignmentIds.count) assignments (\(workload.deliveries) deliveries to departments), "
+        let delivered =
+            " (\(requests.count) webhook requests, \(requests.count - Set(requests).count) of them repeats the receiver ignored)"
+        result.summary =
+            "\(tickets) tickets, \(assignmentIds.count) assignments (\(workload.deliveries) deliveries to departments), "
             + "\(workload.acknowledged.count) acknowledged and completed, \(result.timersFired) timers fired, "
             + "\(result.notificationsSent) notifications sent\(delivered); lost \(result.lost) \(result.lostDetail), "
             + "duplicated \(result.duplicated) \(result.duplicatedDetail)"

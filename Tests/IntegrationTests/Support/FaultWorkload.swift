@@ -76,7 +76,8 @@ final class FaultWorkload: @unchecked Sendable {
         let consumer = AMQPConsumer(
             configuration: configuration, name: "fault-departments", queues: departments.map(departmentQueue), prefetch: 500,
             topology: topology, logger: .init(label: "test"))
-        let publisher = AMQPPublisher(configuration: configuration, name: "fault-replies", topology: WhistleTopology.base, logger: .init(label: "test"))
+        let publisher = AMQPPublisher(
+            configuration: configuration, name: "fault-replies", topology: WhistleTopology.base, logger: .init(label: "test"))
         while !isStopping {
             do {
                 let batch = try await consumer.nextBatch(max: 200, waitMilliseconds: 200)
@@ -97,13 +98,19 @@ final class FaultWorkload: @unchecked Sendable {
                         var reply = extra
                         reply["assignment_id"] = id
                         reply["action"] = action
-                        replies.append(OutboundMessage(
-                            exchange: Exchange.replies, routingKey: department, body: Fixtures.json(reply), messageId: "\(id)-\(action)"))
+                        replies.append(
+                            OutboundMessage(
+                                exchange: Exchange.replies, routingKey: department, body: Fixtures.json(reply), messageId: "\(id)-\(action)"
+                            ))
                     }
                 }
                 // Replies keep their message ids: a slice sent again after a broker restart is one effect.
                 while !replies.isEmpty {
-                    if let outcomes = try? await publisher.publish(replies, timeout: .seconds(60)), outcomes.allSatisfy({ $0 == .confirmed }) { break }
+                    if let outcomes = try? await publisher.publish(replies, timeout: .seconds(60)),
+                        outcomes.allSatisfy({ $0 == .confirmed })
+                    {
+                        break
+                    }
                     try await Task.sleep(for: .milliseconds(300))
                 }
                 lock.withLock {

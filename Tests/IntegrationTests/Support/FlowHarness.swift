@@ -66,7 +66,7 @@ final class FlowHarness: @unchecked Sendable {
     func logs() -> String { services.map { "── \($0.name) ──\n\($0.logTail(40))" }.joined(separator: "\n") }
 
     /// Runs `body` with the flow up: `dispatchers` dispatcher instances, the clock at `start`.
-    /// `ownUsers`: each service connects as its own broker user of deploy/rabbitmq/definitions.sh
+    /// `ownUsers`: each service connects as its own broker user (`whistlectl broker-definitions`, from `BrokerAccess`)
     /// (granted on the sandbox's vhost) and checks every sender (`WHISTLE_SENDERS=strict`), as in
     /// production; otherwise all run as the sandbox's operator user with the check off.
     static func run(
@@ -143,7 +143,7 @@ final class FlowHarness: @unchecked Sendable {
 }
 
 extension TestSandbox {
-    /// The sandbox's broker URL as another user of deploy/rabbitmq/definitions.sh (development
+    /// The sandbox's broker URL as another user of `whistlectl broker-definitions` (development
     /// password = the user name; the vhost needs `grant-vhost`).
     func amqpURL(user: String) -> String {
         AMQPConfiguration.splitList(amqpURL).map { url in

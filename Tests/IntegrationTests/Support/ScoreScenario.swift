@@ -47,7 +47,9 @@ struct ScoreScenario {
 
     static let coCategories = ["SZSS-DLPS", "SZSS-JGPS", "SZSS-XSDDS", "STHJ-ZSRM", "ZFWY-FWAQ"]
     static let soloCategories = ["SRHJ-ZDJY", "SZSS-LDGZ", "ZFWY-WYFW"]
-    static let counts: [(Plan, Int)] = [(.prompt, 60), (.lateAck, 30), (.returned, 25), (.reopened, 25), (.lateCompletion, 20), (.silent, 20), (.whistle, 20)]
+    static let counts: [(Plan, Int)] = [
+        (.prompt, 60), (.lateAck, 30), (.returned, 25), (.reopened, 25), (.lateCompletion, 20), (.silent, 20), (.whistle, 20),
+    ]
     static let grids = [
         "G-QS-SQ-01", "G-QS-SQ-04", "G-QS-SQ-07", "G-QS-LX-03", "G-QS-LX-06", "G-QS-SY-02", "G-QS-SY-05", "G-FL-FW-01", "G-FL-FW-04",
         "G-FL-HF-01", "G-FL-HF-04", "G-FL-HF-07", "G-FL-DP-03", "G-FL-DP-06", "G-GL-LW-02", "G-GL-LW-05", "G-GL-WJ-02", "G-GL-WJ-05",
@@ -56,7 +58,9 @@ struct ScoreScenario {
     static let whistled = [["XS-CGJ", "XS-SWJ"], ["XS-GA", "XS-ZJJ"], ["XS-SCJG", "XS-CGJ"], ["XS-ZJJ"]]
 
     /// The whistling street office of a sample grid.
-    static func street(of grid: String) -> String { ["QS": "QS-JDB", "FL": "FL-JDB", "GL": "GL-JDB"][String(grid.dropFirst(2).prefix(2))] ?? "" }
+    static func street(of grid: String) -> String {
+        ["QS": "QS-JDB", "FL": "FL-JDB", "GL": "GL-JDB"][String(grid.dropFirst(2).prefix(2))] ?? ""
+    }
 
     /// The 200 demands: (routing key, body, message id, plan, index).
     static func demands(submittedAt: String) -> [(routingKey: String, body: [UInt8], messageId: String, plan: Plan, index: Int)] {

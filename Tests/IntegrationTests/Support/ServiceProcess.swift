@@ -1,8 +1,9 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// One Whistle service running as a real process (the built binary), with its log in a file.
 final class ServiceProcess: @unchecked Sendable {
@@ -16,7 +17,8 @@ final class ServiceProcess: @unchecked Sendable {
     init(_ name: String, sandbox: TestSandbox, extra: [String: String] = [:]) throws {
         self.name = name
         port = try FreePort.next()
-        logFile = FileManager.default.temporaryDirectory.appendingPathComponent("whistle-\(name)-\(sandbox.vhost)-\(UUID().uuidString.prefix(4)).log")
+        logFile = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "whistle-\(name)-\(sandbox.vhost)-\(UUID().uuidString.prefix(4)).log")
         FileManager.default.createFile(atPath: logFile.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: sandbox.servers.binDirectory).appendingPathComponent(name)
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("WHISTLE_") }
@@ -155,10 +157,12 @@ enum PersonalDataScan {
     ]
 
     /// The first mobile or resident ID number in `text`, if any.
-    static func firstNumber(in text: String) -> String? {
+    static func firstNumber(in text: String) throws -> String? {
         for pattern in patterns {
-            let expression = try! NSRegularExpression(pattern: pattern)
-            if let match = expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)), let range = Range(match.range, in: text) {
+            let expression = try NSRegularExpression(pattern: pattern)
+            if let match = expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
+                let range = Range(match.range, in: text)
+            {
                 return String(text[range])
             }
         }
@@ -168,8 +172,12 @@ enum PersonalDataScan {
     static func check(url: String, token: String?, body: Data, sourceLocation: SourceLocation = #_sourceLocation) {
         guard token == nil || token == TestTokens.cityCommandCenter, url.contains("/v1/") || url.hasSuffix("/") else { return }
         let text = String(decoding: body, as: UTF8.self)
-        if let found = firstNumber(in: text) {
-            Issue.record("a response to \(token == nil ? "no token" : "the city command center") carries \(found) in clear: \(url)")
+        do {
+            if let found = try firstNumber(in: text) {
+                Issue.record("a response to \(token == nil ? "no token" : "the city command center") carries \(found) in clear: \(url)")
+            }
+        } catch {
+            Issue.record(error, "the scan's patterns")
         }
     }
 }

@@ -9,7 +9,9 @@ enum TestTokens {
 
     /// A token for `department` (or an auditor with `role: "auditor"`), valid for `ttl` seconds
     /// (negative: already expired).
-    static func issue(_ department: String?, role: String? = nil, ttl: Int = 3600, secret: String = secret, extra: [String: Any] = [:])
+    static func issue(
+        _ department: String?, role: String? = nil, ttl: Int = 3600, secret: String = secret, extra: [String: Any] = [:]
+    )
         -> String
     {
         var claims: [String: Any] = ["exp": Int(Date().timeIntervalSince1970) + ttl, "iat": Int(Date().timeIntervalSince1970)]

@@ -77,8 +77,12 @@ final class WebhookSinkProcess: @unchecked Sendable {
         process.waitUntilExit()
         for body in requests().compactMap({ $0["body"] as? [String: Any] }) {
             guard let audience = body["audience"] as? String, audience != "department", let text = body["text"] as? String else { continue }
-            if let found = PersonalDataScan.firstNumber(in: text) {
-                Issue.record("a notification to a \(audience) carries \(found) in clear: \(text)", sourceLocation: sourceLocation)
+            do {
+                if let found = try PersonalDataScan.firstNumber(in: text) {
+                    Issue.record("a notification to a \(audience) carries \(found) in clear: \(text)", sourceLocation: sourceLocation)
+                }
+            } catch {
+                Issue.record(error, "the scan's patterns", sourceLocation: sourceLocation)
             }
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import WhistleDomain
+import WhistleMessages
 
 /// One way an instance fails a schema: where (a path spelled as `FieldError.field` spells it,
 /// `location.lat`, `attachments[0].url`, "" for the whole instance), which keyword, and why.

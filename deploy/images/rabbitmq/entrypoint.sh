@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The broker container's start: the Erlang cookie (cluster nodes share it: RABBITMQ_ERLANG_COOKIE),
-# the boot definitions from the WHISTLE_AMQP_PASSWORD_* variables, then rabbitmq-server.
+# the boot definitions from the WHISTLE_AMQP_PASSWORD_* variables (deploy/rabbitmq/boot-definitions.sh),
+# then rabbitmq-server.
 # Every file it writes lives on the data volume or in /run/whistle (the root filesystem may be
 # read-only).
 set -euo pipefail
@@ -17,11 +18,10 @@ fi
 chmod 400 "$home/.erlang.cookie"
 unset RABBITMQ_ERLANG_COOKIE
 
-# shellcheck source=deploy/rabbitmq/definitions.sh
-source /etc/whistle/definitions.sh
 definitions=/run/whistle/definitions.json
-# Passwords only from the environment: a missing one stops the start with its variable's name.
-WHISTLE_BROKER_PASSWORDS='' whistle_definitions boot >"$definitions.new"
+# whistlectl's boot template with the passwords of the environment (hashed): a missing one stops
+# the start with its variable's name.
+/etc/whistle/boot-definitions.sh /etc/whistle/boot-definitions.json >"$definitions.new"
 mv "$definitions.new" "$definitions"
 for variable in $(compgen -v WHISTLE_AMQP_PASSWORD_); do unset "$variable"; done
 
