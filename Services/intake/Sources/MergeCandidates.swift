@@ -37,9 +37,11 @@ struct MergeCandidates {
         // Per distinct (category, place) of the batch, the newest tickets intake still counts as
         // absorbing (`ticket_facts.absorbing`): of the category in its grid; (a petition without a
         // place) anywhere; in another grid within the box around its coordinates, among the
-        // category's newest. Then, from dispatcher's state, those it gave this category and
-        // those reopened. Every branch is an ordered index scan with a limit, however busy the
-        // place is. The state and the category in force are the read model's (`tickets`).
+        // category's newest (and every one of those that no longer absorbs, wherever it is, so
+        // that intake forgets it and the next scan reads open tickets only). Then, from
+        // dispatcher's state, those it gave this category and those reopened. Every branch is an
+        // ordered index scan with a limit, however busy the place is. The state and the category
+        // in force are the read model's (`tickets`).
         // The planner misjudges the per-demand limit and reads every ticket of a busy place by
         // bitmap; the ordered index scan reads 50 (measured on 20,000 tickets: 1 ms against
         // 10–20 ms for two demands).
@@ -69,8 +71,9 @@ struct MergeCandidates {
                     SELECT \(columns) FROM ticket_facts f JOIN tickets t ON t.ticket_no = f.ticket_no
                     WHERE p.lat IS NOT NULL AND f.absorbing AND f.category_code = p.category AND f.opened_at >= $6
                     ORDER BY f.opened_at DESC LIMIT $10) AS r
-                 WHERE r.area_code IS DISTINCT FROM p.grid
-                   AND r.lat BETWEEN p.lat - p.lat_span AND p.lat + p.lat_span AND abs(r.lon - p.lon) <= p.lon_span)
+                 WHERE NOT r.status = ANY($11::text[])
+                    OR (r.area_code IS DISTINCT FROM p.grid
+                        AND r.lat BETWEEN p.lat - p.lat_span AND p.lat + p.lat_span AND abs(r.lon - p.lon) <= p.lon_span))
                 UNION ALL
                 (SELECT r.* FROM (
                     SELECT \(columns) FROM tickets t
