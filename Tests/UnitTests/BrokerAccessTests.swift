@@ -143,7 +143,7 @@ import WhistleRuntime
         let committed = try String(contentsOf: repository.appendingPathComponent("deploy/rabbitmq/boot-definitions.json"), encoding: .utf8)
         let generated = try BrokerDefinitions(BrokerAccess.services()) { .hash("@\(BrokerAccess.passwordVariable(of: $0))@") }.json()
         #expect(committed == generated, "regenerate it: whistlectl broker-definitions boot-template >deploy/rabbitmq/boot-definitions.json")
-        #expect(generated.contains("\"password_hash\" : \"@WHISTLE_AMQP_PASSWORD_ADMIN@\""), "the placeholder boot-definitions.sh replaces")
+        #expect(generated.contains("\"password_hash\" : \"@WHISTLE_AMQP_PASSWORD_ADMIN@\""), "the token boot-definitions.sh fills in")
     }
 
     @Test("one delivery limit: department queues as dispatcher and the seed declare them, and the services' default")

@@ -47,17 +47,19 @@ check_images() {
     build_image whistle-rabbitmq:latest "$REPO_ROOT" "$REPO_ROOT/deploy/images/rabbitmq/Dockerfile"
     build_image whistle-postgres:latest "$REPO_ROOT" "$REPO_ROOT/deploy/images/postgres/Dockerfile"
     if wanted upgrade; then
-        # The previous release's programs, built by today's recipe (Dockerfile, images): the
-        # upgrade tests the programs and the schema, on the same broker and database images.
+        # The previous release as it shipped: its programs and its own recipe (Dockerfile, and
+        # the seed's entrypoint with what it calls), on today's broker and database images. A
+        # release older than the Dockerfile is built by today's recipe.
         previous="$(previous_release)"
         check_say "previous release: $(git -C "$REPO_ROOT" log -1 --format='%h %ad %s' --date=short "$previous" | cut -c1-100)"
         rm -rf "$CHECK_DIR/previous"
         mkdir -p "$CHECK_DIR/previous"
         git -C "$REPO_ROOT" archive "$previous" | tar -x -C "$CHECK_DIR/previous"
-        cp "$REPO_ROOT/Dockerfile" "$REPO_ROOT/.dockerignore" "$CHECK_DIR/previous/"
-        # The recipe's own input beside the programs (the seed's entrypoint).
-        mkdir -p "$CHECK_DIR/previous/deploy"
-        cp "$REPO_ROOT/deploy/seed.sh" "$CHECK_DIR/previous/deploy/"
+        if [[ ! -f "$CHECK_DIR/previous/Dockerfile" ]]; then
+            cp "$REPO_ROOT/Dockerfile" "$REPO_ROOT/.dockerignore" "$CHECK_DIR/previous/"
+            mkdir -p "$CHECK_DIR/previous/deploy"
+            cp "$REPO_ROOT/deploy/seed.sh" "$CHECK_DIR/previous/deploy/"
+        fi
         vendor_packages "$CHECK_DIR/previous"
         build_image whistle:previous "$CHECK_DIR/previous"
         for tag in whistle-rabbitmq whistle-postgres; do docker tag "$tag:latest" "$tag:previous"; done

@@ -52,14 +52,28 @@ upgrade_settle() {
 
 # whistle-bench in a one-off container of the stack's network, as the operator.
 check_bench() {
-    check_compose run --rm --no-deps -T --entrypoint whistle-bench \
-        -v "$REPO_ROOT/deploy/seed:/seed:ro" -v "$REPO_ROOT/deploy/samples/demands:/samples:ro" whistlectl "$@"
+    # The adapters' passwords (the bench answers surveys as the adapters) pass by name, from this
+    # subshell's environment: never on a command line.
+    (
+        local names=() line
+        set -a
+        # shellcheck source=/dev/null
+        source "$CHECK_ACCOUNTS"
+        set +a
+        while IFS= read -r line; do
+            [[ "$line" == WHISTLE_AMQP_PASSWORD_*=* ]] && names+=(-e "${line%%=*}")
+        done <"$CHECK_ACCOUNTS"
+        check_compose run --rm --no-deps -T "${names[@]}" --entrypoint whistle-bench \
+            -v "$REPO_ROOT/deploy/seed:/seed:ro" -v "$REPO_ROOT/deploy/samples/demands:/samples:ro" whistlectl "$@"
+    )
 }
 
 check_upgrade_fill() {
     export WHISTLE_IMAGE_TAG=previous
     check_up previous
-    check_compose run --rm --no-deps -T -v "$REPO_ROOT/deploy/seed:/seed:ro" whistlectl seed /seed
+    # The previous release's own seed: its reference data and its adapters' and departments'
+    # broker users (the day of demands below answers surveys as the adapters).
+    check_compose run --rm -T seed
     check_bench burst --count "$UPGRADE_DEMANDS" --samples /samples
     check_bench work --departments /seed/departments.yaml --idle 5
     upgrade_settle "$CHECK_DIR/before-upgrade.json"
