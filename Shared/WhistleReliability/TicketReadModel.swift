@@ -22,7 +22,7 @@ public enum TicketReadModel {
         public static let timeline = Parts(rawValue: 16)
     }
 
-    /// The ticket's own columns, for a caller's extra condition on `t` (`WHERE t.ticket_no … AND <condition>`).
+    /// The columns of the view `tickets` (alias `t`) that make a `TicketView`, in its order.
     static let columns = """
         t.ticket_no, t.status, t.channel, t.category_code, t.category_method, t.urgency, t.area_code, t.lead_department,
         t.title, t.content, t.location::text, t.confidential, t.petition_kind, t.subject_unit, t.petitioners, t.whistle::text,

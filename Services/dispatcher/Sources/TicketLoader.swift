@@ -30,7 +30,7 @@ enum TicketLoader {
                 FOR UPDATE\(skipLocked ? " SKIP LOCKED" : ""))
             SELECT t.ticket_no, t.status, t.channel, t.category_code, t.category_method, t.urgency, t.area_code,
                    t.lead_department, t.title, t.content, t.location::text, t.confidential, t.petition_kind, t.subject_unit,
-                   t.petitioners, t.whistle::text, t.report_count, t.reopen_count, t.return_count, t.dispatch_round,
+                   t.petitioners, t.whistle::text, t.reopen_count, t.return_count, t.dispatch_round,
                    t.escalation_level, t.extended, t.outcome, t.opened_at, t.resolved_at, t.feedback_due, t.closed_at,
                    t.classified_category, t.attachments::text
             FROM tickets t JOIN locked l ON l.ticket_no = t.ticket_no ORDER BY t.ticket_no
@@ -47,14 +47,14 @@ enum TicketLoader {
                 location: try json(try row.decodeIfPresent(10, as: String.self), Location.self), confidential: try row.decode(11),
                 petitionKind: (try row.decodeIfPresent(12, as: String.self)).flatMap(Petition.Kind.init(rawValue:)),
                 subjectUnit: try row.decodeIfPresent(13), petitioners: try row.decodeIfPresent(14),
-                whistle: try json(try row.decodeIfPresent(15, as: String.self), Whistle.self), reportCount: try row.decode(16),
-                reopenCount: try row.decode(17), returnCount: try row.decode(18), dispatchRound: try row.decode(19),
-                escalationLevel: (try row.decodeIfPresent(20, as: String.self)).flatMap(EscalationLevel.init(rawValue:)),
-                extended: try row.decode(21),
-                outcome: (try row.decodeIfPresent(22, as: String.self)).flatMap(TicketOutcome.init(rawValue:)),
-                openedAt: try row.decode(23), resolvedAt: try row.decodeIfPresent(24), feedbackDue: try row.decodeIfPresent(25),
-                closedAt: try row.decodeIfPresent(26), classifiedCategory: try row.decodeIfPresent(27),
-                attachments: try json(try row.decode(28, as: String.self), [Attachment].self) ?? [])
+                whistle: try json(try row.decodeIfPresent(15, as: String.self), Whistle.self),
+                reopenCount: try row.decode(16), returnCount: try row.decode(17), dispatchRound: try row.decode(18),
+                escalationLevel: (try row.decodeIfPresent(19, as: String.self)).flatMap(EscalationLevel.init(rawValue:)),
+                extended: try row.decode(20),
+                outcome: (try row.decodeIfPresent(21, as: String.self)).flatMap(TicketOutcome.init(rawValue:)),
+                openedAt: try row.decode(22), resolvedAt: try row.decodeIfPresent(23), feedbackDue: try row.decodeIfPresent(24),
+                closedAt: try row.decodeIfPresent(25), classifiedCategory: try row.decodeIfPresent(26),
+                attachments: try json(try row.decode(27, as: String.self), [Attachment].self) ?? [])
             tickets[record.ticketNo] = record
         }
         guard !tickets.isEmpty else { return tickets }

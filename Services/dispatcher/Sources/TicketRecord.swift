@@ -52,7 +52,6 @@ struct TicketRecord: Sendable {
     var subjectUnit: String?
     var petitioners: Int?
     var whistle: Whistle?
-    var reportCount: Int
     var reopenCount: Int
     var returnCount: Int
     var dispatchRound: Int
