@@ -94,7 +94,7 @@ permissions="$(rmq rabbitmqctl -q list_permissions -p / --no-table-headers | sor
 wanted="$(entries "$DEFS" permissions | sort)"
 check "permissions on vhost / are exactly those of the file ($(wc -l <<<"$wanted") users)" test "$wanted" == "$permissions"
 topic_count="$(rmq rabbitmqctl -q list_topic_permissions -p / --no-table-headers | wc -l)"
-check "topic permissions: one per service, adapter and department, and per street office's evaluations ($topic_count)" \
+check "topic permissions: one per service, adapter and department, and per street office's and command center's whistles ($topic_count)" \
     test "$topic_count" -eq "$(entries "$DEFS" topics | wc -l)"
 check "adapter-12345 may write only demand.12345 and feedback on whistle.intake" \
     grep -qE '^adapter-12345[[:space:]]+whistle\.intake[[:space:]]+\^\(demand\\\.12345\|feedback\)\$' \
@@ -102,8 +102,11 @@ check "adapter-12345 may write only demand.12345 and feedback on whistle.intake"
 check "whistle-evaluator may write only hotspot.detected on whistle.events" \
     grep -qE '^whistle-evaluator[[:space:]]+whistle\.events[[:space:]]+\^\(hotspot\\\.detected\)\$' \
     <<<"$(rmq rabbitmqctl -q list_topic_permissions -p / --no-table-headers)"
-check "street office dept-FL-JDB may write evaluation on whistle.intake" \
-    grep -qE '^dept-FL-JDB[[:space:]]+whistle\.intake[[:space:]]+\^evaluation\$' \
+check "street office dept-FL-JDB may write whistle, evaluation, feedback and points on whistle.intake" \
+    grep -qE '^dept-FL-JDB[[:space:]]+whistle\.intake[[:space:]]+\^\(whistle\|evaluation\|feedback\|points\)\$' \
+    <<<"$(rmq rabbitmqctl -q list_topic_permissions -p / --no-table-headers)"
+check "command center dept-XS-ZHZX may write whistle, evaluation and feedback on whistle.intake" \
+    grep -qE '^dept-XS-ZHZX[[:space:]]+whistle\.intake[[:space:]]+\^\(whistle\|evaluation\|feedback\)\$' \
     <<<"$(rmq rabbitmqctl -q list_topic_permissions -p / --no-table-headers)"
 check "max_message_size is 1 MiB" \
     grep -qx '{ok,1048576}' <<<"$(rmq rabbitmqctl -q eval 'application:get_env(rabbit, max_message_size).')"

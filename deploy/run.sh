@@ -240,6 +240,21 @@ publish_samples() {
     say "published $((count - PUBLISH_FAILED)) of $count sample demands"
 }
 
+# Publishes the sample whistles (吹哨) of a street office, the district and the city command center.
+publish_whistles() {
+    local file
+    shopt -s nullglob
+    local files=("$REPO_ROOT"/deploy/samples/whistles/*.json)
+    shopt -u nullglob
+    for file in "${files[@]}"; do
+        printf '  %-10s %s\n' whistle "${file##*/}"
+        if ! whistlectl publish --kind whistle --file "$file" --wait 10; then
+            say "publishing ${file##*/} failed"
+            PUBLISH_FAILED=$((PUBLISH_FAILED + 1))
+        fi
+    done
+}
+
 cmd_start() {
     local t0
     t0="$(now)"
@@ -253,6 +268,7 @@ cmd_start() {
     phase "start services" start_services
     phase "wait for /healthz" wait_healthy
     phase "publish deploy/samples/demands" publish_samples
+    phase "publish deploy/samples/whistles (a street office, the district and the city blow the whistle)" publish_whistles
     say "waiting 3 s for the demands to flow"
     sleep 3
     phase "whistlectl tickets --recent 20" whistlectl tickets --recent 20

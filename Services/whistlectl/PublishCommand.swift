@@ -9,10 +9,12 @@ import WhistleReliability
 struct PublishCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "publish",
-        abstract: "Publish a demand (or feedback, or an evaluation) to whistle.intake, as a channel adapter would.",
+        abstract:
+            "Publish a demand (or a whistle, feedback, an evaluation or a points redemption) to whistle.intake, as its sender would.",
         discussion: """
             The body is sent byte for byte (persistent, application/json, with a publisher confirm) to the \
-            exchange whistle.intake with routing key demand.<channel>, or feedback / evaluation with --kind. \
+            exchange whistle.intake with routing key demand.<channel>, or whistle / feedback / evaluation / points \
+            with --kind. \
             With --wait, the command then watches the database until intake has recorded the demand, and \
             prints its outcome, ticket number and errors.
             """)
@@ -20,7 +22,8 @@ struct PublishCommand: AsyncParsableCommand {
     @Option(help: "The demand's channel: hotline, 12345, grid or petition (routing key demand.<channel>).")
     var channel: String?
 
-    @Option(help: "demand (default), feedback or evaluation (routing keys feedback / evaluation).")
+    @Option(
+        help: "demand (default), whistle, feedback, evaluation or points (routing keys whistle / feedback / evaluation / points).")
     var kind: String = "demand"
 
     @Option(help: "A file holding the body.")
@@ -32,7 +35,7 @@ struct PublishCommand: AsyncParsableCommand {
     @Option(name: .customLong("message-id"), help: "The AMQP message_id, 1–128 characters (default: a new UUID).")
     var messageId: String?
 
-    @Option(help: "Seconds to wait for intake to record the demand (demands only); its outcome is printed.")
+    @Option(help: "Seconds to wait for intake to record the demand (demands and whistles only); its outcome is printed.")
     var wait: Double?
 
     @OptionGroup var connection: ConnectionOptions
@@ -41,14 +44,16 @@ struct PublishCommand: AsyncParsableCommand {
         switch kind {
         case "demand":
             guard let channel else { throw ValidationError("--channel is required for a demand (hotline, 12345, grid or petition)") }
-            guard Channel(rawValue: channel) != nil else {
+            guard Channel(rawValue: channel)?.isDemandChannel == true else {
                 throw ValidationError("unknown channel '\(channel)': use hotline, 12345, grid or petition")
             }
-        case "feedback", "evaluation":
+        case "whistle":
+            guard channel == nil else { throw ValidationError("--channel applies to demands only, not to --kind whistle") }
+        case "feedback", "evaluation", "points":
             guard channel == nil else { throw ValidationError("--channel applies to demands only, not to --kind \(kind)") }
             guard wait == nil else { throw ValidationError("--wait applies to demands only") }
         default:
-            throw ValidationError("unknown kind '\(kind)': use demand, feedback or evaluation")
+            throw ValidationError("unknown kind '\(kind)': use demand, whistle, feedback, evaluation or points")
         }
         guard (file == nil) != (json == nil) else { throw ValidationError("give the body with exactly one of --file or --json") }
         if let messageId, messageId.isEmpty || messageId.count > 128 {
@@ -59,7 +64,12 @@ struct PublishCommand: AsyncParsableCommand {
 
     var routingKey: String {
         if kind == "demand", let channel, let parsed = Channel(rawValue: channel) { return parsed.routingKey }
-        return kind == "feedback" ? IntakeRoutingKey.feedback : IntakeRoutingKey.evaluation
+        switch kind {
+        case "whistle": return IntakeRoutingKey.whistle
+        case "feedback": return IntakeRoutingKey.feedback
+        case "points": return IntakeRoutingKey.points
+        default: return IntakeRoutingKey.evaluation
+        }
     }
 
     func run() async throws {

@@ -14,7 +14,7 @@ struct Whistlectl: AsyncParsableCommand {
             """,
         subcommands: [
             SeedCommand.self, PublishCommand.self, TicketsCommand.self, OutcomesCommand.self, TicketCommand.self, DeptCommand.self,
-            TriageCommand.self, NotificationsCommand.self, WebhookSinkCommand.self, ScoresCommand.self, DLQCommand.self,
+            TriageCommand.self, NotificationsCommand.self, WebhookSinkCommand.self, ScoresCommand.self, PointsCommand.self, DLQCommand.self,
             MigrateCommand.self,
             TokenCommand.self, BrokerDefinitionsCommand.self,
         ])

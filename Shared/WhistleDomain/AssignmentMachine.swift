@@ -17,6 +17,11 @@ public enum AssignmentEffect: Sendable, Hashable {
     /// Grant the one extension: move `resolve_due` by the deadline policy's extension window
     /// (`AssignmentClock.extended(in:)`), mark the assignment extended, replace its resolve timers.
     case extendResolveDue
+    /// Record the contest (its reason, the reply's note, now); the clocks keep running.
+    case contested(reason: Reply.ContestReason)
+    /// Record the ruling (the reply's note, the ruling command center, now). An `empty` ruling
+    /// also feeds `.assignmentCancelled(…, reason: .emptyWhistle)` to the ticket, which cancels it.
+    case ruled(Reply.Ruling)
     /// Feed this input to `TicketMachine` for the assignment's ticket.
     case ticket(TicketInput)
 }
@@ -61,8 +66,14 @@ public enum AssignmentDecision: Sendable, Hashable {
 ///   `acknowledged`; `return` from `dispatched` or `acknowledged`; `completed`, `returned` and
 ///   `cancelled` take no replies (`action`: `not_allowed`);
 /// - `extend` only on a petition, and only once (`action`: `not_allowed`);
-/// - `complete` needs a `result`, `return` a `reason_code`, `extend` a `note` (`required`);
-///   the validator checks these already, this re-checks them (a blank text counts as missing).
+/// - `complete` needs a `result`, `return` a `reason_code`, `extend` a `note`, `contest` a
+///   `reason_code` and a `note`, `rule` a `ruling` and a `note` (`required`); the validator
+///   checks these already, this re-checks them (a blank text counts as missing);
+/// - `contest` (吹空哨, CONTRACT §10) only by a `co` department of a whistle ticket whose whistler
+///   has a ruler, while dispatched or acknowledged, once; its clocks keep running;
+/// - `rule` only by the ruler (`ReplySenderRule.rulingProblem`), only on a contested assignment
+///   not ruled yet and still open; `upheld` changes nothing else, `empty` cancels the
+///   assignment (the ticket may then resolve without it).
 ///
 /// Decisions taken here:
 /// - every problem is reported, except that a reply from another department gets no word about
@@ -73,10 +84,15 @@ public enum AssignmentDecision: Sendable, Hashable {
 public enum AssignmentMachine {
     /// Decides what `reply`, sent by `replyingDepartment` at `now`, does to `assignment`.
     /// - Parameters:
+    ///   - replyingDepartment: the speaker (the reply's routing key): the assignment's department,
+    ///     or for `rule` the ruling command center.
     ///   - isPetition: the assignment's ticket came in on the petition channel (`extend` allowed).
+    ///   - whistle: the ticket's whistler and ruler, nil when the ticket has no whistle.
     public static func apply(
-        reply: Reply, to assignment: AssignmentSnapshot, replyingDepartment: String, isPetition: Bool, now: Date
+        reply: Reply, to assignment: AssignmentSnapshot, replyingDepartment: String, isPetition: Bool,
+        whistle: ContestParties? = nil, now: Date
     ) -> AssignmentDecision {
+        if reply.action == .rule { return rule(reply, assignment, speaker: replyingDepartment, parties: whistle) }
         var errors: [FieldError] = []
         let ownDepartment = replyingDepartment == assignment.department
         if !ownDepartment {
@@ -86,6 +102,7 @@ public enum AssignmentMachine {
             errors.append(FieldError(field: "assignment_id", code: .notAllowed, message: message))
         } else {
             errors += stateErrors(reply.action, assignment, isPetition: isPetition)
+            if reply.action == .contest { errors += contestErrors(assignment, whistle) }
         }
         errors += missingFieldErrors(reply)
         guard errors.isEmpty else { return .rejected(errors) }
@@ -119,17 +136,24 @@ public enum AssignmentMachine {
     }
 
     /// The texts an action needs, missing or blank.
-    private static func missingFieldErrors(_ reply: Reply) -> [FieldError] {
+    static func missingFieldErrors(_ reply: Reply) -> [FieldError] {
+        var errors: [FieldError] = []
         switch reply.action {
         case .complete where isBlank(reply.result):
-            [FieldError(field: "result", code: .required, message: "complete needs a result")]
+            errors.append(FieldError(field: "result", code: .required, message: "complete needs a result"))
         case .return where reply.reasonCode == nil:
-            [FieldError(field: "reason_code", code: .required, message: "return needs a reason_code")]
-        case .extend where isBlank(reply.note):
-            [FieldError(field: "note", code: .required, message: "extend needs a note")]
+            errors.append(FieldError(field: "reason_code", code: .required, message: "return needs a reason_code"))
+        case .contest where reply.contestReason == nil:
+            errors.append(FieldError(field: "reason_code", code: .required, message: "contest needs a reason_code"))
+        case .rule where reply.ruling == nil:
+            errors.append(FieldError(field: "ruling", code: .required, message: "rule needs a ruling"))
         default:
-            []
+            break
         }
+        if [.extend, .contest, .rule].contains(reply.action) && isBlank(reply.note) {
+            errors.append(FieldError(field: "note", code: .required, message: "\(reply.action.rawValue) needs a note"))
+        }
+        return errors
     }
 
     private static func isBlank(_ text: String?) -> Bool {
@@ -164,6 +188,12 @@ public enum AssignmentMachine {
                 .returned, [.emit(.assignmentReturned), .returned(reason: reason), .ticket(.assignmentReturned(assignmentId: id))])
         case .extend:
             return .accepted(.acknowledged, [.emit(.assignmentExtended), .extendResolveDue])
+        case .contest:
+            guard let reason = reply.contestReason else { return .rejected(missingFieldErrors(reply)) }
+            return .accepted(assignment.state, [.emit(.assignmentContested), .contested(reason: reason)])
+        case .rule:
+            // `apply` decides a ruling before anything else (`rule(_:_:speaker:parties:)`).
+            return .rejected([FieldError(field: "action", code: .notAllowed, message: "a ruling is not a department's reply")])
         }
     }
 }

@@ -78,6 +78,8 @@ public struct DemandValidator: Sendable {
             extras.whistle = readWhistle(body["whistle"], &reader)
         case .petition:
             extras.petition = readPetition(body, &reader)
+        case .whistle:
+            reader.fail(.root, .notAllowed, "a whistle is not a demand: it is published with routing key whistle (WhistleValidator)")
         }
         if channel != .grid, body["whistle"].isPresent {
             reader.fail(FieldPath("whistle"), .notAllowed, "is allowed on the grid channel only, not on \(channel.rawValue)")
@@ -131,6 +133,7 @@ struct ChannelFields {
         case .hotline: line != nil
         case .petition: petition != nil
         case .twelve345, .grid: true
+        case .whistle: false
         }
     }
 }

@@ -56,7 +56,7 @@ public enum IntakePlan {
     public static func unknownRoutingKey(_ routingKey: String) -> FieldError {
         FieldError(
             field: nil, code: .unknownCode,
-            message:
-                "routing key \"\(routingKey)\" is not demand.hotline, demand.12345, demand.grid, demand.petition, feedback or evaluation")
+            message: "routing key \"\(routingKey)\" is not demand.hotline, demand.12345, demand.grid, demand.petition, "
+                + "whistle, points, feedback or evaluation")
     }
 }

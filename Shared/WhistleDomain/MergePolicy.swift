@@ -21,7 +21,8 @@ public enum MergeDecision: Sendable, Hashable {
 ///   `minSimilarity`.
 ///
 /// A grid report that blows the whistle (吹哨) is never merged either: each whistle summons its
-/// departments and is scored on its own (一哨一考核), so it always opens its own ticket.
+/// departments and is scored on its own (一哨一考核), so it always opens its own ticket. A whistle
+/// message's ticket (channel `whistle`, CONTRACT §10) never merges and never absorbs a demand.
 ///
 /// Petitions are never merged: a new petition that qualifies is `.link`ed instead (a petition with
 /// no location at all skips the place test, as letters often carry none), and a petition ticket
@@ -114,6 +115,7 @@ public struct MergePolicy: Sendable {
         var best: (ticket: OpenTicket, similarity: Double)?
         for ticket in candidates where ticket.category == category {
             if !isPetition && ticket.channel == .petition { continue }
+            if ticket.channel == .whistle { continue }
             guard incoming.at.timeIntervalSince(ticket.openedAt) <= maxAge else { continue }
             guard (isPetition && !incoming.hasPlace) || isNear(incoming, ticket) else { continue }
             let similarity = TextSimilarity.bigramDice(text, ticket.profile)

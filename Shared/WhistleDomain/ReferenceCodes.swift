@@ -10,15 +10,19 @@ public struct ReferenceCodes: Sendable, Hashable {
     /// Department codes of kind `street_office`: who may send an evaluation (`by`). Normally a
     /// subset of `departments`; nothing here enforces it.
     public var streetOffices: Set<String>
+    /// Department codes of kind `command_center` (street, district or city level): who besides a
+    /// street office may blow a whistle, and so evaluate its ticket (`by`).
+    public var commandCenters: Set<String>
 
     public init(
         categories: Set<String> = [], grids: Set<String> = [], departments: Set<String> = [],
-        streetOffices: Set<String> = []
+        streetOffices: Set<String> = [], commandCenters: Set<String> = []
     ) {
         self.categories = categories
         self.grids = grids
         self.departments = departments
         self.streetOffices = streetOffices
+        self.commandCenters = commandCenters
     }
 
     /// No codes at all: every code is unknown.

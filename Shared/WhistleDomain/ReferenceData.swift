@@ -145,6 +145,7 @@ public struct ReferenceData: Sendable {
             categories: Set(categories.keys),
             grids: Set(areas.values.filter { $0.level == .grid }.map(\.code)),
             departments: Set(departments.keys),
-            streetOffices: Set(departments.values.filter { $0.kind == .streetOffice }.map(\.code)))
+            streetOffices: Set(departments.values.filter { $0.kind == .streetOffice }.map(\.code)),
+            commandCenters: Set(departments.values.filter { $0.kind == .commandCenter }.map(\.code)))
     }
 }

@@ -4,6 +4,10 @@ import WhistleMessages
 /// `user_id` of the reply must be the department's own broker user (`dept-<code>`), or an operator
 /// account trusted to act for any department (`whistlectl dept reply` by the command center's
 /// staff). The routing key alone is not enough: it is whatever the publisher wrote.
+///
+/// A ruling on a contest (`rule`, CONTRACT §10) speaks for a command center: its routing key is
+/// the command center's code, checked like any department's, and only the command center that
+/// supervises the ticket's whistler may rule (`rulingProblem`).
 public struct ReplySenderRule: Sendable, Equatable {
     public enum Mode: String, Sendable { case department, any }
 
@@ -21,6 +25,20 @@ public struct ReplySenderRule: Sendable, Equatable {
 
     /// The broker user of a department.
     public static func user(of department: String) -> String { userPrefix + department }
+
+    /// The error when `speaker` (the routing key of a `rule` reply) may not rule on the contest
+    /// of assignment `assignmentId`, nil when it may: only the ruler of the ticket's whistler
+    /// (`parties.ruler`, from `WhistleParties.ruler(ofWhistler:reference:)`). The message is the
+    /// same whether the ticket has a whistle or not: a stranger learns nothing of the ticket.
+    public static func rulingProblem(speaker: String, assignmentId: String, parties: ContestParties?) -> FieldError? {
+        if let ruler = parties?.ruler, ruler == speaker { return nil }
+        let id = TextRules.quoted(assignmentId)
+        return FieldError(
+            field: "assignment_id", code: .notAllowed,
+            message:
+                "\(TextRules.quoted(speaker)) may not rule on assignment \(id): only the command center that supervises its ticket's whistler may"
+        )
+    }
 
     /// The error when `userId` may not reply as `department`, nil when it may.
     public func problem(userId: String?, department: String) -> FieldError? {

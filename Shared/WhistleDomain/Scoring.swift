@@ -1,6 +1,7 @@
 import Foundation
 
-/// One department's counts over a period: the columns of `kpi_daily`, added up over days.
+/// One department's counts over a period: the columns of `kpi_daily`, added up over days, and
+/// the period evaluations (`periodSum`, `periodCount`) that overlap it, which no day holds.
 public struct KPICounts: Sendable, Hashable {
     public var dispatched = 0
     public var acknowledged = 0
@@ -20,6 +21,17 @@ public struct KPICounts: Sendable, Hashable {
     public var escalations = 0
     public var evaluationSum = 0
     public var evaluationCount = 0
+    /// Whistles the department blew (吹哨): tickets accepted with it as their whistler.
+    public var whistles = 0
+    /// Its whistles' contests ruled `empty` (吹空哨).
+    public var whistlesEmpty = 0
+    /// Contests it made against whistles that summoned it.
+    public var contests = 0
+    /// Its contests ruled `upheld` (the whistle stands).
+    public var contestsLost = 0
+    /// The streets' period evaluations of the department (sum of scores 0…100, and how many).
+    public var periodSum = 0
+    public var periodCount = 0
 
     public init() {}
 
@@ -41,6 +53,12 @@ public struct KPICounts: Sendable, Hashable {
         sum.escalations += rhs.escalations
         sum.evaluationSum += rhs.evaluationSum
         sum.evaluationCount += rhs.evaluationCount
+        sum.whistles += rhs.whistles
+        sum.whistlesEmpty += rhs.whistlesEmpty
+        sum.contests += rhs.contests
+        sum.contestsLost += rhs.contestsLost
+        sum.periodSum += rhs.periodSum
+        sum.periodCount += rhs.periodCount
         return sum
     }
 }
@@ -52,9 +70,12 @@ public struct KPICounts: Sendable, Hashable {
 /// - resolution rate 解决率 = feedback saying resolved / feedback answered;
 /// - satisfaction 满意率 = (satisfied + basically satisfied) / answered;
 /// - return rate 退单率 = returned / dispatched; rework rate 返工率 = reworked / completed;
-/// - whistle score = the average of the street's evaluations (0…100);
+/// - whistle score = the average of the street's per-whistle evaluations (0…100);
+/// - period score = the average of the streets' period evaluations (0…100);
+/// - street score = the street's say: the mean of the whistle and the period scores weighted by
+///   `ScoreWeights.streetMix`, the unmeasured one (or one weighted 0) left out;
 /// - composite = the weighted mean (0…100) of the measured response, on-time, resolution,
-///   satisfaction and whistle (score ÷ 100) figures, the weights of the unmeasured ones left out,
+///   satisfaction and street (score ÷ 100) figures, the weights of the unmeasured ones left out,
 ///   so that a department is never marked down for what nobody could measure; nil when none is.
 public struct KPIRates: Sendable, Hashable {
     public var responseRate: Double?
@@ -64,6 +85,8 @@ public struct KPIRates: Sendable, Hashable {
     public var returnRate: Double?
     public var reworkRate: Double?
     public var whistleScore: Double?
+    public var periodScore: Double?
+    public var streetScore: Double?
     public var composite: Double?
 
     public init(_ counts: KPICounts, weights: ScoreWeights = .default) {
@@ -75,33 +98,45 @@ public struct KPIRates: Sendable, Hashable {
         returnRate = ratio(counts.returned, counts.dispatched)
         reworkRate = ratio(counts.reworked, counts.completed)
         whistleScore = ratio(counts.evaluationSum, counts.evaluationCount)
-        let parts: [(Double?, Double)] = [
+        periodScore = ratio(counts.periodSum, counts.periodCount)
+        streetScore = Self.mean([(whistleScore, weights.streetMix.whistle), (periodScore, weights.streetMix.period)])
+        composite = Self.mean([
             (responseRate, weights.response), (onTimeRate, weights.onTime), (resolutionRate, weights.resolution),
-            (satisfactionRate, weights.satisfaction), (whistleScore.map { $0 / 100 }, weights.whistle),
-        ]
+            (satisfactionRate, weights.satisfaction), (streetScore.map { $0 / 100 }, weights.whistle),
+        ]).map { 100 * $0 }
+    }
+
+    /// The weighted mean of the measured values with a positive weight; nil when there is none.
+    static func mean(_ parts: [(Double?, Double)]) -> Double? {
         let measured = parts.compactMap { value, weight in value.map { ($0, weight) } }.filter { $0.1 > 0 }
         let total = measured.reduce(0) { $0 + $1.1 }
-        composite = total > 0 ? 100 * measured.reduce(0) { $0 + $1.0 * $1.1 } / total : nil
+        return total > 0 ? measured.reduce(0) { $0 + $1.0 * $1.1 } / total : nil
     }
 }
 
 /// The weights of the composite score (DESIGN: response .2, on-time .2, resolution .15,
-/// satisfaction .15, whistle evaluation .3 — the street's say is at least 30 %).
+/// satisfaction .15, the street's say .3 — at least 30 %), and how the street's say mixes its
+/// per-whistle and period evaluations.
 public struct ScoreWeights: Sendable, Hashable {
     public var response: Double
     public var onTime: Double
     public var resolution: Double
     public var satisfaction: Double
+    /// The street's share (its evaluations, per whistle and per period).
     public var whistle: Double
+    public var streetMix: StreetMix
 
     public static let `default` = ScoreWeights(response: 0.2, onTime: 0.2, resolution: 0.15, satisfaction: 0.15, whistle: 0.3)
 
-    public init(response: Double, onTime: Double, resolution: Double, satisfaction: Double, whistle: Double) {
+    public init(
+        response: Double, onTime: Double, resolution: Double, satisfaction: Double, whistle: Double, streetMix: StreetMix = .default
+    ) {
         self.response = response
         self.onTime = onTime
         self.resolution = resolution
         self.satisfaction = satisfaction
         self.whistle = whistle
+        self.streetMix = streetMix
     }
 
     /// Reads `response=.2,on_time=.2,resolution=.15,satisfaction=.15,whistle=.3` (any subset; the
@@ -124,6 +159,38 @@ public struct ScoreWeights: Sendable, Hashable {
         let total = weights.response + weights.onTime + weights.resolution + weights.satisfaction + weights.whistle
         guard total > 0, weights.whistle >= 0.3 * total - 1e-9 else { return nil }
         self = weights
+    }
+}
+
+/// How the street's say in the composite mixes its two kinds of evaluation (setting
+/// `WHISTLE_SCORE_STREET_MIX`, default `whistle=0.5,period=0.5`): the per-whistle evaluations
+/// (一哨一考核) and the period evaluations of district departments (年终考核评议).
+public struct StreetMix: Sendable, Hashable {
+    public var whistle: Double
+    public var period: Double
+
+    public static let `default` = StreetMix(whistle: 0.5, period: 0.5)
+
+    public init(whistle: Double, period: Double) {
+        self.whistle = whistle
+        self.period = period
+    }
+
+    /// Reads `whistle=.5,period=.5` (either or both; the other keeps its default). Nil for an
+    /// unknown name, a negative, infinite or non-numeric weight, or both weights zero.
+    public init?(setting: String) {
+        var mix = StreetMix.default
+        for item in setting.split(separator: ",") {
+            let pair = item.split(separator: "=", maxSplits: 1).map { String($0).trimmingCharacters(in: .whitespaces) }
+            guard pair.count == 2, let value = Double(pair[1]), value >= 0, value.isFinite else { return nil }
+            switch pair[0] {
+            case "whistle": mix.whistle = value
+            case "period": mix.period = value
+            default: return nil
+            }
+        }
+        guard mix.whistle + mix.period > 0 else { return nil }
+        self = mix
     }
 }
 

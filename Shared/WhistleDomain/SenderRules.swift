@@ -8,8 +8,11 @@ import WhistleMessages
 /// - events on `whistle.events`: only the service user that emits that event type
 ///   (`SenderRules.emitter(of:)`), for the routing key and for the body's `type` alike;
 /// - demands `demand.<channel>`: the channel's adapter `adapter-<channel>`, or a trusted operator;
-/// - feedback: a channel adapter, about a ticket that one of its channel's demands opened or joined;
-/// - evaluations: the broker user `dept-<code>` of the street that blew the ticket's whistle;
+/// - feedback: a channel adapter, about a ticket that one of its channel's demands opened or joined,
+///   or about a whistle's ticket, its whistler `dept-<code>` (who verifies the work);
+/// - evaluations: the broker user `dept-<code>` of the ticket's whistler (a street office or a
+///   command center), or for a period evaluation of the street office that evaluates;
+/// - whistles (routing key `whistle`): the broker user `dept-<by>` of the whistler, or a trusted operator;
 /// - replies: `ReplySenderRule`.
 ///
 /// `any` turns every check off (development and tests that run all services as one broker user).
@@ -42,11 +45,11 @@ public struct SenderRules: Sendable, Equatable {
     public static func emitter(of type: EventType) -> Service {
         switch type {
         case .ticketAccepted, .ticketMerged, .demandDuplicate, .demandRejected, .feedbackReceived, .feedbackRejected,
-            .evaluationRecorded, .evaluationRejected:
+            .evaluationRecorded, .evaluationRejected, .pointsAwarded, .pointsRedeemed, .pointsRejected:
             return .intake
         case .ticketTriage, .ticketDispatched, .assignmentAcknowledged, .assignmentProgress, .assignmentCompleted,
             .assignmentReturned, .assignmentExtended, .assignmentDueSoon, .assignmentOverdue, .ticketEscalated, .ticketResolved,
-            .ticketReopened, .ticketClosed, .replyRejected:
+            .ticketReopened, .ticketClosed, .replyRejected, .assignmentContested, .assignmentCancelled, .whistleRuled:
             return .dispatcher
         case .notificationSent, .notificationFailed:
             return .notifier
@@ -61,7 +64,7 @@ public struct SenderRules: Sendable, Equatable {
     /// The channel whose adapter `userId` is, or nil when it is no adapter.
     public static func channel(ofAdapter userId: String?) -> Channel? {
         guard let userId, userId.hasPrefix(adapterPrefix) else { return nil }
-        return Channel(rawValue: String(userId.dropFirst(adapterPrefix.count)))
+        return Channel(rawValue: String(userId.dropFirst(adapterPrefix.count))).flatMap { $0.isDemandChannel ? $0 : nil }
     }
 
     /// Why `userId` may not publish an event with routing key `routingKey` and body type
@@ -92,34 +95,54 @@ public struct SenderRules: Sendable, Equatable {
     }
 
     /// The error when `userId` may not send feedback about a ticket whose demands came through
-    /// `ticketChannels` (empty when the ticket is unknown: only the sender is checked), nil when it may.
-    public func feedbackProblem(userId: String?, ticketChannels: Set<Channel>) -> FieldError? {
+    /// `ticketChannels` (empty when the ticket is unknown: only the sender is checked), nil when it
+    /// may. `whistler`: a whistle channel ticket's whistler, whose broker user verifies its work.
+    public func feedbackProblem(userId: String?, ticketChannels: Set<Channel>, whistler: String? = nil) -> FieldError? {
         guard mode == .strict else { return nil }
+        if let whistler, userId == ReplySenderRule.user(of: whistler) { return nil }
         guard let channel = Self.channel(ofAdapter: userId) else {
+            let whistlerToo = whistler.map { " or \(ReplySenderRule.user(of: $0)), the whistler who verifies this ticket," } ?? ""
             return FieldError(
                 field: nil, code: .notAllowed,
-                message: "\(Self.describe(userId)) may not send feedback; only a channel adapter (adapter-<channel>) may")
+                message: "\(Self.describe(userId)) may not send feedback; only a channel adapter (adapter-<channel>)\(whistlerToo) may")
         }
-        guard ticketChannels.isEmpty || ticketChannels.contains(channel) else {
-            let allowed = ticketChannels.map { Self.adapter(of: $0) }.sorted().joined(separator: ", ")
+        let adapters = ticketChannels.filter { $0 != .whistle }
+        guard ticketChannels.isEmpty || adapters.contains(channel) else {
+            var allowed = adapters.map { Self.adapter(of: $0) }.sorted()
+            if let whistler { allowed.append(ReplySenderRule.user(of: whistler)) }
             return FieldError(
                 field: "ticket_no", code: .notAllowed,
-                message: "\(Self.adapter(of: channel)) may not send feedback about a ticket of another channel; only \(allowed) may")
+                message:
+                    "\(Self.adapter(of: channel)) may not send feedback about a ticket of another channel; only \(allowed.joined(separator: ", ")) may"
+            )
         }
         return nil
     }
 
-    /// The error when `userId` may not evaluate a ticket whose whistle `whistlingStreet` blew (nil
-    /// when the ticket has no whistling street: `WhistleEvaluationRule` refuses that itself).
-    public func evaluationProblem(userId: String?, whistlingStreet: String?) -> FieldError? {
-        guard mode == .strict, let street = whistlingStreet else { return nil }
-        let user = ReplySenderRule.user(of: street)
+    /// The error when `userId` may not send an evaluation that only `evaluator` may send: a
+    /// whistle ticket's whistler (`WhistleParties.whistler`), or for a period evaluation the
+    /// street office in its `by`; only that department's broker user `dept-<code>` may. Nil when
+    /// it may, and when there is no `evaluator` (the evaluation rules refuse that themselves).
+    public func evaluationProblem(userId: String?, evaluator: String?) -> FieldError? {
+        guard mode == .strict, let evaluator else { return nil }
+        let user = ReplySenderRule.user(of: evaluator)
         if userId == user { return nil }
         return FieldError(
             field: nil, code: .notAllowed,
-            message:
-                "\(Self.describe(userId)) may not evaluate this ticket; only \(user), the broker user of the street that blew its whistle, may"
-        )
+            message: "\(Self.describe(userId)) may not send this evaluation; only \(user), the broker user of \(evaluator), may")
+    }
+
+    /// The error when `userId` may not publish a whistle (routing key `whistle`) blown by `by`, nil
+    /// when it may: only `by`'s own broker user `dept-<by>`, or a trusted operator. A whistle
+    /// without a readable `by` (nil) is `WhistleValidator`'s to refuse; nothing is added here.
+    public func whistleProblem(userId: String?, by: String?) -> FieldError? {
+        guard mode == .strict, let by else { return nil }
+        if let userId, trusted.contains(userId) { return nil }
+        let user = ReplySenderRule.user(of: by)
+        if userId == user { return nil }
+        return FieldError(
+            field: nil, code: .notAllowed,
+            message: "\(Self.describe(userId)) may not publish a whistle by \(by); only \(user), its broker user, may")
     }
 
     private static func describe(_ userId: String?) -> String {

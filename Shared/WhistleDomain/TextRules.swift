@@ -144,3 +144,18 @@ enum MessageBody {
         }
     }
 }
+
+extension MessageBody {
+    /// Runs `read` on the body's root object with a fresh `FieldReader`; a body that is not a
+    /// JSON object gives `invalid` its one `invalid_json` error instead.
+    static func read<Answer>(
+        _ bytes: [UInt8], invalid: ([FieldError]) -> Answer, _ read: (ObjectField, inout FieldReader) -> Answer
+    ) -> Answer {
+        switch MessageBody(bytes) {
+        case .invalid(let error): return invalid([error])
+        case .object(let members):
+            var reader = FieldReader()
+            return read(ObjectField(members: members, path: .root), &reader)
+        }
+    }
+}

@@ -4,7 +4,7 @@ import WhistleMessages
 /// Something that happened to a ticket, fed to `TicketMachine`.
 public enum TicketInput: Sendable, Hashable {
     /// A dispatch round went out with these new assignments (first routing, re-routing, the
-    /// command center's routing out of triage, or the new lead assignment of a reopen). A co
+    /// command center's routing out of triage, or the new assignments of a reopen). A co
     /// assignment of the round's lead department that is still open is cancelled.
     case dispatched(round: [TicketAssignment])
     /// `AssignmentMachine` accepted an `acknowledge`.
@@ -13,6 +13,9 @@ public enum TicketInput: Sendable, Hashable {
     case assignmentCompleted(assignmentId: String)
     /// `AssignmentMachine` accepted a `return`; the department and role come from the snapshot.
     case assignmentReturned(assignmentId: String)
+    /// An open assignment is no longer needed (`AssignmentMachine` accepted a contest's `empty`
+    /// ruling): it is cancelled, and the ticket may resolve without it.
+    case assignmentCancelled(assignmentId: String, reason: AssignmentCancelReason)
     /// A feedback message (回访, or the grid worker's verification) about the ticket.
     case feedback(Feedback.Satisfaction, resolved: Bool)
     /// The feedback timer started by `startFeedbackWindow` fired.
@@ -40,9 +43,10 @@ public enum TicketEventData: Sendable, Hashable {
 public enum TicketEffect: Sendable, Hashable {
     /// Publish this event about the ticket with this data.
     case emit(EventType, TicketEventData)
-    /// Dispatch a new lead assignment (new id, the snapshot's `reopen_count`) to this
-    /// department, then feed the round back as `.dispatched`.
-    case dispatchAgain(toLead: String)
+    /// Dispatch a reopen's round (new ids, the snapshot's `reopen_count`): a lead assignment to
+    /// `lead` and a co assignment to each of `co` (the departments whose completed work the
+    /// feedback judged), then feed the round back as `.dispatched`.
+    case dispatchAgain(lead: String, co: [String])
     /// Route the ticket again, never to these departments: feed the round back as
     /// `.dispatched`, or `.triageRouted(.noDepartmentLeft)` when no department is left. Live
     /// co-departments keep their assignments: the round only needs a new lead.
@@ -58,8 +62,9 @@ public enum TicketEffect: Sendable, Hashable {
     /// Start the feedback timer at the snapshot's `feedbackDue` (this many days from now);
     /// when it fires, feed `.feedbackWindowElapsed`.
     case startFeedbackWindow(days: Int)
-    /// Set these assignments `cancelled` and stop their clocks.
-    case cancelAssignments([String])
+    /// Set these assignments `cancelled`, stop their clocks and emit `assignment.cancelled` with
+    /// `reason` for each.
+    case cancelAssignments([String], reason: AssignmentCancelReason)
 }
 
 /// The answer to one input: the ticket's new state and what to do, or why nothing changes.
@@ -89,8 +94,10 @@ public enum TicketDecision: Sendable, Hashable {
 ///   lead and every live assignment is completed: emit `ticket.resolved`, start the 7-day
 ///   feedback window.
 /// - Feedback while `resolved`: satisfied or basically satisfied *and* resolved → closed
-///   `satisfied`. Otherwise reopen to the same lead (`reopen_count` + 1, a new cycle with a new
-///   lead assignment), at most twice; the third failure closes `unsatisfied_final` and
+///   `satisfied`. Otherwise reopen (`reopen_count` + 1, a new cycle) to every department whose
+///   completed work the feedback judged (`judgedDepartments`): a new lead assignment to the
+///   same lead and a new co assignment to each co-department that had completed its work, all
+///   to be acknowledged again; at most twice; the third failure closes `unsatisfied_final` and
 ///   escalates `repeated` (the matter keeps coming back; v1 has no closer reason). No feedback
 ///   by `feedbackDue` → closed `no_feedback`. Feedback at any other time changes nothing.
 /// - A returned **lead** re-routes the ticket excluding every department that returned it; the
@@ -101,6 +108,8 @@ public enum TicketDecision: Sendable, Hashable {
 ///   cancels that co assignment: the department now holds the lead's.
 /// - Entering triage cancels every open (dispatched or acknowledged) assignment: the command
 ///   center routes the ticket afresh. Completed work stays completed.
+/// - A contest ruled empty cancels that (co) assignment; the ticket may then resolve at once.
+/// - Every cancellation names its reason (`AssignmentCancelReason`).
 public enum TicketMachine {
     /// Days between resolution and `no_feedback`.
     public static let feedbackWindowDays = 7
@@ -115,6 +124,7 @@ public enum TicketMachine {
         case .assignmentAcknowledged(let id): return update(ticket, id, from: [.dispatched], to: .acknowledged, now: now)
         case .assignmentCompleted(let id): return update(ticket, id, from: [.dispatched, .acknowledged], to: .completed, now: now)
         case .assignmentReturned(let id): return returned(ticket, id, now: now)
+        case .assignmentCancelled(let id, let reason): return cancelled(ticket, id, reason, now: now)
         case .feedback(let satisfaction, let resolved): return feedback(ticket, satisfaction, resolved: resolved)
         case .feedbackWindowElapsed:
             guard ticket.status == .resolved, let due = ticket.feedbackDue, now >= due else {
@@ -149,7 +159,9 @@ public enum TicketMachine {
                 return held.department == lead.department && held.role == .co && held.state.isOpen
             }
             for index in givenUp { next.assignments[index].state = .cancelled }
-            if !givenUp.isEmpty { effects.append(.cancelAssignments(givenUp.map { ticket.assignments[$0].assignmentId })) }
+            if !givenUp.isEmpty {
+                effects.append(.cancelAssignments(givenUp.map { ticket.assignments[$0].assignmentId }, reason: .becameLead))
+            }
         }
         next.status = next.workingStatus
         return .changed(next, effects)
@@ -183,6 +195,23 @@ public enum TicketMachine {
         next.resolvedAt = now
         next.feedbackDue = now.addingTimeInterval(TimeInterval(feedbackWindowDays * 86_400))
         return .changed(next, [.emit(.ticketResolved, .none), .startFeedbackWindow(days: feedbackWindowDays)])
+    }
+
+    /// Cancels one open assignment of the current cycle, then resolves the ticket if the rest of
+    /// the work is done.
+    private static func cancelled(
+        _ ticket: TicketSnapshot, _ id: String, _ reason: AssignmentCancelReason, now: Date
+    ) -> TicketDecision {
+        guard let index = ticket.assignments.firstIndex(where: { $0.assignmentId == id }) else {
+            return .unchanged(reason: "assignment \(id) is not in the ticket's current cycle")
+        }
+        guard ticket.assignments[index].state.isOpen else {
+            return .unchanged(reason: "assignment \(id) is \(ticket.assignments[index].state.rawValue)")
+        }
+        var next = ticket
+        next.assignments[index].state = .cancelled
+        let settled = settle(next, now: now)
+        return .changed(settled.snapshot ?? next, [.cancelAssignments([id], reason: reason)] + settled.effects)
     }
 
     private static func returned(_ ticket: TicketSnapshot, _ id: String, now: Date) -> TicketDecision {
@@ -219,7 +248,7 @@ public enum TicketMachine {
         let open = next.assignments.indices.filter { next.assignments[$0].state.isOpen }
         if !open.isEmpty {
             for index in open { next.assignments[index].state = .cancelled }
-            effects.append(.cancelAssignments(open.map { next.assignments[$0].assignmentId }))
+            effects.append(.cancelAssignments(open.map { next.assignments[$0].assignmentId }, reason: .triage))
         }
         effects += [.toTriage(reason), .emit(.ticketTriage, .triage(reason))]
         if let escalating { effects.append(.escalate(escalating)) }
@@ -232,6 +261,8 @@ public enum TicketMachine {
         }
         if satisfaction != .unsatisfied && resolved { return close(ticket, .satisfied, escalating: nil) }
         guard ticket.reopenCount < maxReopens else { return close(ticket, .unsatisfiedFinal, escalating: .repeated) }
+        // The co-departments whose completed work the feedback judged go back to work with the lead.
+        let judgedCo = ticket.assignments.filter { $0.state == .completed && $0.role == .co }.map(\.department)
         var next = ticket
         next.reopenCount += 1
         next.assignments = []
@@ -245,7 +276,7 @@ public enum TicketMachine {
         }
         next.leadDepartment = lead
         next.status = .dispatched
-        return .changed(next, [reopened, .dispatchAgain(toLead: lead)])
+        return .changed(next, [reopened, .dispatchAgain(lead: lead, co: TicketRouter.distinct(judgedCo, without: lead))])
     }
 
     private static func close(
@@ -257,5 +288,13 @@ public enum TicketMachine {
         var effects: [TicketEffect] = [.close(outcome), .emit(.ticketClosed, .closed(outcome))]
         if let escalating { effects.append(.escalate(escalating)) }
         return .changed(next, effects)
+    }
+}
+
+extension TicketSnapshot {
+    /// The departments whose work a feedback on the ticket judges (their 满意率 and 解决率, and
+    /// where a reopening goes): those with a completed assignment in the current cycle, sorted.
+    public var judgedDepartments: [String] {
+        Set(assignments.filter { $0.state == .completed }.map(\.department)).sorted()
     }
 }

@@ -5,9 +5,10 @@ public struct RoutingRequest: Sendable, Hashable {
     public var channel: Channel
     /// The ticket's category (given or classified); nil when classification ended in triage.
     public var category: String?
-    /// The ticket's area: its grid, or nil when the demand named none.
+    /// The ticket's area: its grid (a whistle message: its area, of any level), or nil when the
+    /// demand named none.
     public var area: String?
-    /// A grid worker's whistle (吹哨), if any.
+    /// A grid worker's whistle (吹哨), or a whistle message's (channel `whistle`, with `by`).
     public var whistle: Whistle?
     /// `request` or `complaint`, for petitions.
     public var petitionKind: Petition.Kind?
@@ -32,7 +33,7 @@ public struct RoutingRequest: Sendable, Hashable {
     /// The facts of a demand, with the category decided by classification (or given).
     public init(demand: Demand, category: String?) {
         self.init(
-            channel: demand.channel, category: category, area: demand.location?.grid, whistle: demand.whistle,
+            channel: demand.channel, category: category, area: demand.ticketArea, whistle: demand.whistle,
             petitionKind: demand.petition?.kind, subjectUnit: demand.petition?.subjectUnit,
             petitioners: demand.petition?.petitioners)
     }
@@ -44,7 +45,7 @@ public struct RoutingRequest: Sendable, Hashable {
 /// Where a ticket goes.
 public enum RoutingDecision: Sendable, Hashable {
     /// One lead (主办) and the co-departments (协办, no duplicates, never the lead); `rule` says why:
-    /// `rule SRHJ-LJQY@S-QS`, `whistle S-FL`, or for a complaint petition
+    /// `rule SRHJ-LJQY@S-QS`, `whistle S-FL`, `whistle by XS-ZHZX`, or for a complaint petition
     /// `complaint: the subject unit's supervising department; co from rule XFZX-ZFWT@default`
     /// (never the subject unit's code).
     case assign(lead: String, co: [String], rule: String)
@@ -56,6 +57,8 @@ public enum RoutingDecision: Sendable, Hashable {
 ///
 /// - A grid whistle: the street office of the ticket's street leads, the named departments are co
 ///   (category and rules play no part); a whistle whose street office is unavailable → `.triage`.
+/// - A whistle message (channel `whistle`): its whistler `by` leads, the named departments are co
+///   (category and rules play no part); an unavailable `by` → `.triage`.
 /// - Otherwise the rules of the ticket's category, most specific first (grid > community > street
 ///   > district > default); the first whose lead is available wins.
 /// - A complaint petition (kind `complaint` with a subject unit) never reaches its subject unit,
@@ -82,6 +85,9 @@ public struct TicketRouter: Sendable {
         }
         if request.channel == .grid, let whistle = request.whistle {
             return routeWhistle(whistle, area: request.area, usable: usable)
+        }
+        if request.channel == .whistle {
+            return routeWhistleMessage(request.whistle, usable: usable)
         }
         if let shielded {
             return routeComplaint(request, subject: shielded, usable: usable)
@@ -137,6 +143,15 @@ public struct TicketRouter: Sendable {
         }
         let co = Self.distinct(whistle.departments.filter(usable), without: office.code)
         return .assign(lead: office.code, co: co, rule: "whistle \(street.code)")
+    }
+
+    /// A whistle message: its whistler leads; the named departments (usable ones, never the
+    /// whistler) are co.
+    private func routeWhistleMessage(_ whistle: Whistle?, usable: (String) -> Bool) -> RoutingDecision {
+        guard let whistle, let by = whistle.by else { return .triage(reason: "whistle without a whistler") }
+        guard usable(by) else { return .triage(reason: "whistle: whistler \(by) is not available") }
+        let co = Self.distinct(whistle.departments.filter(usable), without: by)
+        return .assign(lead: by, co: co, rule: "whistle by \(by)")
     }
 
     /// `codes` without repeats (first occurrence kept, order preserved) and without `lead`.

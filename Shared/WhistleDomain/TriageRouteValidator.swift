@@ -20,33 +20,28 @@ public struct TriageRouteValidator: Sendable {
     }
 
     public func validate(body: [UInt8]) -> TriageRouteValidation {
-        let members: [String: JSONValue]
-        switch MessageBody(body) {
-        case .invalid(let error): return .invalid([error])
-        case .object(let object): members = object
-        }
-        var reader = FieldReader()
-        let object = ObjectField(members: members, path: .root)
-        let ticketNo = readTicketNo(object["ticket_no"], &reader)
-        let lead = reader.code(object["lead"], in: reference.departments, of: "department", required: true)
-        var co: [String] = []
-        let list = object["co"]
-        if let elements = reader.array(list) {
-            if elements.count > Self.maxCo {
-                reader.fail(list.path, .tooMany, "must hold at most \(Self.maxCo) departments, got \(elements.count)")
-            }
-            var seen: Set<String> = lead.map { [$0] } ?? []
-            for element in elements {
-                guard let code = reader.code(element, in: reference.departments, of: "department", required: true) else { continue }
-                if !seen.insert(code).inserted {
-                    reader.fail(element.path, .invalidValue, "department \(TextRules.quoted(code)) is named twice (or is the lead)")
-                    continue
+        MessageBody.read(body, invalid: TriageRouteValidation.invalid) { object, reader in
+            let ticketNo = readTicketNo(object["ticket_no"], &reader)
+            let lead = reader.code(object["lead"], in: reference.departments, of: "department", required: true)
+            var co: [String] = []
+            let list = object["co"]
+            if let elements = reader.array(list) {
+                if elements.count > Self.maxCo {
+                    reader.fail(list.path, .tooMany, "must hold at most \(Self.maxCo) departments, got \(elements.count)")
                 }
-                co.append(code)
+                var seen: Set<String> = lead.map { [$0] } ?? []
+                for element in elements {
+                    guard let code = reader.code(element, in: reference.departments, of: "department", required: true) else { continue }
+                    if !seen.insert(code).inserted {
+                        reader.fail(element.path, .invalidValue, "department \(TextRules.quoted(code)) is named twice (or is the lead)")
+                        continue
+                    }
+                    co.append(code)
+                }
             }
+            let note = reader.string(object["note"], maxLength: 2000)
+            guard reader.errors.isEmpty, let ticketNo, let lead else { return .invalid(reader.errors) }
+            return .valid(TriageRoute(ticketNo: ticketNo, lead: lead, co: co, note: note))
         }
-        let note = reader.string(object["note"], maxLength: 2000)
-        guard reader.errors.isEmpty, let ticketNo, let lead else { return .invalid(reader.errors) }
-        return .valid(TriageRoute(ticketNo: ticketNo, lead: lead, co: co, note: note))
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 
-/// A demand as intake stores it after validation: one shape for all four channels (CONTRACT §1).
+/// A demand as intake stores it after validation: one shape for all four channels (CONTRACT §1)
+/// and for the whistle message (CONTRACT §10, channel `whistle`).
 public struct Demand: Codable, Sendable, Hashable {
     public var channel: Channel
     public var externalId: String
@@ -16,8 +17,12 @@ public struct Demand: Codable, Sendable, Hashable {
     public var line: String?
     /// `12345`: the caller asked to be called back.
     public var callbackRequested: Bool?
-    /// `grid`: the street blows the whistle and names the departments that must report.
+    /// `grid`: the street blows the whistle and names the departments that must report;
+    /// `whistle`: the whistle message's `by`, `departments` and `reason`.
     public var whistle: Whistle?
+    /// `whistle`: the area (of any level) the whistle is about; nil on the demand channels, whose
+    /// area is `location.grid`.
+    public var area: String?
     /// `petition`: the petition's own fields.
     public var petition: Petition?
 
@@ -25,7 +30,7 @@ public struct Demand: Codable, Sendable, Hashable {
         channel: Channel, externalId: String, submittedAt: Date, content: String, title: String? = nil,
         category: String? = nil, urgency: Urgency = .normal, location: Location? = nil, reporter: Reporter? = nil,
         attachments: [Attachment] = [], line: String? = nil, callbackRequested: Bool? = nil,
-        whistle: Whistle? = nil, petition: Petition? = nil
+        whistle: Whistle? = nil, petition: Petition? = nil, area: String? = nil
     ) {
         self.channel = channel
         self.externalId = externalId
@@ -41,7 +46,11 @@ public struct Demand: Codable, Sendable, Hashable {
         self.callbackRequested = callbackRequested
         self.whistle = whistle
         self.petition = petition
+        self.area = area
     }
+
+    /// The ticket's area (`ticket_facts.area_code`): a whistle's `area`, else the grid.
+    public var ticketArea: String? { area ?? location?.grid }
 
     /// Petitions are confidential: the petitioner's identity goes to the petition bureau only.
     public var isConfidential: Bool { channel == .petition }
@@ -85,10 +94,16 @@ public struct Attachment: Codable, Sendable, Hashable {
     }
 }
 
+/// A whistle (吹哨): the departments that must report (报到) and why. A grid report's whistle
+/// has no `by` (its whistler is the street office of the grid's street); a whistle message
+/// (channel `whistle`, CONTRACT §10) names its whistler in `by`.
 public struct Whistle: Codable, Sendable, Hashable {
+    /// The whistler's department code: set on a whistle message, nil on a grid report's whistle.
+    public var by: String?
     public var departments: [String]
     public var reason: String?
-    public init(departments: [String], reason: String? = nil) {
+    public init(by: String? = nil, departments: [String], reason: String? = nil) {
+        self.by = by
         self.departments = departments
         self.reason = reason
     }

@@ -97,11 +97,15 @@ public struct TicketEscalated: Codable, Sendable, Hashable {
     public var reason: String
     public var department: String?
     public var leadDepartment: String?
-    public init(level: String, reason: String, department: String?, leadDepartment: String? = nil) {
+    /// The command center that holds the ticket's triage when it escalates before any lead was
+    /// dispatched (extension): the escalation counts against it, as it would against a lead.
+    public var heldBy: String?
+    public init(level: String, reason: String, department: String?, leadDepartment: String? = nil, heldBy: String? = nil) {
         self.level = level
         self.reason = reason
         self.department = department
         self.leadDepartment = leadDepartment
+        self.heldBy = heldBy
     }
 }
 

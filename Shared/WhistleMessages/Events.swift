@@ -61,11 +61,16 @@ public struct TicketAccepted: Codable, Sendable, Hashable {
     public var urgency: Urgency
     /// The most specific area known: the grid, else nil until the dispatcher locates it.
     public var area: String?
-    public init(source: MessageSource, category: String?, urgency: Urgency, area: String?) {
+    /// The department that blew the whistle (吹哨) when the ticket is a whistle's: the `by` of a
+    /// whistle message, or the street office of a grid report's whistle (extension; absent
+    /// otherwise). Counts as one of its `whistles` in the scores.
+    public var whistler: String?
+    public init(source: MessageSource, category: String?, urgency: Urgency, area: String?, whistler: String? = nil) {
         self.source = source
         self.category = category
         self.urgency = urgency
         self.area = area
+        self.whistler = whistler
     }
 
     // `category` and `area` are always present, as null when not known yet.
@@ -75,9 +80,10 @@ public struct TicketAccepted: Codable, Sendable, Hashable {
         try container.encode(category, forKey: .category)
         try container.encode(urgency, forKey: .urgency)
         try container.encode(area, forKey: .area)
+        try container.encodeIfPresent(whistler, forKey: .whistler)
     }
 
-    private enum CodingKeys: String, CodingKey { case source, category, urgency, area }
+    private enum CodingKeys: String, CodingKey { case source, category, urgency, area, whistler }
 }
 
 /// `ticket.merged`: a demand joined an open ticket on the same matter (并单). `category` (the
@@ -145,9 +151,13 @@ public struct EvaluationRecorded: Codable, Sendable, Hashable {
     public var source: MessageSource
     public var by: String
     public var scores: [Score]
-    public init(source: MessageSource, by: String, scores: [Score]) {
+    /// A period evaluation's period (`YYYY` or `YYYY-Qn`, CONTRACT §10); nil for the evaluation
+    /// of one whistle ticket (then the envelope's `ticket_no` names it).
+    public var period: String?
+    public init(source: MessageSource, by: String, scores: [Score], period: String? = nil) {
         self.source = source
         self.by = by
         self.scores = scores
+        self.period = period
     }
 }

@@ -16,25 +16,51 @@ public enum Exchange {
 public enum IntakeRoutingKey {
     public static let feedback = "feedback"
     public static let evaluation = "evaluation"
+    /// A whistle (吹哨) from a street office or a command center (CONTRACT §10).
+    public static let whistle = "whistle"
+    /// A street's redemption of a reporter's points (积分回馈, CONTRACT §10).
+    public static let points = "points"
 }
 
 /// The queue a department consumes its assignments from.
 public func departmentQueue(_ code: String) -> String { "dept.\(code)" }
 
-/// A channel a demand arrives through (CONTRACT §1).
+/// A channel a ticket's first message arrives through: the four demand channels of CONTRACT §1,
+/// and `whistle`, a whistle (吹哨) from a street office or a command center (CONTRACT §10), which
+/// is stored like a demand but has no adapter and no `demand.<channel>` routing key.
 public enum Channel: String, Codable, Sendable, CaseIterable {
     case hotline
     case twelve345 = "12345"
     case grid
     case petition
+    /// A whistle message, routing key `whistle` (not a demand channel).
+    case whistle
 
-    /// The routing key an adapter publishes this channel's demands with.
-    public var routingKey: String { "demand.\(rawValue)" }
+    /// The four demand channels of CONTRACT §1, published by their adapters as `demand.<channel>`.
+    public static let demandChannels: [Channel] = [.hotline, .twelve345, .grid, .petition]
 
-    /// The channel named by a routing key `demand.<channel>`, if any.
+    /// Whether the channel is one of the four demand channels (everything but `whistle`).
+    public var isDemandChannel: Bool { self != .whistle }
+
+    /// The routing key on `whistle.intake`: `demand.<channel>` for a demand channel, `whistle`
+    /// for the whistle.
+    public var routingKey: String { isDemandChannel ? "demand.\(rawValue)" : IntakeRoutingKey.whistle }
+
+    /// The demand channel named by a routing key `demand.<channel>`, if any (never `whistle`:
+    /// `demand.whistle` names no channel).
     public init?(routingKey: String) {
-        guard routingKey.hasPrefix("demand.") else { return nil }
-        self.init(rawValue: String(routingKey.dropFirst("demand.".count)))
+        guard routingKey.hasPrefix("demand."),
+            let channel = Channel(rawValue: String(routingKey.dropFirst("demand.".count))), channel.isDemandChannel
+        else { return nil }
+        self = channel
+    }
+
+    /// The channel of a message on `whistle.intake` that intake stores as a demand: a demand
+    /// channel for `demand.<channel>`, `whistle` for `whistle`; nil for anything else.
+    public init?(intakeRoutingKey: String) {
+        let whistle = intakeRoutingKey == IntakeRoutingKey.whistle
+        guard let channel = whistle ? Channel.whistle : Channel(routingKey: intakeRoutingKey) else { return nil }
+        self = channel
     }
 }
 
@@ -65,6 +91,18 @@ public enum EventType: String, Codable, Sendable, CaseIterable {
     case hotspotDetected = "hotspot.detected"
     case notificationSent = "notification.sent"
     case notificationFailed = "notification.failed"
+    /// A summoned co-department contests a whistle (吹空哨, CONTRACT §10).
+    case assignmentContested = "assignment.contested"
+    /// An assignment its ticket no longer needs (an empty whistle, triage, a co become lead).
+    case assignmentCancelled = "assignment.cancelled"
+    /// The supervising command center's ruling on a contest.
+    case whistleRuled = "whistle.ruled"
+    /// A reporter earned points when the ticket closed satisfied (积分回馈).
+    case pointsAwarded = "points.awarded"
+    /// A street redeemed a reporter's points.
+    case pointsRedeemed = "points.redeemed"
+    /// A redemption that was refused (invalid, not allowed, or more than the balance).
+    case pointsRejected = "points.rejected"
 
     /// The routing key on `whistle.events`.
     public var routingKey: String { rawValue }

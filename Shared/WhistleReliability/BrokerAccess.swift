@@ -11,7 +11,8 @@ import WhistleMessages
 ///   must; on `whistle.events` only the event types it emits (`SenderRules.emitter(of:)`);
 /// - `adapter-<channel>`: publish to `whistle.intake` only, under its own routing keys; read nothing;
 /// - `dept-<code>`: read only `dept.<code>`, reply only under `<code>` and `triage.<code>`; a street
-///   office also publishes `evaluation` on `whistle.intake` (一哨一考核).
+///   office also publishes `whistle` (吹哨), `evaluation` (一哨一考核) and `points` (积分回馈) on
+///   `whistle.intake`, a command center `whistle` and `evaluation`.
 public enum BrokerAccess {
     /// The operators' user (tag administrator).
     public static let adminUser = "whistle-admin"
@@ -40,14 +41,26 @@ public enum BrokerAccess {
         public var read: String
     }
 
-    /// A department of the seed: its code, and whether it is a street office (evaluates whistles).
+    /// A department of the seed: its code, and whether it is a street office or a command center
+    /// (both blow whistles, verify their work and evaluate them).
     public struct Department: Sendable, Equatable {
         public var code: String
         public var isStreetOffice: Bool
+        public var isCommandCenter: Bool
 
-        public init(code: String, isStreetOffice: Bool) {
+        public init(code: String, isStreetOffice: Bool, isCommandCenter: Bool = false) {
             self.code = code
             self.isStreetOffice = isStreetOffice
+            self.isCommandCenter = isCommandCenter
+        }
+
+        /// The routing keys it may publish on `whistle.intake` (none for other departments).
+        var intakeKeys: [String] {
+            if isStreetOffice {
+                return [IntakeRoutingKey.whistle, IntakeRoutingKey.evaluation, IntakeRoutingKey.feedback, IntakeRoutingKey.points]
+            }
+            if isCommandCenter { return [IntakeRoutingKey.whistle, IntakeRoutingKey.evaluation, IntakeRoutingKey.feedback] }
+            return []
         }
     }
 
@@ -84,7 +97,7 @@ public enum BrokerAccess {
     /// The channel adapters and the seed's departments: what the seed adds to a running broker.
     public static func accounts(departments: [Department]) -> Grants {
         var grants = Grants()
-        for channel in Channel.allCases {
+        for channel in Channel.demandChannels {
             let user = SenderRules.adapter(of: channel)
             grants.users.append(User(name: user, tags: []))
             grants.permissions.append(Permission(user: user, configure: "^$", write: "^\(escaped(Exchange.intake))$", read: "^$"))
@@ -98,12 +111,14 @@ public enum BrokerAccess {
             let user = departmentPrefix + department.code
             let queue = "^\(escaped(departmentQueue(department.code)))$"
             grants.users.append(User(name: user, tags: []))
-            if department.isStreetOffice {
-                // A street office evaluates the departments its whistles summoned (一哨一考核).
+            let keys = department.intakeKeys
+            if !keys.isEmpty {
+                // A street office or command center blows whistles and evaluates the departments
+                // they summoned (吹哨, 一哨一考核); a street office also redeems points (积分回馈).
                 let write = "^whistle\\.(replies|intake)$"
                 grants.permissions.append(Permission(user: user, configure: "^$", write: write, read: queue))
                 grants.topicPermissions.append(
-                    TopicPermission(user: user, exchange: Exchange.intake, write: "^\(IntakeRoutingKey.evaluation)$", read: "^$"))
+                    TopicPermission(user: user, exchange: Exchange.intake, write: "^(\(keys.joined(separator: "|")))$", read: "^$"))
             } else {
                 grants.permissions.append(Permission(user: user, configure: "^$", write: "^\(escaped(Exchange.replies))$", read: queue))
             }
@@ -132,10 +147,11 @@ public enum BrokerAccess {
         let exchanges = "whistle\\.(intake|dispatch|replies|events|dlx|dead-letters)"
         switch service {
         case .intake:
-            let queue = escaped(WhistleTopology.intakeQueue)
+            // Its demands' queue, and `intake.events` (the closings it awards points for).
+            let queue = "\(escaped(WhistleTopology.intakeQueue))|\(escaped(WhistleTopology.intakeEventsQueue))"
             return Permission(
                 user: service.user, configure: "^(\(exchanges)|\(queue))$", write: "^(whistle\\.(events|dlx|dead-letters)|\(queue))$",
-                read: "^(whistle\\.(intake|dlx)|\(queue))$")
+                read: "^(whistle\\.(intake|events|dlx)|\(queue))$")
         case .dispatcher:
             // It consumes its events and replies, declares and fills the department queues.
             return Permission(

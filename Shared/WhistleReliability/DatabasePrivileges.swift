@@ -118,12 +118,17 @@ public enum ServiceRole: String, Sendable, CaseIterable {
                 // Retention (RetentionService): clears the raw body, normalized form and reporter
                 // of demands whose ticket closed long ago, without reading any of them.
                 .columns(
-                    "demands", Self.demandColumns + ["identity_cleared_at"], plus: [.insert],
+                    "demands", Self.demandColumns + ["identity_cleared_at", "points_ref"], plus: [.insert],
                     updating: ["raw_body", "normalized", "identity_cleared_at"], sequence: true),
                 .columns("demand_reporters", ["demand_id"], plus: [.insert, .delete]),
                 .appendTimeline(.intake),
                 .write("feedback", [.insert], sequence: true),
                 .write("evaluations", [.select, .insert], sequence: true),
+                .write("period_evaluations", [.select, .insert], sequence: true),
+                // 积分回馈: the ledger and each reporter's balance; the rules are whistlectl's.
+                .read("points_rules"),
+                .write("points_accounts", [.select, .insert, .update]),
+                .write("points_entries", [.select, .insert], sequence: true),
             ]
         case .dispatcher:
             return [
@@ -157,6 +162,10 @@ public enum ServiceRole: String, Sendable, CaseIterable {
                 .write("evaluator_applied", [.select, .insert]),
                 .write("demand_stats", [.select, .insert, .update]),
                 .write("hotspot_alerts", [.select, .insert]),
+                .write("period_scores", [.select, .insert]),
+                // The points read routes (GET /v1/points…).
+                .read("points_accounts"),
+                .read("points_entries"),
             ]
         }
     }

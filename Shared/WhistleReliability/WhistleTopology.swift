@@ -8,6 +8,8 @@ import WhistleMessages
 public enum WhistleTopology {
     /// The queue intake consumes: everything published to `whistle.intake`.
     public static let intakeQueue = "intake.inbound"
+    /// The queue intake consumes events from (`ticket.closed`, to award points).
+    public static let intakeEventsQueue = "intake.events"
     /// The queue dispatcher consumes events from.
     public static let dispatcherEventsQueue = "dispatcher.events"
     /// The queue dispatcher consumes department replies from.

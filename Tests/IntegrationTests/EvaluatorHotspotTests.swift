@@ -31,7 +31,7 @@ struct EvaluatorHotspotTests {
         }
         let ids = Set(messages.map(\.messageId))
         for event in outcomes where ids.contains(event.sourceMessageId ?? "") {
-            try await EvaluatorScoresTests.waitApplied(flow, try #require(event["event_id"] as? String))
+            try await EvaluatorFeed.waitApplied(flow.sandbox, try #require(event["event_id"] as? String))
         }
     }
 

@@ -5,17 +5,6 @@ import WhistleMessages
 import WhistleReliability
 
 extension EvaluatorScoresTests {
-    /// Waits until evaluator has counted the event `eventId` (and so, the queue being in order,
-    /// everything published before it).
-    static func waitApplied(_ flow: FlowHarness, _ eventId: String) async throws {
-        let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline {
-            if try await flow.sandbox.count("SELECT count(*) FROM evaluator_applied WHERE event_id = $1", [eventId]) == 1 { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        Issue.record("evaluator never counted \(eventId)")
-    }
-
     /// `kpi_daily` and `demand_stats`, every row, as text.
     static func snapshot(_ flow: FlowHarness) async throws -> [String] {
         try await flow.sandbox.withDatabase { connection in
@@ -31,29 +20,11 @@ extension EvaluatorScoresTests {
     /// Publishes every event `times` times straight to evaluator's queue, then a marker, and waits
     /// until evaluator has taken the marker.
     static func replay(_ flow: FlowHarness, _ events: [[String: Any]], times: Int) async throws {
-        let publisher = AMQPPublisher(
-            configuration: try AMQPConfiguration(url: flow.sandbox.amqpURL), name: "test-replay", topology: WhistleTopology.base,
-            logger: .init(label: "test"))
-        var messages: [OutboundMessage] = []
-        for _ in 0..<times {
-            for event in events {
-                guard let id = event["event_id"] as? String, let type = event["type"] as? String else { continue }
-                let body = try JSONSerialization.data(withJSONObject: event)
-                messages.append(
-                    OutboundMessage(
-                        exchange: "", routingKey: WhistleTopology.evaluatorEventsQueue, body: Array(body), messageId: id, type: type))
-            }
+        let encoded = try events.compactMap { event -> EvaluatorFeed.Event? in
+            guard let id = event["event_id"] as? String, let type = event["type"] as? String else { return nil }
+            return EvaluatorFeed.Event(id: id, type: type, body: Array(try JSONSerialization.data(withJSONObject: event)))
         }
-        let marker = "replay-marker-\(UUID().uuidString)"
-        let markerBody = #"{"event_id":"\#(marker)","type":"test.marker","occurred_at":"2026-11-24T02:00:00Z","ticket_no":null,"data":{}}"#
-        messages.append(
-            OutboundMessage(
-                exchange: "", routingKey: WhistleTopology.evaluatorEventsQueue, body: Array(markerBody.utf8), messageId: marker,
-                type: "test.marker"))
-        let outcomes = try await publisher.publish(messages, timeout: .seconds(60))
-        await publisher.close()
-        #expect(outcomes.allSatisfy { $0 == .confirmed })
-        try await waitApplied(flow, marker)
+        try await EvaluatorFeed.publish(flow.sandbox, encoded, times: times, name: "replay")
     }
 
     /// `GET /v1/scores` against the tally: every count, rate and composite of every department.

@@ -11,7 +11,7 @@ struct FaultTests {
     /// 1,000 demands across the four channels, each with its own external id and message id.
     static func stream(_ tag: String) -> [(routingKey: String, body: [UInt8], messageId: String)] {
         (0..<total).map { i in
-            let channel = Channel.allCases[i % 4]
+            let channel = Channel.demandChannels[i % 4]
             return (channel.routingKey, Fixtures.json(Fixtures.demand(channel, externalId: "\(tag)-\(i)")), "\(tag)-m-\(i)")
         }
     }

@@ -81,6 +81,11 @@ struct ReliabilityTests {
             #expect(
                 (letter["error"] as? String)?.contains("handler refuses rel-poison") == true && letter["deliveries"] as? Int == 4,
                 "the first delivery and 3 more: \(letter)")
+            // The requeue reaches the quorum queue after whistlectl has exited: wait for it to land.
+            let requeued = ContinuousClock.now + .seconds(10)
+            while ContinuousClock.now < requeued, try await admin.queueStatus(WhistleTopology.deadLetterQueue).messages < 1 {
+                try await Task.sleep(for: .milliseconds(100))
+            }
             #expect(try await admin.queueStatus(WhistleTopology.deadLetterQueue).messages == 1, "list leaves the letter where it was")
             let refused = try await ctl.run(["dlq", "replay", "--amqp-url", sandbox.amqpURL])
             #expect(refused.status != 0 && refused.stderr.contains("--message-id"), "replay names its letters")

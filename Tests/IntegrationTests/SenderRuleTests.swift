@@ -78,7 +78,7 @@ struct SenderRuleTests {
             let plain = try #require(outcomes.first { $0.sourceMessageId == "sr-12345" }?["ticket_no"] as? String)
             let whistled = try #require(outcomes.first { $0.sourceMessageId == "sr-grid" }?["ticket_no"] as? String)
             try await flow.event(.ticketDispatched, ticket: plain)
-            try await flow.event(.ticketDispatched, ticket: whistled)
+            let whistleDispatched = try await flow.event(.ticketDispatched, ticket: whistled)
             let before = try await DatabaseState.read(sandbox)
             let timelineBefore = try await Self.timeline(sandbox)
 
@@ -93,7 +93,7 @@ struct SenderRuleTests {
                 ("whistle-intake", Exchange.events, "ticket.closed", merged),
                 ("adapter-hotline", Exchange.intake, "demand.12345", Self.demand("SR-2")),
                 ("dept-XS-CGJ", Exchange.intake, "demand.12345", Self.demand("SR-3")),
-                ("dept-XS-CGJ", Exchange.intake, "feedback", feedback), ("dept-FL-JDB", Exchange.intake, "feedback", feedback),
+                ("dept-XS-CGJ", Exchange.intake, "feedback", feedback),
                 ("adapter-grid", Exchange.intake, "evaluation", evaluation), ("adapter-12345", Exchange.intake, "evaluation", evaluation),
             ] as [(String, String, String, [String: Any])] {
                 #expect(
@@ -120,6 +120,12 @@ struct SenderRuleTests {
                     "sr-12345-feedback", .feedbackRejected
                 ),
                 ("dept-QS-JDB", "evaluation", evaluation, "sr-other-street", .evaluationRejected),
+                // A street office may verify its own whistles only: not a hotline ticket, not another street's whistle.
+                ("dept-FL-JDB", "feedback", feedback, "sr-street-feedback", .feedbackRejected),
+                (
+                    "dept-QS-JDB", "feedback", ["ticket_no": whistled, "satisfaction": "satisfied", "resolved": true],
+                    "sr-other-street-feedback", .feedbackRejected
+                ),
             ]
             for message in answered {
                 #expect(
@@ -175,7 +181,15 @@ struct SenderRuleTests {
                 try await sandbox.count(
                     "SELECT count(*)::int FROM demands WHERE message_id IN ('sr-rogue-demand') AND outcome = 'rejected'") == 1)
 
-            // The right users are heard: the whistling street's evaluation, the channel's feedback.
+            // The right users are heard: the whistling street's evaluation (once XS-CGJ's work is
+            // done: a department is scored only then), the channel's feedback.
+            let bureau = try #require(
+                (whistleDispatched.data["assignments"] as? [[String: Any]])?.first { $0["department"] as? String == "XS-CGJ" }?[
+                    "assignment_id"] as? String)
+            try await flow.desk.reply("XS-CGJ", bureau, "acknowledge")
+            try await flow.event(.assignmentAcknowledged, ticket: whistled)
+            try await flow.desk.reply("XS-CGJ", bureau, "complete", ["result": "已联合执法清理"])
+            try await flow.event(.assignmentCompleted, ticket: whistled)
             #expect(try await Self.publish(sandbox, as: "dept-FL-JDB", Exchange.intake, "evaluation", evaluation, id: "sr-street"))
             #expect(try await Self.publish(sandbox, as: "adapter-12345", Exchange.intake, "feedback", feedback, id: "sr-feedback"))
             let heard = try await flow.events.waitFor("the right users' answers") { all in

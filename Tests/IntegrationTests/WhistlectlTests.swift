@@ -26,7 +26,7 @@ struct WhistlectlTests {
             #expect(before["areas.community"] == 9 && before["areas.grid"] == 60)
             #expect(before["departments"] == 38 && before["categories"] == 53 && before["categories.leaf"] == 42)
             #expect(before["routing_rules"] == 56 && before["routing_rules.default"] == 42)
-            #expect(before["deadline_policies"] == 8 && before["calendar_days"] == 48 && before["settings.timezone"] == 1)
+            #expect(before["deadline_policies"] == 10 && before["calendar_days"] == 48 && before["settings.timezone"] == 1)
 
             let second = try await ctl.run(["seed", Self.seedFolder])
             #expect(second.status == 0, "\(second.stderr)")

@@ -4,7 +4,7 @@ import WhistleDomain
 import WhistleMessages
 
 /// docs/asyncapi.yaml, docs/schemas and docs/examples against each other and against the real
-/// validators: the documentation of CONTRACT v1 must say what the code does.
+/// validators: the documentation of the wire contract must say what the code does.
 @Suite("Contract documents")
 struct ContractDocsTests {
     let validator = JSONSchemaValidator(directory: ContractDocs.schemas)
@@ -35,7 +35,7 @@ struct ContractDocsTests {
 
     @Test("the real validators report exactly the expected errors of each invalid example, and accept each valid one")
     func realValidators() throws {
-        let reference = try ContractDocs.seedCodes()
+        let reference = try ContractDocs.seedReference()
         for example in try ContractDocs.all() where ContractDocs.inbound.contains(example.schema) {
             let found = ContractDocs.validate(example.schema, example.body.jsonBytes, reference: reference)
             if let expected = example.expectedErrors {
@@ -55,7 +55,7 @@ struct ContractDocsTests {
         }
         let schemas = try ContractDocs.schemaNames()
         let messageSchemas = schemas.filter { !ContractDocs.shared.contains($0) }
-        #expect(messageSchemas.count == 25)
+        #expect(messageSchemas.count == 33)
         for name in messageSchemas {
             #expect(examples.contains { $0.schema == name && $0.isValid }, "no valid example of \(name)")
         }
@@ -102,7 +102,8 @@ struct ContractDocsTests {
             #expect(addresses.contains(channel.routingKey), "no channel for \(channel.routingKey)")
         }
         let exchanges = [Exchange.intake, Exchange.dispatch, Exchange.replies, Exchange.events, Exchange.deadLetters]
-        for key in ["feedback", "evaluation", "{department}", "dept.{department}", "triage.{commandCenter}", "{routingKey}"] {
+        let intakeKeys = [IntakeRoutingKey.feedback, IntakeRoutingKey.evaluation, IntakeRoutingKey.whistle, IntakeRoutingKey.points]
+        for key in intakeKeys + ["{department}", "dept.{department}", "triage.{commandCenter}", "{routingKey}"] {
             #expect(addresses.contains(key), "no channel \(key)")
         }
         for exchange in exchanges { #expect(text.contains("name: \(exchange)\n"), "no binding to \(exchange)") }
@@ -126,6 +127,70 @@ struct ContractDocsTests {
         #expect(try validator.validate(noTicket, against: "event-envelope.schema.json").map(\.path) == ["ticket_no"])
         let unknownType = accepted.replacing("type", with: "ticket.vanished")
         #expect(try validator.validate(unknownType, against: "event-envelope.schema.json").map(\.keyword) == ["enum"])
+    }
+
+    @Test("the events of whistles, contests, points and period evaluations, as encoded, validate against the envelope")
+    func section10Events() throws {
+        let at = RFC3339.parse("2026-11-23T11:12:40+08:00") ?? Date()
+        let ticket = "W20261123-000041"
+        func check(_ type: EventType, _ ticketNo: String?, _ data: some Codable & Sendable) throws -> [SchemaViolation] {
+            let envelope = EventEnvelope(type: type, occurredAt: at, ticketNo: ticketNo, data: data)
+            return try validator.validate(try JSONParser().parse(try WhistleJSON.encode(envelope)), against: "event-envelope.schema.json")
+        }
+        let whistle = MessageSource(channel: Channel.whistle.rawValue, externalId: "XS-ZHZX-CS-1", messageId: "m-1")
+        let redemption = MessageSource(channel: nil, externalId: "FL-JF-1", messageId: "m-2")
+        let error = FieldError(field: "points", code: .outOfRange, message: "below zero")
+        let contested = AssignmentContested(
+            assignmentId: "a-1", department: "XS-SCJG", role: "co", reasonCode: "not_needed", note: "无需到场", whistler: "FL-JDB",
+            ruler: "XS-ZHZX", messageId: "r-1")
+        let ruled = WhistleRuled(
+            assignmentId: "a-1", department: "XS-SCJG", whistler: "FL-JDB", ruling: "empty", note: "吹空哨", ruledBy: "XS-ZHZX",
+            dispatchedAt: at, acknowledgedOnTime: nil, overdueAt: [at], messageId: "r-2")
+        let scores = [EvaluationRecorded.Score(department: "XS-CGJ", score: 88)]
+        let valid: [[SchemaViolation]] = [
+            try check(
+                .ticketAccepted, ticket, TicketAccepted(source: whistle, category: nil, urgency: .normal, area: "S-FL", whistler: "XS-ZHZX")
+            ),
+            try check(
+                .ticketEscalated, ticket,
+                TicketEscalated(level: "district", reason: "group_petition", department: "XS-ZHZX", heldBy: "XS-ZHZX")),
+            try check(.evaluationRecorded, nil, EvaluationRecorded(source: redemption, by: "QS-JDB", scores: scores, period: "2026-Q4")),
+            try check(.assignmentContested, ticket, contested), try check(.whistleRuled, ticket, ruled),
+            try check(
+                .assignmentCancelled, ticket,
+                AssignmentCancelled(assignmentId: "a-1", department: "XS-SCJG", role: "co", reason: "empty_whistle")),
+            try check(
+                .pointsAwarded, ticket, PointsAwarded(reporterRef: "GW-0405", points: 10, reason: "opened", ticketNo: ticket, year: 2026)),
+            try check(
+                .pointsRedeemed, nil,
+                PointsRedeemed(source: redemption, by: "FL-JDB", reporterRef: "GW-0405", points: -50, reason: "兑换", balance: 80)),
+            try check(.pointsRejected, nil, PointsRejected(source: redemption, errors: [error], by: "FL-JDB", reporterRef: nil)),
+        ]
+        for (index, violations) in valid.enumerated() { #expect(violations.isEmpty, "\(index): \(violations)") }
+        // A period evaluation names no ticket, a ticket's evaluation must; a redemption is about no ticket.
+        #expect(
+            try !check(.evaluationRecorded, ticket, EvaluationRecorded(source: redemption, by: "QS-JDB", scores: scores, period: "2026"))
+                .isEmpty)
+        #expect(
+            try check(.evaluationRecorded, nil, EvaluationRecorded(source: redemption, by: "FL-JDB", scores: scores)).map(\.path) == [
+                "ticket_no"
+            ])
+        #expect(
+            try !check(
+                .pointsRedeemed, ticket,
+                PointsRedeemed(source: redemption, by: "FL-JDB", reporterRef: "GW-0405", points: -5, reason: "x", balance: 0)
+            ).isEmpty)
+        #expect(
+            try !check(.whistleRuled, ticket, WhistleRuled(assignmentId: "a-1", department: "XS-SCJG", whistler: "FL-JDB", ruling: "void"))
+                .isEmpty)
+        // Every channel, the whistle's too, may be an intake event's source.
+        let source = try #require(
+            try ContractDocs.parse(ContractDocs.schemas.appendingPathComponent("common.schema.json"))["$defs"]?["source"])
+        let channels = Set(try #require(source["properties"]?["channel"]?["enum"]?.arrayValue).compactMap(\.stringValue))
+        #expect(channels == Set(Channel.allCases.map(\.rawValue)))
+        let awarded = try ContractDocs.parse(ContractDocs.schemas.appendingPathComponent("points-awarded.schema.json"))
+        let reasons = Set(try #require(awarded["properties"]?["reason"]?["enum"]?.arrayValue).compactMap(\.stringValue))
+        #expect(reasons == Set(PointsRule.Reason.allCases.map(\.rawValue)))
     }
 
     static func matches(of pattern: String, in text: String) -> [String] {

@@ -140,7 +140,13 @@ struct ContractWireTests {
         #expect(try enumeration("feedback", "properties", "satisfaction") == names(Feedback.Satisfaction.self))
         #expect(try enumeration("feedback-received", "properties", "satisfaction") == names(Feedback.Satisfaction.self))
         #expect(try enumeration("reply", "properties", "action") == names(Reply.Action.self))
-        #expect(try enumeration("reply", "properties", "reason_code") == names(Reply.ReturnReason.self))
+        // One `reason_code` on the wire: a return's reasons, and a contest's (CONTRACT §10).
+        #expect(
+            try enumeration("reply", "properties", "reason_code") == names(Reply.ReturnReason.self).union(names(Reply.ContestReason.self)))
+        #expect(try enumeration("reply", "properties", "ruling") == names(Reply.Ruling.self))
+        #expect(try enumeration("assignment-contested", "properties", "reason_code") == names(Reply.ContestReason.self))
+        #expect(try enumeration("whistle-ruled", "properties", "ruling") == names(Reply.Ruling.self))
+        #expect(try enumeration("assignment-cancelled", "properties", "reason") == names(AssignmentCancelReason.self))
         #expect(try enumeration("assignment-event", "properties", "reason_code") == names(Reply.ReturnReason.self))
         #expect(try enumeration("ticket-closed", "properties", "outcome") == names(TicketOutcome.self))
         #expect(try enumeration("ticket-triage", "properties", "reason") == names(TicketTriageReason.self))

@@ -47,9 +47,9 @@ struct DeadlineTests {
 
     func policy(_ channel: Channel, _ urgency: Urgency) throws -> DeadlinePolicy {
         switch (channel, urgency) {
-        case (.grid, .urgent), (.hotline, .urgent), (.twelve345, .urgent):
+        case (.grid, .urgent), (.whistle, .urgent), (.hotline, .urgent), (.twelve345, .urgent):
             try DeadlinePolicy.parse(channel: channel, urgency: urgency, acknowledge: "30m", resolve: "24h")
-        case (.grid, .normal):
+        case (.grid, .normal), (.whistle, .normal):
             try DeadlinePolicy.parse(channel: channel, urgency: urgency, acknowledge: "1h", resolve: "3wd")
         case (.hotline, .normal), (.twelve345, .normal):
             try DeadlinePolicy.parse(channel: channel, urgency: urgency, acknowledge: "2h", resolve: "5wd")

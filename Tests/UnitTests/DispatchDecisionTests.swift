@@ -117,7 +117,7 @@ struct DispatchDecisionTests {
         }
         let round = [TicketAssignment(assignmentId: "L2", department: "HB-QS", role: .lead)]
         let decision = TicketMachine.reduce(ticket, .dispatched(round: round), now: Date(timeIntervalSince1970: 0))
-        #expect(decision.effects == [.cancelAssignments(["C1"])])
+        #expect(decision.effects == [.cancelAssignments(["C1"], reason: .becameLead)])
         let next = decision.snapshot
         #expect(next?.leadDepartment == "HB-QS")
         #expect(

@@ -3,12 +3,21 @@ import Foundation
 import Testing
 import WhistleDomain
 import WhistleMessages
+import WhistleRuntime
 
 /// 一哨一考核's rule, and the read API's parameters.
 @Suite("Evaluator rules")
 struct EvaluatorRulesTests {
+    static let now = Date(timeIntervalSince1970: 1_795_000_000)
     let ticket = WhistleEvaluationRule.Ticket(
-        whistled: true, whistlingStreet: "QS-JDB", departments: ["QS-JDB", "XS-CGJ", "XS-SWJ"], alreadyScored: ["XS-SWJ"])
+        whistled: true, whistler: "QS-JDB", departments: ["QS-JDB", "XS-CGJ", "XS-SWJ"],
+        assignments: ["QS-JDB", "XS-CGJ", "XS-SWJ"].map {
+            WhistleEvaluationRule.Assignment(
+                department: $0, state: .completed, ackDue: EvaluatorRulesTests.now + 3600,
+                resolveDue: EvaluatorRulesTests.now + 86_400, acknowledgedAt: EvaluatorRulesTests.now - 60,
+                completedAt: EvaluatorRulesTests.now - 30)
+        },
+        alreadyScored: ["XS-SWJ"])
 
     func evaluation(by: String, _ departments: [String]) -> Evaluation {
         Evaluation(ticketNo: "W20261121-000123", by: by, scores: departments.map { Evaluation.Score(department: $0, score: 80) })
@@ -16,25 +25,29 @@ struct EvaluatorRulesTests {
 
     func pairs(_ errors: [FieldError]) -> [String] { errors.map { "\($0.field ?? "null"):\($0.code.rawValue)" } }
 
-    @Test("the whistling street scores a department of the ticket")
+    @Test("the whistler scores a department of the ticket")
     func allowed() {
-        #expect(WhistleEvaluationRule.check(evaluation(by: "QS-JDB", ["XS-CGJ"]), against: ticket).isEmpty)
+        #expect(WhistleEvaluationRule.check(evaluation(by: "QS-JDB", ["XS-CGJ"]), against: ticket, at: Self.now).isEmpty)
     }
 
-    @Test("only a whistle ticket, and only its own street, may be evaluated")
+    @Test("only a whistle ticket, and only by its own whistler, may be evaluated")
     func wrongTicketOrStreet() {
         var plain = ticket
         plain.whistled = false
-        #expect(pairs(WhistleEvaluationRule.check(evaluation(by: "QS-JDB", ["XS-CGJ"]), against: plain)) == ["ticket_no:not_allowed"])
-        #expect(pairs(WhistleEvaluationRule.check(evaluation(by: "FL-JDB", ["XS-CGJ"]), against: ticket)) == ["by:not_allowed"])
+        func check(_ by: String, _ ticket: WhistleEvaluationRule.Ticket) -> [String] {
+            pairs(WhistleEvaluationRule.check(evaluation(by: by, ["XS-CGJ"]), against: ticket, at: Self.now))
+        }
+        #expect(check("QS-JDB", plain) == ["ticket_no:not_allowed"])
+        #expect(check("FL-JDB", ticket) == ["by:not_allowed"])
         var nowhere = ticket
-        nowhere.whistlingStreet = nil
-        #expect(pairs(WhistleEvaluationRule.check(evaluation(by: "QS-JDB", ["XS-CGJ"]), against: nowhere)) == ["ticket_no:not_allowed"])
+        nowhere.whistler = nil
+        #expect(check("QS-JDB", nowhere) == ["ticket_no:not_allowed"])
     }
 
     @Test("each score must be of another department of the ticket, not yet scored; every problem is listed")
     func departments() {
-        let errors = WhistleEvaluationRule.check(evaluation(by: "QS-JDB", ["XS-CGJ", "XS-GA", "XS-SWJ", "QS-JDB"]), against: ticket)
+        let errors = WhistleEvaluationRule.check(
+            evaluation(by: "QS-JDB", ["XS-CGJ", "XS-GA", "XS-SWJ", "QS-JDB"]), against: ticket, at: Self.now)
         #expect(
             pairs(errors) == ["scores[1].department:not_allowed", "scores[2].department:not_allowed", "scores[3].department:not_allowed"])
         #expect(errors[0].message.contains("XS-GA") && errors[1].message.contains("already") && errors[2].message.contains("itself"))
@@ -97,6 +110,43 @@ struct EvaluatorRulesTests {
             totals: [DepartmentCounts(code: "XS-CGJ", name: "西山区城管局", kind: "bureau", counts: counts)])
         let lines = report.csv.components(separatedBy: "\r\n")
         #expect(lines[0].hasPrefix("\u{FEFF}department,name,from,to,dispatched,response_rate"))
-        #expect(lines[1] == "XS-CGJ,西山区城管局,2026-11-01,2026-11-30,4,0.7500,,,,0.0000,,0,0,,75.00")
+        #expect(lines[0].hasSuffix(",whistle_score,composite,whistles,whistles_empty,contests,contests_lost,period_score"))
+        #expect(lines[1] == "XS-CGJ,西山区城管局,2026-11-01,2026-11-30,4,0.7500,,,,0.0000,,0,0,,75.00,0,0,0,0,")
+        counts.whistles = 3
+        counts.whistlesEmpty = 1
+        counts.contests = 2
+        counts.contestsLost = 1
+        counts.periodSum = 85
+        counts.periodCount = 1
+        let whistling = ScoreReport(
+            from: day, to: day.adding(days: 29), weights: .default,
+            totals: [DepartmentCounts(code: "QS-JDB", name: "青石街道办事处", kind: "street_office", counts: counts)])
+        // composite: (.2·.75 + .3·.85) / .5 = 81
+        #expect(
+            whistling.csv.components(separatedBy: "\r\n")[1]
+                == "QS-JDB,青石街道办事处,2026-11-01,2026-11-30,4,0.7500,,,,0.0000,,0,0,,81.00,3,1,2,1,85.00")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(whistling.json.utf8)) as? [String: Any])
+        let line = try #require((json["departments"] as? [[String: Any]])?.first)
+        #expect(line["whistles"] as? Int == 3 && line["whistles_empty"] as? Int == 1 && line["contests"] as? Int == 2)
+        #expect(line["contests_lost"] as? Int == 1 && line["period_score"] as? Double == 85 && line["street_score"] as? Double == 85)
+        #expect(line["whistle_score"] is NSNull && json["area"] is NSNull)
+        #expect((json["street_mix"] as? [String: Double]) == ["whistle": 0.5, "period": 0.5])
+    }
+
+    @Test("the street mix is read from WHISTLE_SCORE_STREET_MIX; a refused setting is an error naming its variable")
+    func streetMixSetting() throws {
+        let secret = ["WHISTLE_API_JWT_SECRET": String(repeating: "s", count: 32)]
+        #expect(try EvaluatorConfiguration(environment: secret).weights.streetMix == .default)
+        let mixed = try EvaluatorConfiguration(environment: secret.merging(["WHISTLE_SCORE_STREET_MIX": "whistle=1,period=3"]) { $1 })
+        #expect(mixed.weights.streetMix == StreetMix(whistle: 1, period: 3) && mixed.weights.whistle == 0.3)
+        for (variable, value) in [
+            ("WHISTLE_SCORE_STREET_MIX", "street=1"), ("WHISTLE_SCORE_STREET_MIX", "whistle=-1"),
+            ("WHISTLE_SCORE_STREET_MIX", "whistle=0,period=0"), ("WHISTLE_SCORE_WEIGHTS", "whistle=0.1"),
+        ] {
+            let error = #expect(throws: ConfigurationError.self, "\(variable)=\(value)") {
+                try EvaluatorConfiguration(environment: secret.merging([variable: value]) { $1 })
+            }
+            #expect(error?.variable == variable)
+        }
     }
 }

@@ -215,7 +215,7 @@ struct FuzzHarness {
             if !isObject { fail(target, "valid although the body is not a JSON object") }
         }
 
-        for channel in Channel.allCases {
+        for channel in Channel.demandChannels {
             let target = "demand.\(channel.rawValue)"
             let first = demands.validate(channel: channel, body: input, now: now)
             let second = demands.validate(channel: channel, body: input, now: now)
@@ -258,7 +258,8 @@ struct FuzzHarness {
         switch evaluation {
         case .valid(let item):
             checkValid("evaluation")
-            if !reference.streetOffices.contains(item.by) { fail("evaluation", "valid by \(item.by)") }
+            if !reference.streetOffices.union(reference.commandCenters).contains(item.by) { fail("evaluation", "valid by \(item.by)") }
+            if (item.ticketNo == nil) == (item.period == nil) { fail("evaluation", "valid with neither or both of ticket_no and period") }
             if item.scores.isEmpty || item.scores.count > EvaluationValidator.maxScores
                 || Set(item.scores.map(\.department)).count != item.scores.count
                 || item.scores.contains(where: { !(0...100).contains($0.score) || !reference.departments.contains($0.department) })
@@ -282,6 +283,8 @@ struct FuzzHarness {
                 case .complete: item.result != nil
                 case .return: item.reasonCode != nil
                 case .extend: item.note != nil
+                case .contest: item.contestReason != nil && item.note != nil
+                case .rule: item.ruling != nil && item.note != nil
                 case .acknowledge, .progress: true
                 }
             if !complete || !Self.isCleanText(item.assignmentId, max: 128) { fail("reply", "valid but incomplete: \(item)") }
@@ -491,7 +494,7 @@ struct Mutator {
         "external_id", "submitted_at", "content", "title", "category", "urgency", "location", "address", "lat", "lon", "grid",
         "reporter", "name", "phone", "anonymous", "id", "attachments", "url", "kind", "line", "callback_requested", "whistle",
         "departments", "reason", "form", "petitioners", "subject_unit", "ticket_no", "satisfaction", "resolved", "comment", "by",
-        "scores", "department", "score", "assignment_id", "action", "note", "result", "reason_code", "at", "lead", "co",
+        "scores", "department", "score", "assignment_id", "action", "note", "result", "reason_code", "at", "lead", "co", "period",
     ]
     static let enums = [
         "normal", "urgent", "image", "audio", "video", "document", "letter", "visit", "online", "phone", "request", "complaint",
@@ -502,7 +505,7 @@ struct Mutator {
         "2026-11-21T10:00:00+08:00", "2026-11-21T10:00:00Z", "2026-11-21t10:00:00z", "2026-11-21 10:00:00+08:00",
         "2026-11-21T10:00:60+08:00", "2026-11-21T10:00:00.123456789012345678+08:00", "2000-01-01T00:00:00+14:00",
         "1999-12-31T23:59:59-12:00", "2026-11-22T12:00:00+08:00", "2026-11-23T12:00:01+08:00", "0000-01-01T00:00:00Z",
-        "9999-12-31T23:59:59Z", "2024-02-29T00:00:00Z", "2100-02-29T00:00:00Z", "2026-11-21T10:00:00+23:59",
+        "9999-12-31T23:59:59Z", "2024-02-29T00:00:00Z", "2100-02-29T00:00:00Z", "2026-11-21T10:00:00+23:59", "2026-Q4", "2026",
     ]
     static let tokens = [
         "null", "true", "false", "0", "-0", "-0.0", "1e309", "-1e309", "1e-400", "4.9e-324", "1.7976931348623157e308",

@@ -40,7 +40,7 @@ struct IntakePlanTests {
         #expect(Channel(routingKey: "demand.petition") == .petition)
         #expect(Channel(routingKey: "demand.") == nil)
         #expect(Channel(routingKey: "12345") == nil)
-        #expect(Channel.allCases.map(\.routingKey) == ["demand.hotline", "demand.12345", "demand.grid", "demand.petition"])
+        #expect(Channel.demandChannels.map(\.routingKey) == ["demand.hotline", "demand.12345", "demand.grid", "demand.petition"])
     }
 }
 

@@ -20,7 +20,7 @@ struct KPIFoldTests {
     func fold(_ type: String, _ json: String) throws -> [String: KPICounts] {
         var out: [String: KPICounts] = [:]
         guard let event = try KPIEvent.decode(type: type, data: try data(json)) else { return out }
-        for (department, counts) in KPIFold.contributions(event) {
+        for (department, counts, _) in KPIFold.contributions(event) {
             out[department] = (out[department] ?? KPICounts()) + counts
         }
         return out
@@ -63,13 +63,17 @@ struct KPIFoldTests {
         #expect(try fold("assignment.progress", assignment(#","note":"x""#)).isEmpty)
     }
 
-    @Test("an escalation counts against the ticket's lead at that moment, and against nobody before there is one")
+    @Test("an escalation counts against the ticket's lead at that moment, else against the command center holding its triage")
     func escalations() throws {
         #expect(try fold("ticket.escalated", #"{"level":"street","reason":"overdue","lead_department":"A"}"#)["A"]?.escalations == 1)
+        let held = try fold("ticket.escalated", #"{"level":"district","reason":"overdue","held_by":"CC"}"#)
+        #expect(held.keys.sorted() == ["CC"] && held["CC"]?.escalations == 1, "before any lead: the triage's holder")
+        let both = try fold("ticket.escalated", #"{"level":"street","reason":"returned","lead_department":"A","held_by":"CC"}"#)
+        #expect(both.keys.sorted() == ["A"], "the lead, when there is one")
         #expect(try fold("ticket.escalated", #"{"level":"street","reason":"repeated"}"#).isEmpty)
     }
 
-    @Test("feedback counts for every department it judged; a reopening is rework for the lead")
+    @Test("feedback counts for every department it judged; a reopening is rework for each of them")
     func feedback() throws {
         let closed = try fold(
             "ticket.closed",
@@ -82,7 +86,10 @@ struct KPIFoldTests {
             "ticket.reopened",
             #"{"reopen_count":1,"lead_department":"A","feedback":{"satisfaction":"unsatisfied","resolved":false,"departments":["A","B"]}}"#)
         #expect(reopened["A"].map { ($0.answered, $0.satisfied, $0.resolved, $0.reworked) } ?? (0, 0, 0, 0) == (1, 0, 0, 1))
-        #expect(reopened["B"].map { ($0.answered, $0.reworked) } ?? (0, 0) == (1, 0))
+        #expect(reopened["B"].map { ($0.answered, $0.reworked) } ?? (0, 0) == (1, 1), "the co-department's work was judged too")
+        #expect(reopened["C"] == nil, "nor anyone the feedback did not judge")
+        let unjudged = try fold("ticket.reopened", #"{"reopen_count":1,"lead_department":"A"}"#)
+        #expect(unjudged.keys.sorted() == ["A"] && unjudged["A"]?.reworked == 1 && unjudged["A"]?.answered == 0)
         #expect(try fold("ticket.closed", #"{"outcome":"no_feedback"}"#).isEmpty, "no feedback is not an answer")
     }
 
@@ -98,8 +105,8 @@ struct KPIFoldTests {
 
     @Test("other types count nothing; data that is not its type's payload is an error naming the field")
     func ignored() throws {
-        #expect(try fold("ticket.accepted", #"{"source":{}}"#).isEmpty)
-        #expect(try KPIEvent.decode(type: "ticket.accepted", data: try data(#"{"source":{}}"#)) == nil)
+        #expect(try fold("ticket.accepted", #"{"source":{}}"#).isEmpty, "a ticket that is no whistle's")
+        #expect(try KPIEvent.decode(type: "ticket.merged", data: try data(#"{"source":{}}"#)) == nil)
         #expect(throws: JSONDecodeError(path: "data.department", message: "is required")) {
             try fold("assignment.acknowledged", #"{"assignment_id":"a-1","role":"lead","on_time":true}"#)
         }

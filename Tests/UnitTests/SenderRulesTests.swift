@@ -68,17 +68,25 @@ struct SenderRulesTests {
         #expect(strict.feedbackProblem(userId: "adapter-unknown", ticketChannels: []) != nil)
         #expect(strict.feedbackProblem(userId: "adapter-grid", ticketChannels: []) == nil, "an unknown ticket is refused by intake itself")
         #expect(SenderRules(mode: .any).feedbackProblem(userId: nil, ticketChannels: [.grid]) == nil)
+        // A whistle's ticket: its whistler verifies the work; nobody else, no adapter either.
+        #expect(strict.feedbackProblem(userId: "dept-XS-ZHZX", ticketChannels: [.whistle], whistler: "XS-ZHZX") == nil)
+        #expect(
+            strict.feedbackProblem(userId: "dept-QS-JDB", ticketChannels: [.whistle], whistler: "XS-ZHZX")?.message.contains("dept-XS-ZHZX")
+                == true)
+        #expect(strict.feedbackProblem(userId: "adapter-12345", ticketChannels: [.whistle], whistler: "XS-ZHZX")?.field == "ticket_no")
+        #expect(strict.feedbackProblem(userId: "dept-XS-ZHZX", ticketChannels: [.twelve345]) != nil, "no whistler: adapters only")
     }
 
-    @Test("an evaluation passes from the whistling street's own broker user only")
+    @Test("an evaluation passes from its evaluator's own broker user only: a whistler, street or command center")
     func evaluations() {
-        #expect(strict.evaluationProblem(userId: "dept-QS-JDB", whistlingStreet: "QS-JDB") == nil)
-        for user: String? in ["dept-FL-JDB", "adapter-grid", "whistle-admin", nil] {
-            #expect(strict.evaluationProblem(userId: user, whistlingStreet: "QS-JDB")?.code == .notAllowed)
+        #expect(strict.evaluationProblem(userId: "dept-QS-JDB", evaluator: "QS-JDB") == nil)
+        #expect(strict.evaluationProblem(userId: "dept-XS-ZHZX", evaluator: "XS-ZHZX") == nil, "a district command center's whistle")
+        for user: String? in ["dept-FL-JDB", "dept-XS-ZHZX", "adapter-grid", "whistle-admin", nil] {
+            #expect(strict.evaluationProblem(userId: user, evaluator: "QS-JDB")?.code == .notAllowed)
         }
-        #expect(strict.evaluationProblem(userId: "adapter-grid", whistlingStreet: "QS-JDB")?.message.contains("only dept-QS-JDB") == true)
-        #expect(strict.evaluationProblem(userId: "adapter-grid", whistlingStreet: nil) == nil, "no whistle: the evaluation rule refuses it")
-        #expect(SenderRules(mode: .any).evaluationProblem(userId: "adapter-grid", whistlingStreet: "QS-JDB") == nil)
+        #expect(strict.evaluationProblem(userId: "adapter-grid", evaluator: "QS-JDB")?.message.contains("only dept-QS-JDB") == true)
+        #expect(strict.evaluationProblem(userId: "adapter-grid", evaluator: nil) == nil, "no whistle: the evaluation rule refuses it")
+        #expect(SenderRules(mode: .any).evaluationProblem(userId: "adapter-grid", evaluator: "QS-JDB") == nil)
     }
 
     @Test("adapter users name their channel")
@@ -123,9 +131,11 @@ struct SenderRulesTests {
             }
             #expect(try !Self.matches(write, "ticket.accepted.x"))
         }
-        // Evaluations: a street office may publish them, an adapter or a bureau may not.
+        // Evaluations: a street office may publish them, an adapter or a bureau may not; feedback
+        // only as the whistler verifying its own whistle's ticket (intake checks which ticket).
         #expect(try Self.matches(permissions["dept-FL-JDB whistle.intake"], "evaluation"))
-        #expect(try !Self.matches(permissions["dept-FL-JDB whistle.intake"], "feedback"))
+        #expect(try Self.matches(permissions["dept-FL-JDB whistle.intake"], "feedback"))
+        #expect(try !Self.matches(permissions["dept-FL-JDB whistle.intake"], "demand.grid"))
         #expect(permissions["dept-XS-CGJ whistle.intake"] == nil, "a bureau has no write on whistle.intake at all")
         #expect(try !Self.matches(permissions["adapter-grid whistle.intake"], "evaluation"))
         #expect(try Self.matches(permissions["adapter-grid whistle.intake"], "feedback"))

@@ -14,6 +14,10 @@ struct ReplyTransition: Sendable, CustomTestStringConvertible {
     enum Expected: Sendable, Hashable {
         case accepted(AssignmentState, EventType)
         case rejected
+        /// Refused for the state and, besides, for what a contest needs (no whistle on the ticket).
+        case rejectedTwice
+        /// A ruling by the assignment's own department: only the whistler's ruler may rule.
+        case notTheRuler
     }
 
     let state: AssignmentState
@@ -37,9 +41,22 @@ private let replyTable: [ReplyTransition] =
         .init(state: .acknowledged, action: .complete, expected: .accepted(.completed, .assignmentCompleted)),
         .init(state: .acknowledged, action: .return, expected: .accepted(.returned, .assignmentReturned)),
         .init(state: .acknowledged, action: .extend, expected: .accepted(.acknowledged, .assignmentExtended)),
+        // A lead of a ticket without a whistle: no contest, and no department rules (ContestRulesTests).
+        .init(state: .dispatched, action: .contest, expected: .rejected),
+        .init(state: .acknowledged, action: .contest, expected: .rejected),
+        .init(state: .dispatched, action: .rule, expected: .notTheRuler),
+        .init(state: .acknowledged, action: .rule, expected: .notTheRuler),
     ]
     + [AssignmentState.completed, .returned, .cancelled].flatMap { state in
-        Reply.Action.allCases.map { ReplyTransition(state: state, action: $0, expected: .rejected) }
+        Reply.Action.allCases.map { action in
+            let expected: ReplyTransition.Expected =
+                switch action {
+                case .rule: .notTheRuler
+                case .contest: .rejectedTwice
+                default: .rejected
+                }
+            return ReplyTransition(state: state, action: action, expected: expected)
+        }
     }
 
 private func assignment(_ state: AssignmentState, extended: Bool = false) -> AssignmentSnapshot {
@@ -50,7 +67,9 @@ private func assignment(_ state: AssignmentState, extended: Bool = false) -> Ass
 
 /// A reply with every text its action needs.
 private func completeReply(_ action: Reply.Action) -> Reply {
-    Reply(assignmentId: "a-1", action: action, note: "需延期处理", result: "已清理", reasonCode: .notOurDuty)
+    Reply(
+        assignmentId: "a-1", action: action, note: "需延期处理", result: "已清理", reasonCode: .notOurDuty, contestReason: .notNeeded,
+        ruling: .empty)
 }
 
 @Suite("Assignment replies (CONTRACT §4)")
@@ -71,6 +90,12 @@ struct AssignmentMachineTests {
         case .rejected:
             #expect(decision.errors.map(\.code) == [.notAllowed])
             #expect(decision.errors.map(\.field) == ["action"])
+        case .rejectedTwice:
+            #expect(decision.errors.map(\.code) == [.notAllowed, .notAllowed])
+            #expect(decision.errors.map(\.field) == ["action", "action"])
+        case .notTheRuler:
+            #expect(decision.errors.map(\.code) == [.notAllowed])
+            #expect(decision.errors.map(\.field) == ["assignment_id"])
         }
     }
 
@@ -166,20 +191,8 @@ private let co2 = TicketAssignment(assignmentId: "C2", department: "HB-QS", role
 @discardableResult
 private func run(
     _ ticket: inout TicketSnapshot, _ inputs: [TicketInput], now: Date = t0, sourceLocation: SourceLocation = #_sourceLocation
-)
-    -> [TicketEffect]
-{
-    var effects: [TicketEffect] = []
-    for input in inputs {
-        let decision = TicketMachine.reduce(ticket, input, now: now)
-        guard let next = decision.snapshot else {
-            Issue.record("\(input) changed nothing: \(decision)", sourceLocation: sourceLocation)
-            return []
-        }
-        ticket = next
-        effects = decision.effects
-    }
-    return effects
+) -> [TicketEffect] {
+    feedTicket(&ticket, inputs, now: now, sourceLocation: sourceLocation)
 }
 
 /// A ticket dispatched to the lead and co, both acknowledged.
@@ -234,13 +247,13 @@ struct TicketMachineTests {
     }
 
     @Test(
-        "any other feedback reopens to the same lead",
+        "any other feedback reopens to the same lead and to every co whose completed work it judged",
         arguments: [(Feedback.Satisfaction.unsatisfied, true), (.unsatisfied, false), (.satisfied, false), (.basicallySatisfied, false)])
     func reopen(_ satisfaction: Feedback.Satisfaction, _ resolvedFlag: Bool) {
         var ticket = resolved()
         let effects = run(&ticket, [.feedback(satisfaction, resolved: resolvedFlag)])
         #expect(ticket.status == .dispatched && ticket.reopenCount == 1)
-        #expect(effects == [.emit(.ticketReopened, .reopened(reopenCount: 1)), .dispatchAgain(toLead: "CG-QS")])
+        #expect(effects == [.emit(.ticketReopened, .reopened(reopenCount: 1)), .dispatchAgain(lead: "CG-QS", co: ["SW-QS"])])
         #expect(ticket.assignments.isEmpty && ticket.resolvedAt == nil && ticket.feedbackDue == nil)
     }
 
@@ -326,7 +339,8 @@ struct TicketMachineTests {
         #expect(ticket.status == .triage && ticket.returnCount == 2)
         #expect(
             effects == [
-                .cancelAssignments(["C2"]), .toTriage(.returned), .emit(.ticketTriage, .triage(.returned)), .escalate(.returned),
+                .cancelAssignments(["C2"], reason: .triage), .toTriage(.returned), .emit(.ticketTriage, .triage(.returned)),
+                .escalate(.returned),
             ])
         #expect(ticket.assignments.map(\.state) == [.returned, .completed, .cancelled, .returned])
         // The command center routes it again.
@@ -352,7 +366,10 @@ struct TicketMachineTests {
         run(&ticket, [.dispatched(round: [lead, co]), .assignmentReturned(assignmentId: "L1")])
         let effects = run(&ticket, [.triageRouted(.noDepartmentLeft)])
         #expect(ticket.status == .triage && ticket.returnCount == 1)
-        #expect(effects == [.cancelAssignments(["C1"]), .toTriage(.noDepartmentLeft), .emit(.ticketTriage, .triage(.noDepartmentLeft))])
+        #expect(
+            effects == [
+                .cancelAssignments(["C1"], reason: .triage), .toTriage(.noDepartmentLeft), .emit(.ticketTriage, .triage(.noDepartmentLeft)),
+            ])
     }
 
     @Test("a closed or rejected ticket takes no input", arguments: [TicketStatus.closed, .rejected])

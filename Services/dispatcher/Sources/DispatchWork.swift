@@ -68,6 +68,7 @@ final class DispatchWork {
         let assignments = tickets.values.flatMap(\.assignments)
         try TicketWrites.insert(connection, assignments.filter(\.isNew))
         try TicketWrites.update(connection, assignments.filter { $0.isDirty && !$0.isNew })
+        try TicketWrites.updateAccounts(connection, assignments.filter(\.account.isDirty))
         try timers.write(connection, instance: instance)
         messages += try AssignmentMessages(connection: connection).build(outgoing, tickets: tickets)
         try timeline.insert(connection, at: now, into: .dispatch)

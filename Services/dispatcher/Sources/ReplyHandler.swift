@@ -6,9 +6,11 @@ import WhistlePostgres
 import WhistleReliability
 
 /// Dispatcher's work on `whistle.replies`: departments' replies about their assignments
-/// (CONTRACT §4), and command centers' routings of tickets in triage (`triage.<code>`). A reply
-/// that is invalid, about an unknown assignment or another department's, or not allowed in the
-/// assignment's state changes nothing and yields `reply.rejected` with every error.
+/// (CONTRACT §4) and their contests of a whistle, command centers' rulings on those contests
+/// (CONTRACT §10), and command centers' routings of tickets in triage (`triage.<code>`). A reply
+/// that is invalid, about an unknown assignment or another department's, not the ruler's ruling,
+/// or not allowed in the assignment's state changes nothing and yields `reply.rejected` with
+/// every error.
 struct ReplyHandler: BatchHandler {
     let context: DispatchContext
 
@@ -64,10 +66,12 @@ struct ReplyHandler: BatchHandler {
             return try reject(message, department: department, assignmentId: reply.assignmentId, ticketNo: nil, [error], work)
         }
         var assignment = ticket.assignments[index]
-        let own = assignment.department == department
+        let parties = ticket.contestParties(in: work.reference.data)
+        // Those the assignment concerns learn its ticket: its department, and for a ruling its ruler.
+        let own = assignment.department == department || (reply.action == .rule && parties?.ruler == department)
         var decision = AssignmentMachine.apply(
             reply: reply, to: assignment.snapshot, replyingDepartment: department, isPetition: ticket.channel == .petition,
-            now: work.now)
+            whistle: parties, now: work.now)
         var extended: AssignmentClock?
         if decision.effects.contains(.extendResolveDue) {
             let policy = work.reference.policies.policy(channel: ticket.channel, urgency: ticket.urgency)
@@ -91,6 +95,8 @@ struct ReplyHandler: BatchHandler {
             assignmentId: assignment.id, department: assignment.department, role: assignment.role.rawValue, note: reply.note,
             messageId: message.messageId)
         var ticketInputs: [TicketInput] = []
+        var contest: Reply.ContestReason?
+        var ruling: Reply.Ruling?
         for effect in effects {
             switch effect {
             case .emit: break
@@ -122,13 +128,38 @@ struct ReplyHandler: BatchHandler {
                 for timer in TimerPlan.resolveTimers(for: extended) {
                     work.timers.plan(ticketNo: ticketNo, assignmentId: assignment.id, kind: timer.kind, dueAt: timer.dueAt)
                 }
+            case .contested(let reason):
+                contest = reason
+                assignment.account.contestReason = reason.rawValue
+                assignment.account.contestNote = reply.note
+                assignment.account.contestedAt = work.now
+                assignment.account.isDirty = true
+            case .ruled(let ruled):
+                ruling = ruled
+                assignment.account.ruling = ruled.rawValue
+                assignment.account.rulingNote = reply.note
+                assignment.account.ruledBy = department
+                assignment.account.ruledAt = work.now
+                assignment.account.isDirty = true
             case .ticket(let input):
                 ticketInputs.append(input)
             }
         }
         // The ticket's state machine sees the assignment as it was, and moves it itself.
         work.tickets[ticketNo]?.assignments[index] = assignment
-        if let type = decision.event {
+        if let contest, let parties, let ruler = parties.ruler {
+            let data = AssignmentContested(
+                assignmentId: assignment.id, department: assignment.department, role: assignment.role.rawValue,
+                reasonCode: contest.rawValue, note: reply.note, whistler: parties.whistler, ruler: ruler, messageId: message.messageId)
+            try work.record(.assignmentContested, ticketNo: ticketNo, data, actor: department)
+        } else if let ruling, let parties {
+            // What the assignment had counted, so that an `empty` ruling can be taken back from its KPIs.
+            let data = WhistleRuled(
+                assignmentId: assignment.id, department: assignment.department, whistler: parties.whistler, ruling: ruling.rawValue,
+                note: reply.note, ruledBy: department, dispatchedAt: assignment.dispatchedAt,
+                acknowledgedOnTime: assignment.acknowledgedOnTime, overdueAt: assignment.account.overdueAt, messageId: message.messageId)
+            try work.record(.whistleRuled, ticketNo: ticketNo, data, actor: department)
+        } else if let type = decision.event {
             try work.record(type, ticketNo: ticketNo, payload, actor: department)
         }
         for input in ticketInputs { try work.apply(input, to: ticketNo, actor: department) }

@@ -73,8 +73,9 @@ extension DispatchWork {
         let outer = judgment
         defer { judgment = outer }
         if case .feedback(let satisfaction, let resolved) = input {
-            // The departments whose completed work the answer judges (their 满意率 and 解决率).
-            let departments = Set(ticket.assignments.filter { $0.state == .completed }.map(\.department)).sorted()
+            // The departments whose completed work the answer judges (their 满意率 and 解决率);
+            // a reopening goes back to exactly these.
+            let departments = ticket.snapshot.judgedDepartments
             judgment = FeedbackJudgment(satisfaction: satisfaction.rawValue, resolved: resolved, departments: departments)
         }
         let decision = TicketMachine.reduce(ticket.snapshot, input, now: now)
@@ -95,8 +96,9 @@ extension DispatchWork {
         switch effect {
         case .emit(let type, let data):
             try emitTicketEvent(type, data, ticket: ticket, actor: actor, detail: detail)
-        case .dispatchAgain(let lead):
-            try dispatch(ticketNo, lead: lead, co: [], rule: "reopen \(ticket.reopenCount): the same lead", actor: actor)
+        case .dispatchAgain(let lead, let co):
+            let rule = "reopen \(ticket.reopenCount): every department whose work the feedback judged"
+            try dispatch(ticketNo, lead: lead, co: co, rule: rule, actor: actor)
         case .reroute(let excluding):
             switch router.route(ticket.routingRequest, excluding: Set(excluding)) {
             case .assign(let lead, _, let rule):
@@ -116,12 +118,19 @@ extension DispatchWork {
         case .startFeedbackWindow:
             let due = ticket.feedbackDue ?? TimerPlan.feedbackTimer(resolvedAt: now).dueAt
             timers.plan(ticketNo: ticketNo, assignmentId: nil, kind: .feedbackWindow, dueAt: due)
-        case .cancelAssignments(let ids):
+        case .cancelAssignments(let ids, let reason):
             for id in ids {
                 timers.cancel(assignmentId: id, kinds: Set(TimerKind.allCases))
-                if let index = tickets[ticketNo]?.assignmentIndex(id) {
-                    tickets[ticketNo]?.assignments[index].isDirty = true
+                guard let index = tickets[ticketNo]?.assignmentIndex(id), var assignment = tickets[ticketNo]?.assignments[index] else {
+                    continue
                 }
+                assignment.isDirty = true
+                assignment.account.cancelReason = reason.rawValue
+                assignment.account.isDirty = true
+                tickets[ticketNo]?.assignments[index] = assignment
+                let data = AssignmentCancelled(
+                    assignmentId: id, department: assignment.department, role: assignment.role.rawValue, reason: reason.rawValue)
+                try record(.assignmentCancelled, ticketNo: ticketNo, data, actor: actor)
             }
         }
     }
@@ -138,14 +147,15 @@ extension DispatchWork {
         case .closed(let outcome):
             try record(type, ticketNo: ticketNo, TicketClosed(outcome: outcome.rawValue, feedback: judgment), actor: actor)
         case .triage(let reason):
-            let center = reference.data.commandCenter(for: ticket.area)?.code
+            let center = EscalationTarget.triageHolder(area: ticket.area, in: reference.data)?.code
             try record(
                 type, ticketNo: ticketNo, TicketTriaged(reason: reason.rawValue, detail: detail, commandCenter: center), actor: actor)
         }
     }
 
     /// Makes `escalation` when `Escalation.decision(current:status:)` says it applies: raises
-    /// the ticket's level, records who now supervises it and emits `ticket.escalated`.
+    /// the ticket's level, records who now supervises it and emits `ticket.escalated`, with
+    /// `held_by` (the command center holding the triage) when no lead was dispatched yet.
     func escalate(_ ticketNo: String, _ escalation: Escalation, actor: String) throws {
         guard var ticket = tickets[ticketNo] else { return }
         guard case .escalate = escalation.decision(current: ticket.escalationLevel, status: ticket.status) else { return }
@@ -153,9 +163,11 @@ extension DispatchWork {
         ticket.escalationLevel = level
         ticket.isDirty = true
         tickets[ticketNo] = ticket
-        let department = EscalationTarget.department(for: level, area: ticket.area, in: reference.data)?.code
+        let department = EscalationTarget.department(for: escalation, area: ticket.area, in: reference.data)?.code
+        let heldBy = EscalationTarget.heldBy(leadDepartment: ticket.leadDepartment, area: ticket.area, in: reference.data)
         let payload = TicketEscalated(
-            level: level.rawValue, reason: reason.rawValue, department: department, leadDepartment: ticket.leadDepartment)
+            level: level.rawValue, reason: reason.rawValue, department: department, leadDepartment: ticket.leadDepartment,
+            heldBy: heldBy)
         try record(.ticketEscalated, ticketNo: ticketNo, payload, actor: actor)
     }
 }

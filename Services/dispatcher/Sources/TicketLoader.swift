@@ -61,18 +61,25 @@ enum TicketLoader {
         let assignmentRows = try connection.query(
             """
             SELECT assignment_id::text, ticket_no, department, role, status, round, reopen_count, ack_due, resolve_due,
-                   created_at, acknowledged_at, completed_at, returned_at, result, return_reason, extended_at
+                   created_at, acknowledged_at, completed_at, returned_at, result, return_reason, extended_at,
+                   contest_reason, contest_note, contested_at, ruling, ruling_note, ruled_by, ruled_at, cancel_reason,
+                   ack_overdue_at, resolve_overdue_at
             FROM assignments WHERE ticket_no = ANY($1::text[]) ORDER BY created_at, round, role DESC, department
             """, [Array(tickets.keys)])
         for row in assignmentRows {
             guard let role = AssignmentRole(rawValue: try row.decode(3)), let state = AssignmentState(rawValue: try row.decode(4))
             else { continue }
-            let assignment = AssignmentRecord(
+            var assignment = AssignmentRecord(
                 id: try row.decode(0), ticketNo: try row.decode(1), department: try row.decode(2), role: role, state: state,
                 round: try row.decode(5), reopenCount: try row.decode(6), ackDue: try row.decode(7), resolveDue: try row.decode(8),
                 dispatchedAt: try row.decode(9), acknowledgedAt: try row.decodeIfPresent(10), completedAt: try row.decodeIfPresent(11),
                 returnedAt: try row.decodeIfPresent(12), result: try row.decodeIfPresent(13), returnReason: try row.decodeIfPresent(14),
                 extendedAt: try row.decodeIfPresent(15))
+            assignment.account = AssignmentAccount(
+                contestReason: try row.decodeIfPresent(16), contestNote: try row.decodeIfPresent(17),
+                contestedAt: try row.decodeIfPresent(18), ruling: try row.decodeIfPresent(19), rulingNote: try row.decodeIfPresent(20),
+                ruledBy: try row.decodeIfPresent(21), ruledAt: try row.decodeIfPresent(22), cancelReason: try row.decodeIfPresent(23),
+                ackOverdueAt: try row.decodeIfPresent(24), resolveOverdueAt: try row.decodeIfPresent(25))
             tickets[assignment.ticketNo]?.assignments.append(assignment)
         }
         return tickets

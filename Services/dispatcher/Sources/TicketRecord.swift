@@ -22,6 +22,8 @@ struct AssignmentRecord: Sendable {
     var result: String?
     var returnReason: String?
     var extendedAt: Date?
+    /// Its contest, ruling, cancellation and overdue clocks (`0011_contests.sql`).
+    var account = AssignmentAccount()
     /// Inserted by this batch.
     var isNew = false
     /// Changed by this batch.
@@ -30,8 +32,34 @@ struct AssignmentRecord: Sendable {
     var snapshot: AssignmentSnapshot {
         AssignmentSnapshot(
             assignmentId: id, ticketNo: ticketNo, department: department, role: role, state: state, ackDue: ackDue,
-            resolveDue: resolveDue, extended: extendedAt != nil)
+            resolveDue: resolveDue, extended: extendedAt != nil, contested: account.contestedAt != nil,
+            ruled: account.ruledAt != nil)
     }
+
+    /// Whether its acknowledgement came at or before `ack_due`; nil when never acknowledged.
+    var acknowledgedOnTime: Bool? { acknowledgedAt.map { $0 <= ackDue } }
+}
+
+/// What the accountability rules keep of an assignment (columns of `0011_contests.sql`): the
+/// department's contest of a whistle, the command center's ruling, why the assignment was
+/// cancelled, and when each of its clocks went overdue (so that a ruling can say what an
+/// empty-ruled assignment had counted).
+struct AssignmentAccount: Sendable {
+    var contestReason: String?
+    var contestNote: String?
+    var contestedAt: Date?
+    var ruling: String?
+    var rulingNote: String?
+    var ruledBy: String?
+    var ruledAt: Date?
+    var cancelReason: String?
+    var ackOverdueAt: Date?
+    var resolveOverdueAt: Date?
+    /// Changed by this batch (`TicketWrites.updateAccounts` writes it).
+    var isDirty = false
+
+    /// When its clocks went overdue, in order.
+    var overdueAt: [Date] { [ackOverdueAt, resolveOverdueAt].compactMap { $0 }.sorted() }
 }
 
 /// A ticket and all its assignments, locked (`FOR UPDATE`) for the batch that changes it.
@@ -68,6 +96,11 @@ struct TicketRecord: Sendable {
     var attachments: [Attachment] = []
     var assignments: [AssignmentRecord] = []
     var isDirty = false
+
+    /// Who blew the ticket's whistle and who rules contests against it; nil without a whistle.
+    func contestParties(in reference: ReferenceData) -> ContestParties? {
+        ContestParties.of(channel: channel, area: area, whistle: whistle, reference: reference)
+    }
 
     /// The facts routing decides on.
     var routingRequest: RoutingRequest {

@@ -84,4 +84,30 @@ enum TicketWrites {
                 TextArray(assignments.map { time($0.extendedAt) }),
             ])
     }
+
+    /// Changed accounts of assignments (contest, ruling, cancellation, overdue clocks), in one
+    /// `UPDATE … FROM unnest`; few assignments have one, so the batch's main update stays lean.
+    static func updateAccounts(_ connection: PostgresConnection, _ assignments: [AssignmentRecord]) throws {
+        guard !assignments.isEmpty else { return }
+        let accounts = assignments.map(\.account)
+        _ = try connection.query(
+            """
+            UPDATE assignments a SET contest_reason = u.contest_reason, contest_note = u.contest_note,
+                contested_at = u.contested::timestamptz, ruling = u.ruling, ruling_note = u.ruling_note, ruled_by = u.ruled_by,
+                ruled_at = u.ruled::timestamptz, cancel_reason = u.cancel_reason,
+                ack_overdue_at = u.ack_overdue::timestamptz, resolve_overdue_at = u.resolve_overdue::timestamptz
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                        $9::text[], $10::text[], $11::text[])
+              AS u(id, contest_reason, contest_note, contested, ruling, ruling_note, ruled_by, ruled, cancel_reason, ack_overdue,
+                   resolve_overdue)
+            WHERE a.assignment_id = u.id::uuid
+            """,
+            [
+                TextArray(assignments.map(\.id)), TextArray(accounts.map(\.contestReason)), TextArray(accounts.map(\.contestNote)),
+                TextArray(accounts.map { time($0.contestedAt) }), TextArray(accounts.map(\.ruling)),
+                TextArray(accounts.map(\.rulingNote)), TextArray(accounts.map(\.ruledBy)), TextArray(accounts.map { time($0.ruledAt) }),
+                TextArray(accounts.map(\.cancelReason)), TextArray(accounts.map { time($0.ackOverdueAt) }),
+                TextArray(accounts.map { time($0.resolveOverdueAt) }),
+            ])
+    }
 }

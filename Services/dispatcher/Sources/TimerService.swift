@@ -109,5 +109,17 @@ struct TimerFiring {
             assignmentId: assignment.id, department: assignment.department, role: assignment.role.rawValue, clock: alert.clock.rawValue,
             dueAt: due)
         try work.record(alert.type, ticketNo: assignment.ticketNo, payload, actor: "clock")
+        // Kept on the assignment: a ruling `empty` says when its clocks went overdue (`whistle.ruled`).
+        guard alert.type == .assignmentOverdue, let index = work.tickets[assignment.ticketNo]?.assignmentIndex(assignment.id) else {
+            return
+        }
+        var account = assignment.account
+        switch alert.clock {
+        case .acknowledge where account.ackOverdueAt == nil: account.ackOverdueAt = work.now
+        case .resolve where account.resolveOverdueAt == nil: account.resolveOverdueAt = work.now
+        default: return
+        }
+        account.isDirty = true
+        work.tickets[assignment.ticketNo]?.assignments[index].account = account
     }
 }

@@ -6,20 +6,24 @@ import WhistleReliability
 /// The dashboard at `/`: one server-rendered page, nothing fetched from elsewhere — the
 /// department scoreboard (三率 and the composite) for the current month, the overdue and the
 /// escalated tickets, the grid heat map, the daily trend by channel and the current hotspots.
-/// `?from=&to=` choose the scoreboard's period as for `/v1/scores`. The scoreboard, the map, the
-/// trend and the hotspots are shared by every principal; the ticket cards and lists show only the
-/// caller's scope (a department's own tickets, a command center's area), as the read API does.
+/// `?from=&to=&area=` choose the scoreboard's period and departments as for `/v1/scores` (a
+/// command center's own area by default). The map, the trend and the hotspots are shared by every
+/// principal; the ticket cards and lists show only the caller's scope (a department's own
+/// tickets, a command center's area), as the read API does, and the four-level view adds the
+/// tickets escalated to the caller and the whistles it blew (`CommandViewData`).
 extension ReadAPI {
     func dashboard(_ query: [String: String], _ policy: AccessPolicy) async throws -> Response {
         var query = query
         query["sort"] = "composite"
         query["active"] = "true"
-        let report = try await report(query)
+        let report = try await report(query, policy)
         let now = clock()
         let zone = timeZone
         let hours = hotspotWindowHours
+        let streetAreas = policy.department.flatMap { $0.kind == .streetOffice ? reference.snapshot.data.subtree(of: $0.area) : nil } ?? []
         let data = try await pool.withConnection { connection in
-            try DashboardData.load(connection, report: report, now: now, timeZone: zone, hotspotHours: hours, policy: policy)
+            try DashboardData.load(
+                connection, report: report, now: now, timeZone: zone, hotspotHours: hours, policy: policy, streetAreas: streetAreas)
         }
         let page = DashboardPage(data: data, names: reference.snapshot.data, timeZone: timeZone, hotspotHours: hours, policy: policy).html
         var headers = HTTPFields()
@@ -74,11 +78,13 @@ struct DashboardPage {
 
     var html: String {
         let report = data.report
+        let scope = report.area.map { "考核范围 <span id=\"score-area\">\(HTML.escape(names.areas[$0]?.name ?? $0))</span> · " } ?? ""
+        let areaQuery = "&amp;area=" + HTML.escape(report.area ?? "all")
         var page = """
             <!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>\(title)</title>
             <meta name="viewport" content="width=device-width, initial-scale=1"><style>\(Self.style)</style></head><body>
-            <header><h1>\(title)</h1><p>更新于 \(time(data.now)) · 考核期 \(report.from) 至 \(report.to) ·
-            <a href="/v1/scores.csv?from=\(report.from)&amp;to=\(report.to)">导出考核 CSV</a></p>
+            <header><h1>\(title)</h1><p>更新于 \(time(data.now)) · 考核期 \(report.from) 至 \(report.to) · \(scope)
+            <a href="/v1/scores.csv?from=\(report.from)&amp;to=\(report.to)\(areaQuery)">导出考核 CSV</a></p>
             <form class="who" method="post" action="/logout"><span id="viewer">\(viewer)</span> <button type="submit">退出登录</button></form></header>
             <section class="cards">
             <div class="card"><b id="open-count">\(data.openTickets)</b><span>在办工单</span></div>
@@ -89,6 +95,8 @@ struct DashboardPage {
             """
         page += scoreboard
         page += "<div class=\"columns\">" + overdueList + escalatedList + "</div>"
+        if policy.department != nil { page += commandLists }
+        page += whistleBoard
         page +=
             "<div class=\"columns\"><section id=\"heatmap\"><h2>网格诉求热力图（考核期内）</h2>"
             + DashboardCharts.heatMap(data.grids) + "</section>" + hotspotList + "</div>"
@@ -98,7 +106,8 @@ struct DashboardPage {
         page +=
             "<footer>Whistle 评价服务 · 响应率=按时签收/派单 · 按期办结率=按期办结/办结 · 解决率、满意率按回访 · "
             + "综合得分权重：响应 \(report.weights.response) · 按期 \(report.weights.onTime) · 解决 \(report.weights.resolution) · "
-            + "满意 \(report.weights.satisfaction) · 吹哨评价 \(report.weights.whistle)</footer></body></html>"
+            + "满意 \(report.weights.satisfaction) · 街道评价 \(report.weights.whistle)（吹哨评价 \(report.weights.streetMix.whistle) : "
+            + "阶段评价 \(report.weights.streetMix.period)）</footer></body></html>"
         return page
     }
 
@@ -108,7 +117,7 @@ struct DashboardPage {
         guard !lines.isEmpty else { return out + "<p class=\"empty\">本期尚无派单</p></section>" }
         out +=
             "<table><thead><tr><th>排名</th><th>部门</th><th>派单</th><th>响应率</th><th>按期办结率</th><th>解决率</th>"
-            + "<th>满意率</th><th>退单率</th><th>返工率</th><th>超期</th><th>升级</th><th>吹哨评价</th><th>综合得分</th></tr></thead><tbody>"
+            + "<th>满意率</th><th>退单率</th><th>返工率</th><th>超期</th><th>升级</th><th>街道评价</th><th>综合得分</th></tr></thead><tbody>"
         for (rank, line) in lines.enumerated() {
             let r = line.rates
             out +=
@@ -116,7 +125,7 @@ struct DashboardPage {
                 + "<td>\(line.counts.dispatched)</td><td>\(Self.percent(r.responseRate))</td><td>\(Self.percent(r.onTimeRate))</td>"
                 + "<td>\(Self.percent(r.resolutionRate))</td><td>\(Self.percent(r.satisfactionRate))</td>"
                 + "<td>\(Self.percent(r.returnRate))</td><td>\(Self.percent(r.reworkRate))</td><td>\(line.counts.overdue)</td>"
-                + "<td>\(line.counts.escalations)</td><td>\(Self.score(r.whistleScore))</td>"
+                + "<td>\(line.counts.escalations)</td><td>\(Self.score(r.streetScore))</td>"
                 + "<td class=\"composite\">\(Self.score(r.composite))</td></tr>"
         }
         return out + "</tbody></table></section>"

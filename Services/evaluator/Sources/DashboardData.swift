@@ -41,15 +41,20 @@ struct DashboardData: Sendable {
     var days: [LocalDate] = []
     var trend: [LocalDate: [String: Int]] = [:]
     var hotspots: [WindowCounts] = []
+    /// The four-level view: escalations to the caller and its whistles.
+    var command = CommandViewData()
 
     static let trendDays = 14
     static let listLength = 12
 
     /// Reads everything but the report (which the caller computed).
     static func load(
-        _ connection: PostgresConnection, report: ScoreReport, now: Date, timeZone: TimeZone, hotspotHours: Int, policy: AccessPolicy
+        _ connection: PostgresConnection, report: ScoreReport, now: Date, timeZone: TimeZone, hotspotHours: Int, policy: AccessPolicy,
+        streetAreas: [String] = []
     ) throws -> DashboardData {
         var data = DashboardData(now: now, report: report)
+        data.command = try CommandViewData.load(
+            connection, policy: policy, streetAreas: streetAreas, from: report.from, to: report.to, timeZone: timeZone, limit: listLength)
         let scope = ScopeFilter(scope: policy.tickets)
         data.openTickets =
             try connection.query(

@@ -39,6 +39,7 @@ public enum EvaluatorApp {
             router.add(middleware: authentication)
             LoginRoutes(verifier: verifier, middleware: authentication, secureCookie: access.secureCookie).add(to: router)
             api.routes(router)
+            api.pointsRoutes(router)
         }
     }
 }

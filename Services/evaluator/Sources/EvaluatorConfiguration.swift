@@ -5,7 +5,8 @@ import WhistleRuntime
 ///
 /// | variable | default |
 /// |---|---|
-/// | `WHISTLE_SCORE_WEIGHTS` | `response=.2,on_time=.2,resolution=.15,satisfaction=.15,whistle=.3`: the composite's weights (any subset; the whistle evaluation keeps at least 30 % of the total) |
+/// | `WHISTLE_SCORE_WEIGHTS` | `response=.2,on_time=.2,resolution=.15,satisfaction=.15,whistle=.3`: the composite's weights (any subset; `whistle`, the street's say, keeps at least 30 % of the total) |
+/// | `WHISTLE_SCORE_STREET_MIX` | `whistle=.5,period=.5`: how the street's say mixes its per-whistle and its period evaluations (either or both; non-negative, not both zero) |
 /// | `WHISTLE_HOTSPOT_WINDOW_HOURS` | `24`: the rolling window in which hotspots are detected and `hotspot.detected` raised (1…168) |
 /// | `WHISTLE_API_JWT_SECRET` | none: the shared secret (at least 32 characters) of HS256 API tokens; this or `WHISTLE_API_JWKS` is required |
 /// | `WHISTLE_API_JWKS` | none: a JWKS file path or `https://` URL of the city's identity provider (RS256/ES256 tokens) |
@@ -42,6 +43,14 @@ public struct EvaluatorConfiguration: Sendable, Equatable {
             self.weights = weights
         } else {
             weights = .default
+        }
+        if let setting = env.optionalString("WHISTLE_SCORE_STREET_MIX") {
+            guard let mix = StreetMix(setting: setting) else {
+                throw ConfigurationError(
+                    variable: "WHISTLE_SCORE_STREET_MIX",
+                    message: "\(setting) is not name=weight,… over whistle, period (non-negative numbers, not both zero)")
+            }
+            weights.streetMix = mix
         }
         hotspotWindowHours = try env.int("WHISTLE_HOTSPOT_WINDOW_HOURS", default: 24, in: 1...168)
         access = try APIAccessConfiguration(env)

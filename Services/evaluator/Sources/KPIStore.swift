@@ -15,14 +15,15 @@ public enum KPIStore {
     static let columns = [
         "dispatched", "acknowledged", "acknowledged_on_time", "completed", "completed_on_time", "resolved", "answered",
         "satisfied", "basically_satisfied", "returned", "reworked", "overdue", "escalations", "evaluation_sum",
-        "evaluation_count",
+        "evaluation_count", "whistles", "whistles_empty", "contests", "contests_lost",
     ]
 
     static func values(_ counts: KPICounts) -> [Int] {
         [
             counts.dispatched, counts.acknowledged, counts.acknowledgedOnTime, counts.completed, counts.completedOnTime,
             counts.resolved, counts.answered, counts.satisfied, counts.basicallySatisfied, counts.returned, counts.reworked,
-            counts.overdue, counts.escalations, counts.evaluationSum, counts.evaluationCount,
+            counts.overdue, counts.escalations, counts.evaluationSum, counts.evaluationCount, counts.whistles, counts.whistlesEmpty,
+            counts.contests, counts.contestsLost,
         ]
     }
 
@@ -36,6 +37,7 @@ public enum KPIStore {
             values[0], values[1], values[2], values[3], values[4], values[5], values[6], values[7], values[8], values[9],
             values[10], values[11], values[12], values[13], values[14]
         )
+        (counts.whistles, counts.whistlesEmpty, counts.contests, counts.contestsLost) = (values[15], values[16], values[17], values[18])
         return counts
     }
 
@@ -44,13 +46,15 @@ public enum KPIStore {
         _ = try connection.query("LOCK TABLE kpi_daily IN ROW EXCLUSIVE MODE")
     }
 
-    /// Adds the ledger's counts to `kpi_daily` (one statement).
+    /// Adds the ledger's counts to `kpi_daily` (one statement) and its period evaluations to
+    /// `period_scores`.
     static func add(_ ledger: KPILedger, on connection: PostgresConnection) throws {
         try write(ledger, on: connection, replacing: false)
+        try PeriodScores.add(ledger.periodScores, on: connection)
     }
 
     private static func write(_ ledger: KPILedger, on connection: PostgresConnection, replacing: Bool) throws {
-        guard !ledger.isEmpty else { return }
+        guard !ledger.counts.isEmpty else { return }
         let keys = ledger.counts.keys.sorted()
         var parameters: [(any PostgresEncodable)?] = [TextArray(keys.map(\.department)), TextArray(keys.map { $0.day.description })]
         let rows = keys.map { values(ledger.counts[$0] ?? KPICounts()) }
@@ -80,7 +84,8 @@ public enum KPIStore {
     }
 
     /// Recomputes every `kpi_daily` row from the timeline in one transaction on `connection`, and
-    /// marks the events it counted so that evaluator does not count them again.
+    /// marks the events it counted so that evaluator does not count them again. `period_scores`
+    /// stays as it is: a period evaluation is about no ticket, so no timeline holds it.
     public static func rebuild(on connection: PostgresConnection, timeZone: TimeZone, chunk: Int = 20_000) throws -> RebuildSummary {
         try connection.transaction { connection in
             _ = try connection.query("LOCK TABLE kpi_daily IN EXCLUSIVE MODE")
@@ -131,23 +136,30 @@ public enum KPIStore {
         return Set(try rows.map { try $0.decode(0, as: String.self) })
     }
 
-    /// Each department's counts summed over the local days `from…to` (inclusive): every active
-    /// department, and any other that has counts in the range.
-    public static func totals(on connection: PostgresConnection, from: LocalDate, to: LocalDate) throws -> [DepartmentCounts] {
+    /// Each department's counts summed over the local days `from…to` (inclusive), with the
+    /// period evaluations whose period overlaps them: every active department, and any other that
+    /// has counts in the range; only those serving an area of `areas` when it is given.
+    public static func totals(
+        on connection: PostgresConnection, from: LocalDate, to: LocalDate, areas: [String]? = nil
+    ) throws -> [DepartmentCounts] {
         let sums = columns.map { "coalesce(sum(k.\($0)), 0)::int" }.joined(separator: ", ")
         let rows = try connection.query(
             """
-            SELECT d.code, d.name, d.kind, \(sums)
+            SELECT d.code, d.name, d.kind, coalesce(p.total, 0)::int, coalesce(p.count, 0)::int, \(sums)
             FROM departments d
             LEFT JOIN kpi_daily k ON k.department = d.code AND k.day BETWEEN $1::date AND $2::date
-            GROUP BY d.code, d.name, d.kind, d.active
-            HAVING d.active OR count(k.department) > 0
+            LEFT JOIN (SELECT department, sum(score) AS total, count(*) AS count FROM period_scores
+                       WHERE first_day <= $2::date AND last_day >= $1::date GROUP BY department) p ON p.department = d.code
+            WHERE $3::text[] IS NULL OR d.area_code = ANY($3::text[])
+            GROUP BY d.code, d.name, d.kind, d.active, p.total, p.count
+            HAVING d.active OR count(k.department) > 0 OR p.count IS NOT NULL
             ORDER BY d.code
-            """, [from.description, to.description])
+            """, [from.description, to.description, areas.map { TextArray($0) }])
         return try rows.map { row in
-            DepartmentCounts(
-                code: try row.decode(0), name: try row.decode(1), kind: try row.decode(2),
-                counts: counts(try (3..<(3 + columns.count)).map { try row.decode($0, as: Int.self) }))
+            var counts = counts(try (5..<(5 + columns.count)).map { try row.decode($0, as: Int.self) })
+            counts.periodSum = try row.decode(3, as: Int.self)
+            counts.periodCount = try row.decode(4, as: Int.self)
+            return DepartmentCounts(code: try row.decode(0), name: try row.decode(1), kind: try row.decode(2), counts: counts)
         }
     }
 }
@@ -186,5 +198,30 @@ public struct DepartmentCounts: Sendable {
         self.name = name
         self.kind = kind
         self.counts = counts
+    }
+}
+
+/// `period_scores`: the streets' period evaluations of district departments (CONTRACT §10), one
+/// per street × department × period, kept from `evaluation.recorded` events with a `period`.
+///
+/// A period evaluation is about no ticket, so no timeline holds it and `KPIStore.rebuild` leaves
+/// this table as it is. It counts in every `/v1/scores` range that shares at least one local day
+/// with its period (`EvaluationPeriod.overlaps`, the SQL of `KPIStore.totals`). Intake accepts one
+/// evaluation per street, department and period; should another reach evaluator, the first stays.
+enum PeriodScores {
+    /// Records the evaluations (one statement); those already recorded are left as they are.
+    static func add(_ scores: [PeriodScore], on connection: PostgresConnection) throws {
+        guard !scores.isEmpty else { return }
+        _ = try connection.query(
+            """
+            INSERT INTO period_scores (department, by_department, period, first_day, last_day, score)
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::date[], $5::date[], $6::int[])
+            ON CONFLICT (department, by_department, period) DO NOTHING
+            """,
+            [
+                TextArray(scores.map(\.department)), TextArray(scores.map(\.by)), TextArray(scores.map(\.period.description)),
+                TextArray(scores.map(\.period.firstDay.description)), TextArray(scores.map(\.period.lastDay.description)),
+                scores.map(\.score),
+            ])
     }
 }

@@ -70,11 +70,15 @@ struct ReadAPI: Sendable {
         router.get("v1/access-log") { request, context in
             await respond { try await accessLog(Self.dictionary(request.uri.queryParameters), policy(context)) }
         }
-        router.get("v1/scores") { request, _ in await respond { try await scores(Self.dictionary(request.uri.queryParameters)) } }
+        router.get("v1/scores") { request, context in
+            await respond { try await scores(Self.dictionary(request.uri.queryParameters), policy(context)) }
+        }
         router.get("v1/scores/:department/daily") { request, context in
             await respond { try await daily(context.parameters.get("department") ?? "", Self.dictionary(request.uri.queryParameters)) }
         }
-        router.get("v1/scores.csv") { request, _ in await respond { try await scoresCSV(Self.dictionary(request.uri.queryParameters)) } }
+        router.get("v1/scores.csv") { request, context in
+            await respond { try await scoresCSV(Self.dictionary(request.uri.queryParameters), policy(context)) }
+        }
         router.get("v1/hotspots") { request, _ in await respond { try await hotspots(Self.dictionary(request.uri.queryParameters)) } }
         router.get("/") { request, context in
             await respond { try await dashboard(Self.dictionary(request.uri.queryParameters), policy(context)) }

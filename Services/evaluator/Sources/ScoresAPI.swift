@@ -8,25 +8,45 @@ import WhistleRuntime
 /// `GET /v1/scores`, `GET /v1/scores.csv` and `GET /v1/hotspots`.
 extension ReadAPI {
     /// The report for `from`/`to`; `sort=composite` orders by the composite (best first, the
-    /// unmeasured last), else by department code; `active=true` keeps departments with counts.
-    func report(_ query: [String: String]) async throws -> ScoreReport {
+    /// unmeasured last), else by department code; `active=true` keeps departments with counts;
+    /// `area` chooses the departments (`scoreArea`).
+    func report(_ query: [String: String], _ policy: AccessPolicy) async throws -> ScoreReport {
         let range = try QueryParameters.dateRange(from: query["from"], to: query["to"], today: today)
         let sort = query["sort"] ?? "department"
         guard ["department", "composite"].contains(sort) else {
             throw EvaluatorError("invalid_sort", "sort must be department or composite, got \(QueryParameters.quoted(sort))")
         }
         let activeOnly = try QueryParameters.flag(query["active"], name: "active")
-        let totals = try await pool.withConnection { connection in try KPIStore.totals(on: connection, from: range.from, to: range.to) }
+        let area = try scoreArea(query["area"], policy)
+        let areas = area.map { reference.snapshot.data.subtree(of: $0) }
+        let totals = try await pool.withConnection { connection in
+            try KPIStore.totals(on: connection, from: range.from, to: range.to, areas: areas)
+        }
         var lines = totals.map { ScoreReport.Line($0, weights: weights) }
         if activeOnly { lines = lines.filter(\.isActive) }
         if sort == "composite" {
             lines.sort { ($0.rates.composite ?? -1, $1.department) > ($1.rates.composite ?? -1, $0.department) }
         }
-        return ScoreReport(from: range.from, to: range.to, weights: weights, departments: lines)
+        return ScoreReport(from: range.from, to: range.to, weights: weights, area: area, departments: lines)
     }
 
-    func scores(_ query: [String: String]) async throws -> Response {
-        var report = try await report(query)
+    /// The area whose departments a report covers (those serving an area of its subtree):
+    /// `area=CODE` any area of the reference data; `area=all` every department; by default a
+    /// command center's own area (the four-level view), every department for anyone else.
+    func scoreArea(_ text: String?, _ policy: AccessPolicy) throws(EvaluatorError) -> String? {
+        guard let text, !text.isEmpty else {
+            guard let department = policy.department, department.kind == .commandCenter else { return nil }
+            return department.area
+        }
+        if text == "all" { return nil }
+        guard reference.snapshot.data.areas[text] != nil else {
+            throw EvaluatorError("invalid_area", "area must be an area code of /v1/areas or all, got \(QueryParameters.quoted(text))")
+        }
+        return text
+    }
+
+    func scores(_ query: [String: String], _ policy: AccessPolicy) async throws -> Response {
+        var report = try await report(query, policy)
         let page = try QueryParameters.page(limit: query["limit"], offset: query["offset"], fallback: 1000, maximum: 1000)
         let all = report.departments
         report.departments = Array(all.dropFirst(page.offset).prefix(page.limit))
@@ -34,11 +54,12 @@ extension ReadAPI {
         return HTTPServer.jsonResponse(String(decoding: try WhistleJSON.encoder().encode(report), as: UTF8.self))
     }
 
-    func scoresCSV(_ query: [String: String]) async throws -> Response {
-        let report = try await report(query)
+    func scoresCSV(_ query: [String: String], _ policy: AccessPolicy) async throws -> Response {
+        let report = try await report(query, policy)
         var headers = HTTPFields()
         headers[.contentType] = "text/csv; charset=utf-8"
-        headers[.contentDisposition] = "attachment; filename=\"whistle-scores-\(report.from)-\(report.to).csv\""
+        let scope = report.area.map { "-\($0)" } ?? ""
+        headers[.contentDisposition] = "attachment; filename=\"whistle-scores\(scope)-\(report.from)-\(report.to).csv\""
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: report.csv)))
     }
 

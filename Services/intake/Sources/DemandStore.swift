@@ -49,11 +49,19 @@ struct DemandStore {
                     let link = linkedTo.map(resolve)
                     try tickets.append(ticketNo, demand, category: category, method: method, linkedTo: link)
                     rows.append(message, demand: demand, externalId: nil, outcome: "accepted", ticketNo: ticketNo, errors: nil)
+                    let whistler = WhistleParties.whistler(
+                        channel: demand.channel, area: demand.ticketArea, whistle: demand.whistle, reference: reference.data)
                     let event = EventEnvelope(
                         type: .ticketAccepted, occurredAt: now, ticketNo: ticketNo,
-                        data: TicketAccepted(source: source, category: category, urgency: demand.urgency, area: demand.location?.grid))
-                    timeline.append(
-                        ticketNo, type: EventType.ticketAccepted.rawValue, actor: "intake", source: source, eventId: event.eventId)
+                        data: TicketAccepted(
+                            source: source, category: category, urgency: demand.urgency, area: demand.ticketArea, whistler: whistler))
+                    if whistler != nil {
+                        // The whistler counts in the scores, and a rebuild from the timeline must see it.
+                        try timeline.append(event, actor: "intake")
+                    } else {
+                        timeline.append(
+                            ticketNo, type: EventType.ticketAccepted.rawValue, actor: "intake", source: source, eventId: event.eventId)
+                    }
                     if let link {
                         try timeline.append(link, type: "ticket.linked", actor: "intake", detail: ["petition_ticket": ticketNo])
                         try timeline.append(ticketNo, type: "ticket.linked", actor: "intake", detail: ["linked_ticket": link])
@@ -112,7 +120,7 @@ struct DemandStore {
                 filings.append(.open(category: category, classification: classification.method, linkedTo: ticketNo))
             case .new:
                 filings.append(.open(category: category, classification: classification.method, linkedTo: nil))
-                if demand.channel != .petition {
+                if demand.channel != .petition && demand.channel != .whistle {
                     candidates.add(key: Self.batchKey(index), demand: demand, category: category, openedAt: now)
                 }
             }

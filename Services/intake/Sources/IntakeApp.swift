@@ -4,9 +4,9 @@ import ServiceLifecycle
 import WhistleReliability
 import WhistleRuntime
 
-/// Builds intake: one batch consumer of `intake.inbound` (everything on `whistle.intake`), the
-/// reference-code cache, the retention pass (`RetentionService`), the outbox relay, and
-/// `/healthz` + `/metrics`.
+/// Builds intake: one batch consumer of `intake.inbound` (everything on `whistle.intake`), one
+/// of `intake.events` (`ticket.closed`, to award points: `PointsAwards`), the reference-code
+/// cache, the retention pass (`RetentionService`), the outbox relay, and `/healthz` + `/metrics`.
 public enum IntakeApp {
     /// Connects nothing yet; the group's start-up migrates the schema (waiting for the database)
     /// and loads the reference data before the consumer starts.
@@ -21,10 +21,15 @@ public enum IntakeApp {
         let consumer = kit.consumer(
             name: "intake", queues: [WhistleTopology.intakeQueue],
             topology: WhistleTopology.intake(deliveryLimit: settings.deliveryLimit), handler: handler)
+        let points = kit.consumer(
+            name: "intake-points", queues: [WhistleTopology.intakeEventsQueue],
+            topology: WhistleTopology.events(
+                queue: WhistleTopology.intakeEventsQueue, keys: PointsAwards.eventKeys, deliveryLimit: settings.deliveryLimit),
+            handler: PointsAwards(reference: reference, outbox: kit.outbox, timeZone: timeZone, logger: logger))
         let retention = RetentionService(
             pool: kit.pool, policy: configuration.retention, interval: .milliseconds(configuration.retentionIntervalMilliseconds),
             batchSize: configuration.retentionBatch, clock: settings.clock.function, logger: logger)
         return kit.serviceGroup(
-            consumers: [consumer], services: [reference, retention], startup: [StartupStep("reference data", reference.refresh)])
+            consumers: [consumer, points], services: [reference, retention], startup: [StartupStep("reference data", reference.refresh)])
     }
 }

@@ -22,14 +22,14 @@ struct IntakeHandler: BatchHandler {
         let now = clock()
         var snapshot = reference.snapshot
         var codes = snapshot.codes
-        var demands = Self.validateDemands(messages, codes: codes, now: now, senders: senders)
+        var demands = Self.validateDemands(messages, codes: codes, data: snapshot.data, now: now, senders: senders)
         let unknownCode = demands.contains { $0.result.errors.contains { $0.code == .unknownCode } }
         if unknownCode || messages.contains(where: { $0.routingKey == IntakeRoutingKey.evaluation }) {
             // Before rejecting for an unknown code, look again: the codes may have been seeded just now.
             snapshot = try reference.freshSnapshot(on: connection)
             if snapshot.codes != codes {
                 codes = snapshot.codes
-                demands = Self.validateDemands(messages, codes: codes, now: now, senders: senders)
+                demands = Self.validateDemands(messages, codes: codes, data: snapshot.data, now: now, senders: senders)
             }
         }
         let feedback = messages.filter { $0.routingKey == IntakeRoutingKey.feedback }
@@ -38,8 +38,17 @@ struct IntakeHandler: BatchHandler {
             try DemandStore(connection: connection, outbox: outbox, reference: snapshot, timeZone: timeZone, now: now).record(demands)
         }
         if !feedback.isEmpty || !evaluations.isEmpty {
-            try FollowUpStore(connection: connection, outbox: outbox, reference: codes, areas: snapshot.data, now: now, senders: senders)
-                .record(feedback: feedback, evaluations: evaluations)
+            try FollowUpStore(
+                connection: connection, outbox: outbox, reference: codes, areas: snapshot.data, now: now, timeZone: timeZone,
+                senders: senders
+            )
+            .record(feedback: feedback, evaluations: evaluations)
+        }
+        let redemptions = messages.filter { $0.routingKey == IntakeRoutingKey.points }
+        if !redemptions.isEmpty {
+            let store = PointsRedemptions(
+                connection: connection, outbox: outbox, reference: reference, timeZone: timeZone, now: now, senders: senders)
+            try store.record(redemptions)
         }
         for item in demands {
             if case .invalid(_, let errors) = item.result {
@@ -52,25 +61,38 @@ struct IntakeHandler: BatchHandler {
         }
     }
 
-    /// Validates every message that is not feedback or an evaluation as a demand; a routing key
-    /// that names no channel is an error of its own, and so is a sender that may not publish on the
-    /// channel. A body over `DemandBodyLimit.maxBytes` is rejected without being parsed.
+    /// Validates every message that is not feedback, an evaluation or a redemption of points
+    /// (`PointsRedemptions`) as a demand; a routing key that names no channel is an error of its
+    /// own, and so is a sender that may not publish on the channel. A body over
+    /// `DemandBodyLimit.maxBytes` is rejected without being parsed. A whistle (routing key
+    /// `whistle`) is a demand of channel `whistle`, validated by `WhistleValidator` and sent only
+    /// by its whistler (`SenderRules.whistleProblem`).
     static func validateDemands(
-        _ messages: [InboundMessage], codes: ReferenceCodes, now: Date, senders: SenderRules
+        _ messages: [InboundMessage], codes: ReferenceCodes, data: ReferenceData, now: Date, senders: SenderRules
     ) -> [(message: InboundMessage, channel: Channel?, result: DemandValidation)] {
         let validator = DemandValidator(reference: codes)
-        return messages.compactMap { message in
-            if message.routingKey == IntakeRoutingKey.feedback || message.routingKey == IntakeRoutingKey.evaluation { return nil }
-            guard let channel = Channel(routingKey: message.routingKey) else {
+        let whistles = WhistleValidator(reference: data)
+        return messages.compactMap { message -> (message: InboundMessage, channel: Channel?, result: DemandValidation)? in
+            let others = [IntakeRoutingKey.feedback, IntakeRoutingKey.evaluation, IntakeRoutingKey.points]
+            if others.contains(message.routingKey) { return nil }
+            guard let channel = Channel(intakeRoutingKey: message.routingKey) else {
                 return (message, nil, .invalid(externalId: nil, errors: [IntakePlan.unknownRoutingKey(message.routingKey)]))
             }
             var result: DemandValidation
             if let tooLarge = DemandBodyLimit.problem(byteCount: message.body.count, sha256: message.bodySHA256) {
                 result = .invalid(externalId: nil, errors: [tooLarge])
+            } else if channel == .whistle {
+                result = whistles.validate(body: message.body, now: now)
             } else {
                 result = validator.validate(channel: channel, body: message.body, now: now)
             }
-            if let problem = senders.demandProblem(userId: message.delivery.userId, channel: channel) { result = result.adding(problem) }
+            if channel == .whistle {
+                if let problem = senders.whistleProblem(userId: message.delivery.userId, by: result.demand?.whistle?.by) {
+                    result = result.adding(problem)
+                }
+            } else if let problem = senders.demandProblem(userId: message.delivery.userId, channel: channel) {
+                result = result.adding(problem)
+            }
             if let problem = message.messageIdError { result = result.adding(problem) }
             return (message, channel, result)
         }

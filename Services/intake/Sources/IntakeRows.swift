@@ -17,6 +17,8 @@ struct DemandRows {
     private var normalized: [String?] = []
     private var errors: [String?] = []
     private var submittedAt: [String?] = []
+    /// The reporter in the points ledger (`PointsReference`), never the phone itself.
+    private var pointsRefs: [String?] = []
     private var reporters: [String: Reporter] = [:]
 
     mutating func append(
@@ -24,12 +26,13 @@ struct DemandRows {
     ) {
         messageIds.append(message.messageId)
         routingKeys.append(message.routingKey)
-        channels.append(demand?.channel.rawValue ?? Channel(routingKey: message.routingKey)?.rawValue)
+        channels.append(demand?.channel.rawValue ?? Channel(intakeRoutingKey: message.routingKey)?.rawValue)
         externalIds.append(demand?.externalId ?? externalId)
         outcomes.append(outcome)
         ticketNos.append(ticketNo)
         // A body over the limit is kept as its first bytes; its length and digest are in `errors`.
         rawBodies.append(Hex.encode(DemandBodyLimit.stored(message.body)))
+        pointsRefs.append(demand.flatMap { PointsReference.of(channel: $0.channel, reporter: $0.reporter) })
         if let demand {
             var stored = demand
             if let reporter = demand.reporter {
@@ -49,15 +52,18 @@ struct DemandRows {
         guard !messageIds.isEmpty else { return }
         let rows = try connection.query(
             """
-            INSERT INTO demands (message_id, routing_key, channel, external_id, outcome, ticket_no, raw_body, normalized, errors, submitted_at)
-            SELECT d.mid, d.rk, d.ch, d.ext, d.outcome, d.tno, decode(d.raw, 'hex'), d.norm::jsonb, d.err::jsonb, d.sub::timestamptz
-            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
-              AS d(mid, rk, ch, ext, outcome, tno, raw, norm, err, sub)
+            INSERT INTO demands (message_id, routing_key, channel, external_id, outcome, ticket_no, raw_body, normalized, errors, submitted_at,
+                                 points_ref)
+            SELECT d.mid, d.rk, d.ch, d.ext, d.outcome, d.tno, decode(d.raw, 'hex'), d.norm::jsonb, d.err::jsonb, d.sub::timestamptz, d.pref
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
+                        $11::text[])
+              AS d(mid, rk, ch, ext, outcome, tno, raw, norm, err, sub, pref)
             RETURNING id, message_id
             """,
             [
                 TextArray(messageIds), TextArray(routingKeys), TextArray(channels), TextArray(externalIds), TextArray(outcomes),
                 TextArray(ticketNos), TextArray(rawBodies), TextArray(normalized), TextArray(errors), TextArray(submittedAt),
+                TextArray(pointsRefs),
             ])
         guard !reporters.isEmpty else { return }
         var ids: [String?] = []
@@ -92,7 +98,7 @@ struct TicketRows {
         let whistle = try demand.whistle.map { String(decoding: try WhistleJSON.encode($0), as: UTF8.self) }
         let attachments = String(decoding: try WhistleJSON.encode(demand.attachments), as: UTF8.self)
         let values: [String?] = [
-            ticketNo, demand.channel.rawValue, category, demand.urgency.rawValue, demand.location?.grid,
+            ticketNo, demand.channel.rawValue, category, demand.urgency.rawValue, demand.ticketArea,
             demand.title, demand.content, location, demand.isConfidential ? "t" : "f", demand.petition?.kind.rawValue,
             demand.petition?.subjectUnit, demand.petition.map { String($0.petitioners) }, whistle, method, linkedTo, attachments,
         ]

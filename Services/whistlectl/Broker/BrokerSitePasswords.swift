@@ -72,6 +72,8 @@ enum BrokerSeedDepartments {
             for issue in reader.issues { printError(issue.description) }
             throw CtlError(.invalidSeed, "\(file): \(reader.issues.count) problem(s), see above")
         }
-        return departments.map { BrokerAccess.Department(code: $0.code, isStreetOffice: $0.kind == .streetOffice) }
+        return departments.map {
+            BrokerAccess.Department(code: $0.code, isStreetOffice: $0.kind == .streetOffice, isCommandCenter: $0.kind == .commandCenter)
+        }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import EvaluatorService
 import Foundation
 import WhistleDomain
+import WhistleReliability
 
 /// `whistlectl scores`: the departments' KPIs, and their rebuild from the timeline.
 struct ScoresCommand: AsyncParsableCommand {
@@ -55,6 +56,9 @@ struct ScoresShowCommand: AsyncParsableCommand {
     @Flag(help: "Also list departments with nothing measured in the range.")
     var all = false
 
+    @Option(help: "Only the departments serving this area or an area below it (an area code), as /v1/scores?area=.")
+    var area: String?
+
     @OptionGroup var connection: ConnectionOptions
 
     func validate() throws {
@@ -71,13 +75,26 @@ struct ScoresShowCommand: AsyncParsableCommand {
             throw CtlError(.usage, error.message)
         }
         let weightsSetting = ProcessInfo.processInfo.environment["WHISTLE_SCORE_WEIGHTS"] ?? ""
-        guard let weights = weightsSetting.isEmpty ? ScoreWeights.default : ScoreWeights(setting: weightsSetting) else {
+        guard var weights = weightsSetting.isEmpty ? ScoreWeights.default : ScoreWeights(setting: weightsSetting) else {
             throw CtlError(.usage, "WHISTLE_SCORE_WEIGHTS is not name=weight,… with the whistle weight at least 30 %")
         }
-        let totals = try await connection.withDatabase { pool in
-            try await pool.withConnection { connection in try KPIStore.totals(on: connection, from: range.from, to: range.to) }
+        let mixSetting = ProcessInfo.processInfo.environment["WHISTLE_SCORE_STREET_MIX"] ?? ""
+        guard let mix = mixSetting.isEmpty ? StreetMix.default : StreetMix(setting: mixSetting) else {
+            throw CtlError(.usage, "WHISTLE_SCORE_STREET_MIX is not name=weight,… over whistle and period")
         }
-        var report = ScoreReport(from: range.from, to: range.to, weights: weights, totals: totals)
+        weights.streetMix = mix
+        let totals = try await connection.withDatabase { pool in
+            try await pool.withConnection { connection in
+                var areas: [String]?
+                if let area {
+                    let reference = try ReferenceSnapshot.load(connection, defaultTimeZone: zone).data
+                    guard reference.areas[area] != nil else { throw CtlError(.usage, "--area: no area \(area) in the reference data") }
+                    areas = reference.subtree(of: area)
+                }
+                return try KPIStore.totals(on: connection, from: range.from, to: range.to, areas: areas)
+            }
+        }
+        var report = ScoreReport(from: range.from, to: range.to, weights: weights, totals: totals, area: area)
         if !all { report.departments = report.departments.filter(\.isActive) }
         switch format {
         case "json": print(report.json)
@@ -93,17 +110,19 @@ struct ScoresShowCommand: AsyncParsableCommand {
         var table = TextTable(
             [
                 "DEPARTMENT", "DISPATCHED", "RESPONSE", "ON-TIME", "RESOLVED", "SATISFIED", "RETURNED", "REWORK", "OVERDUE", "ESCALATED",
-                "WHISTLE", "COMPOSITE",
+                "WHISTLE", "STREET", "WHISTLES", "EMPTY", "CONTESTS", "LOST", "COMPOSITE",
             ],
-            rightAligned: Set(1...11))
+            rightAligned: Set(1...16))
         for line in report.departments {
             let r = line.rates
             table.append([
                 line.department, String(line.counts.dispatched), percent(r.responseRate), percent(r.onTimeRate), percent(r.resolutionRate),
                 percent(r.satisfactionRate), percent(r.returnRate), percent(r.reworkRate), String(line.counts.overdue),
-                String(line.counts.escalations), score(r.whistleScore), score(r.composite),
+                String(line.counts.escalations), score(r.whistleScore), score(r.streetScore), String(line.counts.whistles),
+                String(line.counts.whistlesEmpty), String(line.counts.contests), String(line.counts.contestsLost), score(r.composite),
             ])
         }
-        return table.render() + "\n\(report.departments.count) departments, \(report.from) to \(report.to)."
+        let scope = report.area.map { " serving \($0) and below" } ?? ""
+        return table.render() + "\n\(report.departments.count) departments\(scope), \(report.from) to \(report.to)."
     }
 }

@@ -67,9 +67,9 @@ extension SeedValidator {
             }
         }
         if !missing.isEmpty {
-            issues.append(
-                SeedIssue(
-                    file: files.deadlines, "no policy for \(missing.joined(separator: ", ")) (all 8 channel × urgency pairs are needed)"))
+            let pairs = Channel.allCases.count * Urgency.allCases.count
+            let text = "no policy for \(missing.joined(separator: ", ")) (all \(pairs) channel × urgency pairs are needed)"
+            issues.append(SeedIssue(file: files.deadlines, text))
         }
     }
 

@@ -28,7 +28,7 @@ final class FaultWorkload: @unchecked Sendable {
     private var isStopping: Bool { lock.withLock { stopping } }
 
     static func demand(_ index: Int, run: String) -> (routingKey: String, body: [UInt8], messageId: String) {
-        let channel = Channel.allCases[index % 4]
+        let channel = Channel.demandChannels[index % 4]
         var body = Fixtures.demand(
             channel, externalId: "\(run)-\(index)",
             content: "第\(index)号：\(["路灯不亮", "下水道堵塞", "噪声扰民", "占道经营", "垃圾清运不及时"][index % 5])，地点\(index)号楼，请尽快处理")

@@ -48,6 +48,8 @@ enum Fixtures {
             body["kind"] = "complaint"
             body["subject_unit"] = "T-CGJ"
             body["petitioners"] = 2
+        case .whistle:
+            break  // a whistle is no demand (routing key `whistle`): WhistleFlowTests builds its own
         }
         return body
     }

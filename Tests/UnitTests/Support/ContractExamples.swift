@@ -43,7 +43,8 @@ enum ContractDocs {
 
     /// The inbound message kinds: each has valid and invalid examples and a real validator.
     static let inbound = [
-        "demand-hotline", "demand-12345", "demand-grid", "demand-petition", "feedback", "evaluation", "reply", "triage-route",
+        "demand-hotline", "demand-12345", "demand-grid", "demand-petition", "whistle", "feedback", "evaluation", "points", "reply",
+        "triage-route",
     ]
 
     /// Schema files that only hold definitions for the others.
@@ -84,30 +85,49 @@ enum ContractDocs {
         return found
     }
 
-    /// The codes of deploy/seed (one YAML flow mapping per line, `- {code: X, …}`): every
-    /// category, the areas of level grid, every department, the departments of kind street_office.
-    static func seedCodes() throws -> ReferenceCodes {
+    /// The codes of deploy/seed: every category, the areas of level grid, every department, the
+    /// departments of kind street_office and command_center.
+    static func seedCodes() throws -> ReferenceCodes { try seedReference().codes }
+
+    /// The areas, departments and categories of deploy/seed (one YAML flow mapping per line,
+    /// `- {code: X, name: …, level: …}`), as far as the validators need them: codes, levels,
+    /// kinds, parents, the departments' areas and whether they are active. No routing rules.
+    static func seedReference() throws -> ReferenceData {
         func lines(_ file: String) throws -> [String] {
             let url = repository.appendingPathComponent("deploy/seed/\(file)")
             return try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map(String.init)
                 .filter { $0.trimmingCharacters(in: .whitespaces).hasPrefix("- {code: ") }
         }
-        func code(_ line: String) -> String {
-            let start = line.range(of: "{code: ")!.upperBound
+        /// The plain value of `key` in a flow mapping line (nil when absent).
+        func value(_ key: String, _ line: String) -> String? {
+            guard let start = line.range(of: "{\(key): ")?.upperBound ?? line.range(of: ", \(key): ")?.upperBound else { return nil }
             return String(line[start...].prefix { $0 != "," && $0 != "}" })
         }
-        let departments = try lines("departments.yaml")
-        return ReferenceCodes(
-            categories: Set(try lines("categories.yaml").map(code)),
-            grids: Set(try lines("areas.yaml").filter { $0.contains("level: grid") }.map(code)),
-            departments: Set(departments.map(code)),
-            streetOffices: Set(departments.filter { $0.contains("kind: street_office") }.map(code)))
+        func failure(_ line: String) -> SchemaError { SchemaError(description: "deploy/seed: cannot read \(line)") }
+        let areas = try lines("areas.yaml").map { line in
+            guard let code = value("code", line), let level = value("level", line).flatMap(Area.Level.init) else { throw failure(line) }
+            return Area(code: code, name: value("name", line) ?? code, level: level, parent: value("parent", line))
+        }
+        let departments = try lines("departments.yaml").map { line in
+            guard let code = value("code", line), let level = value("level", line).flatMap(Department.Level.init),
+                let kind = value("kind", line).flatMap(Department.Kind.init), let area = value("area", line)
+            else { throw failure(line) }
+            return Department(
+                code: code, name: value("name", line) ?? code, level: level, kind: kind, parent: value("parent", line), area: area,
+                active: value("active", line) != "false")
+        }
+        let categories = try lines("categories.yaml").map { line in
+            guard let code = value("code", line) else { throw failure(line) }
+            return Category(code: code, name: code, parent: value("parent", line))
+        }
+        return ReferenceData(areas: areas, departments: departments, categories: categories, rules: [])
     }
 
     /// What the real validator of `schema` reports about `body`: nil when it accepts the body,
     /// else every (field, code) pair.
-    static func validate(_ schema: String, _ body: [UInt8], reference: ReferenceCodes) -> [ErrorPair]? {
+    static func validate(_ schema: String, _ body: [UInt8], reference data: ReferenceData) -> [ErrorPair]? {
         func pairs(_ errors: [FieldError]) -> [ErrorPair] { errors.map(ErrorPair.init) }
+        let reference = data.codes
         let channels: [String: Channel] = [
             "demand-hotline": .hotline, "demand-12345": .twelve345, "demand-grid": .grid, "demand-petition": .petition,
         ]
@@ -116,6 +136,11 @@ enum ContractDocs {
             return result.demand == nil ? pairs(result.errors) : nil
         }
         switch schema {
+        case "whistle":
+            let result = WhistleValidator(reference: data).validate(body: body, now: now)
+            return result.demand == nil ? pairs(result.errors) : nil
+        case "points":
+            if case .invalid(let errors) = PointsRedemptionValidator(reference: reference).validate(body: body) { return pairs(errors) }
         case "feedback":
             if case .invalid(let errors) = FeedbackValidator().validate(body: body) { return pairs(errors) }
         case "evaluation":
