@@ -215,9 +215,14 @@ final class DepartmentSimulator: @unchecked Sendable {
                 let satisfaction =
                     draw < mix.satisfied
                     ? "satisfied" : draw < mix.satisfied + mix.basicallySatisfied ? "basically_satisfied" : "unsatisfied"
-                // The citizen answers through the channel's adapter (a petition's bureau asks in person).
+                // The citizen answers through the channel's adapter; a whistle's whistler (its lead)
+                // verifies the work itself.
                 let channel = channels[ticketNo] ?? "12345"
-                let adapter = "adapter-" + (channel == "petition" ? "petition" : channel)
+                var adapter = "adapter-" + channel
+                if channel == Channel.whistle.rawValue {
+                    guard let whistler = whistles[ticketNo]?.street else { continue }
+                    adapter = "dept-" + whistler
+                }
                 messages.append(
                     try intake(
                         "feedback", ["ticket_no": ticketNo, "satisfaction": satisfaction, "resolved": satisfaction != "unsatisfied"],
