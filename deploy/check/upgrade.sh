@@ -50,7 +50,8 @@ upgrade_settle() {
     return 1
 }
 
-# whistle-bench in a one-off container of the stack's network, as the operator.
+# whistle-bench in a one-off container of the stack's network, as the operator, with the previous
+# release's own seed and sample demands (/seed, /samples).
 check_bench() {
     # The adapters' passwords (the bench answers surveys as the adapters) pass by name, from this
     # subshell's environment: never on a command line.
@@ -64,16 +65,20 @@ check_bench() {
             [[ "$line" == WHISTLE_AMQP_PASSWORD_*=* ]] && names+=(-e "${line%%=*}")
         done <"$CHECK_ACCOUNTS"
         check_compose run --rm --no-deps -T "${names[@]}" --entrypoint whistle-bench \
-            -v "$REPO_ROOT/deploy/seed:/seed:ro" -v "$REPO_ROOT/deploy/samples/demands:/samples:ro" whistlectl "$@"
+            -v "$PREVIOUS_SEED:/seed:ro" -v "$CHECK_DIR/previous/deploy/samples/demands:/samples:ro" whistlectl "$@"
     )
 }
 
 check_upgrade_fill() {
+    # The previous release's own seed folder (the images step unpacked that release): today's
+    # reference data may hold what the previous whistlectl cannot read (issue 15's whistle deadlines).
+    PREVIOUS_SEED="$CHECK_DIR/previous/deploy/seed"
+    [[ -d "$PREVIOUS_SEED" ]] || check_die "the previous release is not unpacked in $CHECK_DIR/previous (the images step does it)"
     export WHISTLE_IMAGE_TAG=previous
     check_up previous
     # The previous release's own seed: its reference data and its adapters' and departments'
     # broker users (the day of demands below answers surveys as the adapters).
-    check_compose run --rm -T seed
+    WHISTLE_SEED_DIR="$PREVIOUS_SEED" check_compose run --rm -T seed
     check_bench burst --count "$UPGRADE_DEMANDS" --samples /samples
     check_bench work --departments /seed/departments.yaml --idle 5
     upgrade_settle "$CHECK_DIR/before-upgrade.json"
