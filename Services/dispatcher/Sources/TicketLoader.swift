@@ -23,18 +23,26 @@ enum TicketLoader {
                 ON CONFLICT (ticket_no) DO NOTHING
                 """, [numbers])
         }
+        // The lock first, in a statement of its own: a statement that waited for a lock still
+        // reads with the snapshot it began with, so reading the view in the same statement would
+        // see the ticket as it was before the transaction that held the lock (an escalation it
+        // made, a state it changed), and this batch would act on it again.
+        let locked = try connection.query(
+            """
+            SELECT ticket_no FROM ticket_states WHERE ticket_no = ANY($1::text[]) ORDER BY ticket_no
+            FOR UPDATE\(skipLocked ? " SKIP LOCKED" : "")
+            """, [numbers]
+        ).map { try $0.decode(0, as: String.self) }
+        guard !locked.isEmpty else { return [:] }
         let rows = try connection.query(
             """
-            WITH locked AS (
-                SELECT ticket_no FROM ticket_states WHERE ticket_no = ANY($1::text[]) ORDER BY ticket_no
-                FOR UPDATE\(skipLocked ? " SKIP LOCKED" : ""))
             SELECT t.ticket_no, t.status, t.channel, t.category_code, t.category_method, t.urgency, t.area_code,
                    t.lead_department, t.title, t.content, t.location::text, t.confidential, t.petition_kind, t.subject_unit,
                    t.petitioners, t.whistle::text, t.reopen_count, t.return_count, t.dispatch_round,
                    t.escalation_level, t.extended, t.outcome, t.opened_at, t.resolved_at, t.feedback_due, t.closed_at,
                    t.classified_category, t.attachments::text
-            FROM tickets t JOIN locked l ON l.ticket_no = t.ticket_no ORDER BY t.ticket_no
-            """, [numbers])
+            FROM tickets t WHERE t.ticket_no = ANY($1::text[]) ORDER BY t.ticket_no
+            """, [locked])
         var tickets: [String: TicketRecord] = [:]
         for row in rows {
             guard let status = TicketStatus(rawValue: try row.decode(1)), let channel = Channel(rawValue: try row.decode(2)),
