@@ -144,11 +144,16 @@ struct DashboardPage {
     }
 
     var escalatedList: String {
+        escalationSection(id: "escalated", title: "升级督办（\(data.escalatedCount)）", empty: "没有升级的工单", data.escalated)
+    }
+
+    /// A section listing escalated tickets (its level, lead, category and when it was opened).
+    func escalationSection(id: String, title: String, empty: String, _ items: [DashboardData.EscalatedItem]) -> String {
         let levels = ["street": "街道", "district": "区级", "city": "市级"]
-        var out = "<section id=\"escalated\"><h2>升级督办（\(data.escalatedCount)）</h2>"
-        guard !data.escalated.isEmpty else { return out + "<p class=\"empty\">没有升级的工单</p></section>" }
+        var out = "<section id=\"\(id)\"><h2>\(title)</h2>"
+        guard !items.isEmpty else { return out + "<p class=\"empty\">\(empty)</p></section>" }
         out += "<table><thead><tr><th>工单</th><th>级别</th><th>承办部门</th><th>类别</th><th>受理</th></tr></thead><tbody>"
-        for item in data.escalated {
+        for item in items {
             out +=
                 "<tr><td><a href=\"/v1/tickets/\(item.ticketNo)\">\(item.ticketNo)</a></td><td>\(levels[item.level] ?? item.level)</td>"
                 + "<td>\(department(item.lead))</td><td>\(category(item.category))</td><td>\(time(item.openedAt))</td></tr>"

@@ -88,17 +88,9 @@ extension DashboardPage {
     }
 
     var escalatedToMeList: String {
-        let levels = ["street": "街道", "district": "区级", "city": "市级"]
         let view = data.command
-        var out = "<section id=\"escalated-to-me\"><h2>上报本单位督办（\(view.escalatedToMeCount)）</h2>"
-        guard !view.escalatedToMe.isEmpty else { return out + "<p class=\"empty\">没有上报本单位的工单</p></section>" }
-        out += "<table><thead><tr><th>工单</th><th>级别</th><th>承办部门</th><th>类别</th><th>受理</th></tr></thead><tbody>"
-        for item in view.escalatedToMe {
-            out +=
-                "<tr><td><a href=\"/v1/tickets/\(item.ticketNo)\">\(item.ticketNo)</a></td><td>\(levels[item.level] ?? item.level)</td>"
-                + "<td>\(department(item.lead))</td><td>\(category(item.category))</td><td>\(time(item.openedAt))</td></tr>"
-        }
-        return out + "</tbody></table></section>"
+        return escalationSection(
+            id: "escalated-to-me", title: "上报本单位督办（\(view.escalatedToMeCount)）", empty: "没有上报本单位的工单", view.escalatedToMe)
     }
 
     var whistleList: String {
