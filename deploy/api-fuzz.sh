@@ -114,15 +114,19 @@ EOF
 # accepted as the answer to well-formed dates, since `from` after `to` or a range of over 10
 # years is a rule between two parameters that no schema can state.
 write_config() {
-    local tickets departments
+    local tickets departments services
     tickets="$(sql "SELECT string_agg('\"' || ticket_no || '\"', ', ') FROM tickets")"
     departments="$(sql "SELECT string_agg('\"' || code || '\"', ', ') FROM departments")"
+    services="$(sql "SELECT string_agg('\"' || code || '\"', ', ') FROM categories WHERE parent_code IS NOT NULL")"
     cat <<EOF
 [dictionaries.tickets]
 values = [$tickets]
 
 [dictionaries.departments]
 values = [$departments]
+
+[dictionaries.services]
+values = [$services]
 
 [[operations]]
 include-path = "/v1/tickets/{ticket_no}"
@@ -140,6 +144,20 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "404"]
 [[operations]]
 include-path-regex = '^/(v1/scores|v1/scores\.csv|v1/access-log)?$'
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "404"]
+
+[[operations]]
+include-path = "/open311/v2/requests/{service_request_id}.json"
+parameters = { "path.service_request_id" = { dictionary = "tickets", probability = 0.7 } }
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "404"]
+
+[[operations]]
+include-path = "/open311/v2/services/{service_code}.json"
+parameters = { "path.service_code" = { dictionary = "services", probability = 0.7 } }
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "404"]
+
+[[operations]]
+include-path-regex = '^/open311/v2/((discovery|services|requests)\.json|tokens/.*)$'
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "403", "404"]
 EOF
 }
 

@@ -255,6 +255,36 @@ publish_whistles() {
     done
 }
 
+# The web channel: registers an Open311 client and an HTTP adapter (each key is shown
+# once), then POSTs a GeoReport request and a plain HTTP demand to evaluator, which publishes them
+# to intake like any adapter's demand; prints each answer and the Open311 view of the ticket.
+publish_http() {
+    local base="http://127.0.0.1:${HTTP_PORT[evaluator]}" suffix portal_key adapter_key answer ticket
+    suffix="$(date +%s)"
+    portal_key="$(whistlectl open311 clients add "portal-$suffix" --name "云城市民网站" | tail -n 1)"
+    adapter_key="$(whistlectl adapters add "webform-$suffix" --channel 12345 --name "12345 网页表单" | tail -n 1)"
+    [[ -n "$portal_key" && -n "$adapter_key" ]] || { say "registering the HTTP clients failed"; return 1; }
+    say "Open311 client portal-$suffix and HTTP adapter webform-$suffix registered (whistlectl open311 clients list)"
+    printf '  POST /open311/v2/requests.json  (an address only: the gazetteer places it)\n  '
+    answer="$(curl -sS --max-time 10 "$base/open311/v2/requests.json" \
+        --data-urlencode "api_key=$portal_key" --data-urlencode "service_code=SZSS-DLPS" \
+        --data-urlencode "address_string=云城市西山区青石街道石桥路12号门口" \
+        --data-urlencode "description=石桥路12号门口人行道地砖塌陷，已经有老人绊倒" \
+        --data-urlencode "external_id=portal-sample-$suffix")"
+    printf '%s\n' "$answer"
+    ticket="$(sed -n 's/.*"service_request_id":"\([^"]*\)".*/\1/p' <<<"$answer")"
+    printf '  POST /v1/demands/12345  (Idempotency-Key webform-sample-%s)\n  ' "$suffix"
+    curl -sS --max-time 10 "$base/v1/demands/12345" -H "Authorization: Bearer $adapter_key" \
+        -H "Idempotency-Key: webform-sample-$suffix" -H 'Content-Type: application/json' \
+        --data-binary "{\"external_id\":\"WEB-$suffix\",\"submitted_at\":\"$(date -Iseconds)\",\"content\":\"柳巷社区垃圾站三天没清运，气味很大\",\"location\":{\"lat\":25.0160,\"lon\":102.6985}}"
+    echo
+    if [[ -n "$ticket" ]]; then
+        printf '  GET /open311/v2/requests/%s.json  (public: no name, no phone)\n  ' "$ticket"
+        curl -sS --max-time 5 "$base/open311/v2/requests/$ticket.json"
+        echo
+    fi
+}
+
 cmd_start() {
     local t0
     t0="$(now)"
@@ -269,6 +299,7 @@ cmd_start() {
     phase "wait for /healthz" wait_healthy
     phase "publish deploy/samples/demands" publish_samples
     phase "publish deploy/samples/whistles (a street office, the district and the city blow the whistle)" publish_whistles
+    phase "publish over HTTP (an Open311 client and a 12345 web form)" publish_http
     say "waiting 3 s for the demands to flow"
     sleep 3
     phase "whistlectl tickets --recent 20" whistlectl tickets --recent 20

@@ -44,7 +44,7 @@ PG_PASSWORD=whistle
 PG_DATABASE=whistle
 
 # (The last one is for deploy/lint.sh.)
-APT_PACKAGES=(rabbitmq-server librabbitmq-dev libpq-dev postgresql pkg-config curl ca-certificates shellcheck)
+APT_PACKAGES=(rabbitmq-server librabbitmq-dev libpq-dev postgresql pkg-config curl ca-certificates shellcheck python3-venv)
 # chromium and the CJK fonts: the dashboard's headless-browser test and its screenshot.
 APT_PACKAGES_NO_RECOMMENDS=(docker-compose chromium fonts-noto-cjk)
 

@@ -2,7 +2,8 @@
 # test.sh — THE test command (./deploy/test.sh [swift test arguments, e.g. --filter Intake]).
 #
 # The lint (deploy/lint.sh: shellcheck and swift-format; a finding fails the run at the end, the
-# rest still runs), `swift build --build-tests`, fresh RabbitMQ + PostgreSQL of the `test` profile
+# rest still runs), the real Open311 client of the GeoReport tests (`georeport` from PyPI, in a venv
+# at .build/python-open311), `swift build --build-tests`, fresh RabbitMQ + PostgreSQL of the `test` profile
 # (stopped again on exit, whatever happens; their users come from the build's whistlectl), a check
 # of docker-compose.yml, then `swift test`, with the servers' addresses in WHISTLE_TEST_* variables,
 # then deploy/compose-check.sh (the compose stack built and run in a private Docker engine). Exits
@@ -70,6 +71,22 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 phase "install packages" "$SERVERS" install
+
+# The real Open311 client of the GeoReport tests (Open311ReadTests): `georeport` from PyPI in a
+# venv of its own under .build (python3-venv comes with deploy/servers.sh install); the tests run
+# it with WHISTLE_TEST_PYTHON.
+OPEN311_CLIENT="$REPO_ROOT/.build/python-open311"
+GEOREPORT_VERSION=0.3.1
+install_open311_client() {
+    local python="$OPEN311_CLIENT/bin/python"
+    if "$python" -c "import importlib.metadata as m, sys; sys.exit(m.version('georeport') != '$GEOREPORT_VERSION')" 2>/dev/null; then
+        return 0
+    fi
+    python3 -m venv "$OPEN311_CLIENT" || return
+    "$python" -m pip install -q --disable-pip-version-check "georeport==$GEOREPORT_VERSION" || return
+}
+phase "install the Open311 client" install_open311_client
+export WHISTLE_TEST_PYTHON="$OPEN311_CLIENT/bin/python"
 
 # The lint first; its findings fail the run at the end, after the tests (deploy/lint.sh).
 LINT_LOG="$(mktemp)"

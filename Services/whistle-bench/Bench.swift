@@ -10,6 +10,7 @@ struct WhistleBench: AsyncParsableCommand {
         abstract: "Measures Whistle against this machine: throughput, latency and memory.",
         subcommands: [
             RunCommand.self, BurstCommand.self, WorkCommand.self, MemoryCommand.self, APICommand.self, DrillCommand.self, JSONCommand.self,
+            PlacementCommand.self,
         ])
 }
 

@@ -250,8 +250,9 @@ final class DepartmentSimulator: @unchecked Sendable {
     }
 }
 
-/// SplitMix64: a small, seeded generator for repeatable runs.
-struct SeededRandom {
+/// SplitMix64: a small, fast, seeded generator for repeatable runs (the simulator's choices and
+/// `whistle-bench placement`'s generated city).
+struct SeededRandom: RandomNumberGenerator {
     private var state: UInt64
     init(seed: UInt64) { state = seed }
 

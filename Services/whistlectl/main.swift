@@ -16,7 +16,7 @@ struct Whistlectl: AsyncParsableCommand {
             SeedCommand.self, PublishCommand.self, TicketsCommand.self, OutcomesCommand.self, TicketCommand.self, DeptCommand.self,
             TriageCommand.self, NotificationsCommand.self, WebhookSinkCommand.self, ScoresCommand.self, PointsCommand.self, DLQCommand.self,
             MigrateCommand.self,
-            TokenCommand.self, BrokerDefinitionsCommand.self,
+            TokenCommand.self, BrokerDefinitionsCommand.self, Open311Command.self, AdaptersCommand.self,
         ])
 }
 

@@ -48,6 +48,7 @@ extension AMQPHandle {
         let flags = properties._flags
         var deliveryCount: Int64 = 0
         var death: DeadLetter?
+        var whistleHeaders: [String: String] = [:]
         if flags & WHISTLE_FLAG_HEADERS != 0 {
             var headers = properties.headers
             _ = whistle_table_get_int(&headers, "x-delivery-count", &deliveryCount)
@@ -59,8 +60,9 @@ extension AMQPHandle {
                 death = DeadLetter(
                     exchange: exchange, queue: string("x-first-death-queue") ?? "", reason: string("x-first-death-reason") ?? "")
             }
+            whistleHeaders = Self.whistleHeaders(headers)
         }
-        return Delivery(
+        var delivery = Delivery(
             body: envelope.message.body.array,
             exchange: envelope.exchange.string,
             routingKey: envelope.routing_key.string,
@@ -72,5 +74,24 @@ extension AMQPHandle {
             deliveryCount: Int(deliveryCount),
             deliveryTag: envelope.delivery_tag,
             generation: generation, deadLetter: death)
+        delivery.whistleHeaders = whistleHeaders
+        return delivery
+    }
+
+    /// The string headers named `x-whistle-…` of a table (at most 16, values up to 256 bytes).
+    private static func whistleHeaders(_ table: amqp_table_t) -> [String: String] {
+        guard table.num_entries > 0, let entries = table.entries else { return [:] }
+        var found: [String: String] = [:]
+        for index in 0..<Int(table.num_entries) where found.count < 16 {
+            let entry = entries[index]
+            let key = entry.key.string
+            let kind = entry.value.kind
+            guard key.hasPrefix("x-whistle-"), kind == UInt8(AMQP_FIELD_KIND_UTF8.rawValue) || kind == UInt8(AMQP_FIELD_KIND_BYTES.rawValue)
+            else { continue }
+            let value = entry.value.value.bytes
+            guard value.len <= 256 else { continue }
+            found[key] = value.string
+        }
+        return found
     }
 }

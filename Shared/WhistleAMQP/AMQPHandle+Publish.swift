@@ -26,6 +26,11 @@ extension AMQPHandle {
         } else {
             properties._flags &= ~WHISTLE_FLAG_TYPE
         }
+        if !message.headers.isEmpty {
+            let entries = message.headers.sorted { $0.key < $1.key }.map { whistle_entry_utf8(arena.bytes($0.key), arena.bytes($0.value)) }
+            properties._flags |= WHISTLE_FLAG_HEADERS
+            properties.headers = arena.table(entries)
+        }
         let status = message.body.withUnsafeBytes { raw -> Int32 in
             let body = amqp_bytes_t(len: raw.count, bytes: UnsafeMutableRawPointer(mutating: raw.baseAddress))
             return amqp_basic_publish(

@@ -12,10 +12,12 @@ public struct OutboundMessage: Sendable, Hashable {
     public var contentType: String
     /// Ask the broker to return the message when no queue is bound for it.
     public var mandatory: Bool
+    /// String headers (AMQP `headers` table, long strings), e.g. `x-whistle-adapter`; none by default.
+    public var headers: [String: String]
 
     public init(
         exchange: String, routingKey: String, body: [UInt8], messageId: String, type: String? = nil,
-        contentType: String = "application/json", mandatory: Bool = false
+        contentType: String = "application/json", mandatory: Bool = false, headers: [String: String] = [:]
     ) {
         self.exchange = exchange
         self.routingKey = routingKey
@@ -24,6 +26,7 @@ public struct OutboundMessage: Sendable, Hashable {
         self.type = type
         self.contentType = contentType
         self.mandatory = mandatory
+        self.headers = headers
     }
 }
 
@@ -55,6 +58,9 @@ public struct Delivery: Sendable {
     public var generation: UInt64
     /// Where a dead-lettered message first died (its `x-first-death-*` headers).
     public var deadLetter: DeadLetter?
+    /// The string-valued headers whose name starts with `x-whistle-` (what a gateway says of a
+    /// demand's origin); other headers are not copied.
+    public var whistleHeaders: [String: String] = [:]
 
     public init(
         body: [UInt8], exchange: String, routingKey: String, messageId: String?, type: String? = nil,

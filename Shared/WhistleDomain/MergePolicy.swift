@@ -59,7 +59,7 @@ public struct MergePolicy: Sendable {
         /// The facts of `demand`, with its decided category, measured from `submitted_at`.
         public init(demand: Demand, category: String?) {
             self.init(
-                channel: demand.channel, category: category, grid: demand.location?.grid, lat: demand.location?.lat,
+                channel: demand.channel, category: category, grid: demand.mergeGrid, lat: demand.location?.lat,
                 lon: demand.location?.lon, at: demand.submittedAt, content: demand.content, hasWhistle: demand.whistle != nil)
         }
 

@@ -12,6 +12,8 @@ public struct ReferenceData: Sendable {
     public let categories: [String: Category]
     /// Every routing rule, in the order given (duplicates of a (category, area) key removed).
     public let rules: [RoutingRule]
+    /// The gazetteer (table `gazetteer`): the places an address names, for `AreaPlacer`.
+    public let gazetteer: [GazetteerEntry]
 
     private let ruleIndex: [RuleKey: RoutingRule]
     /// Departments by the area they serve, sorted by code.
@@ -23,7 +25,9 @@ public struct ReferenceData: Sendable {
         var area: String?
     }
 
-    public init(areas: [Area], departments: [Department], categories: [Category], rules: [RoutingRule]) {
+    public init(
+        areas: [Area], departments: [Department], categories: [Category], rules: [RoutingRule], gazetteer: [GazetteerEntry] = []
+    ) {
         self.areas = Dictionary(areas.map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first })
         let departmentMap = Dictionary(departments.map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first })
         self.departments = departmentMap
@@ -39,6 +43,7 @@ public struct ReferenceData: Sendable {
         self.departmentsByArea = Dictionary(grouping: departmentMap.values, by: \.area)
             .mapValues { $0.sorted { $0.code < $1.code } }
         self.parentCategories = Set(categories.compactMap(\.parent))
+        self.gazetteer = gazetteer
     }
 
     // MARK: Areas

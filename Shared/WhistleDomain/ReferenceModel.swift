@@ -34,10 +34,14 @@ public struct Area: Sendable, Hashable {
     public var centroidLat: Double?
     /// `centroid_lon`: grids only, WGS-84 decimal degrees.
     public var centroidLon: Double?
+    /// `polygon`: grids only, the corners of the grid's boundary in order (a simple polygon,
+    /// convex or not, not closed: the last corner is not the first repeated). `AreaPlacer`
+    /// places coordinates into grids by it.
+    public var polygon: [GeoPoint]?
 
     public init(
         code: String, name: String, level: Level, parent: String? = nil,
-        centroidLat: Double? = nil, centroidLon: Double? = nil
+        centroidLat: Double? = nil, centroidLon: Double? = nil, polygon: [GeoPoint]? = nil
     ) {
         self.code = code
         self.name = name
@@ -45,6 +49,21 @@ public struct Area: Sendable, Hashable {
         self.parent = parent
         self.centroidLat = centroidLat
         self.centroidLon = centroidLon
+        self.polygon = polygon
+    }
+}
+
+/// A point in WGS-84 decimal degrees. Placement treats latitude and longitude as plane
+/// coordinates, which is exact enough at a city's scale (no grid spans the antimeridian).
+public struct GeoPoint: Sendable, Hashable {
+    /// Latitude, −90…90.
+    public var lat: Double
+    /// Longitude, −180…180.
+    public var lon: Double
+
+    public init(lat: Double, lon: Double) {
+        self.lat = lat
+        self.lon = lon
     }
 }
 

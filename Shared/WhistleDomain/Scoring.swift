@@ -214,4 +214,9 @@ public enum HotspotRule {
     public static func isHotspot(count: Int, history: [Int]) -> Bool {
         Double(count) >= threshold(history: history)
     }
+
+    /// The levels of area a hotspot can be on: a place — a grid, a community, a street. Demands
+    /// that nothing placed below their district are counted in the statistics, but a district
+    /// full of them points at nothing and raises no hotspot.
+    public static let placeLevels: [Area.Level] = [.grid, .community, .street]
 }

@@ -7,7 +7,9 @@ import WhistleMessages
 ///
 /// - events on `whistle.events`: only the service user that emits that event type
 ///   (`SenderRules.emitter(of:)`), for the routing key and for the body's `type` alike;
-/// - demands `demand.<channel>`: the channel's adapter `adapter-<channel>`, or a trusted operator;
+/// - demands `demand.<channel>`: the channel's adapter `adapter-<channel>`, a trusted operator, or a
+///   gateway (`whistle-evaluator`, which publishes what Open311 clients and HTTP adapters post;
+///   only a gateway's `x-whistle-adapter` / `x-whistle-via` headers are believed, `origin(…)`);
 /// - feedback: a channel adapter, about a ticket that one of its channel's demands opened or joined,
 ///   or about a whistle's ticket, its whistler `dept-<code>` (who verifies the work);
 /// - evaluations: the broker user `dept-<code>` of the ticket's whistler (a street office or a
@@ -33,12 +35,42 @@ public struct SenderRules: Sendable, Equatable {
     public var mode: Mode
     /// Operator broker users that may publish demands on any channel (`whistlectl publish`).
     public var trusted: Set<String>
+    /// Gateway broker users: they publish demands on every demand channel for the HTTP clients
+    /// they authenticated, named in the `x-whistle-adapter` header (`WHISTLE_GATEWAY_USERS`).
+    public var gateways: Set<String>
 
     public static let adapterPrefix = "adapter-"
+    /// The header in which a gateway names the client that posted a demand.
+    public static let adapterHeader = "x-whistle-adapter"
+    /// The header in which a gateway says how a demand came in (`open311` or `http`).
+    public static let viaHeader = "x-whistle-via"
+    /// What `viaHeader` may say.
+    public static let vias: Set<String> = ["open311", "http"]
 
-    public init(mode: Mode = .strict, trusted: Set<String> = ["whistle-admin"]) {
+    public init(mode: Mode = .strict, trusted: Set<String> = ["whistle-admin"], gateways: Set<String> = ["whistle-evaluator"]) {
         self.mode = mode
         self.trusted = trusted
+        self.gateways = gateways
+    }
+
+    /// Who brought a demand in, as its outcome's `source.adapter` / `source.via` say: a gateway's
+    /// headers (or, with the check off, anyone's) when they name a client (`x-whistle-adapter`,
+    /// 1–40 of a-z 0-9 -) and a known `via`; otherwise the sender's broker user and no `via`.
+    public func origin(userId: String?, headers: [String: String]) -> (adapter: String?, via: String?) {
+        let sender = userId.flatMap { $0.isEmpty ? nil : $0 }
+        let believed = mode == .any || sender.map(gateways.contains) == true
+        if believed, let client = headers[Self.adapterHeader], Self.isClientId(client),
+            let via = headers[Self.viaHeader], Self.vias.contains(via)
+        {
+            return (client, via)
+        }
+        return (sender, nil)
+    }
+
+    /// Whether `text` is a registered client's id: 1–40 of `a-z`, `0-9`, `-`.
+    public static func isClientId(_ text: String) -> Bool {
+        (1...40).contains(text.utf8.count)
+            && text.utf8.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D }
     }
 
     /// The one service that emits `type`.
@@ -88,7 +120,9 @@ public struct SenderRules: Sendable, Equatable {
     public func demandProblem(userId: String?, channel: Channel) -> FieldError? {
         guard mode == .strict else { return nil }
         let adapter = Self.adapter(of: channel)
-        if let userId, userId == adapter || trusted.contains(userId) { return nil }
+        if let userId, userId == adapter || trusted.contains(userId) || (gateways.contains(userId) && channel.isDemandChannel) {
+            return nil
+        }
         return FieldError(
             field: nil, code: .notAllowed,
             message: "\(Self.describe(userId)) may not publish demands on channel \(channel.rawValue); only \(adapter) may")

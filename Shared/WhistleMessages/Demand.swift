@@ -20,9 +20,11 @@ public struct Demand: Codable, Sendable, Hashable {
     /// `grid`: the street blows the whistle and names the departments that must report;
     /// `whistle`: the whistle message's `by`, `departments` and `reason`.
     public var whistle: Whistle?
-    /// `whistle`: the area (of any level) the whistle is about; nil on the demand channels, whose
-    /// area is `location.grid`.
+    /// `whistle`: the area (of any level) the whistle is about; on the demand channels the area
+    /// intake placed the demand in (`placement`), nil until then.
     public var area: String?
+    /// How intake placed a demand of a demand channel (nil for a whistle and before placement).
+    public var placement: Placement?
     /// `petition`: the petition's own fields.
     public var petition: Petition?
 
@@ -49,8 +51,11 @@ public struct Demand: Codable, Sendable, Hashable {
         self.area = area
     }
 
-    /// The ticket's area (`ticket_facts.area_code`): a whistle's `area`, else the grid.
+    /// The ticket's area (`ticket_facts.area_code`): a whistle's `area` or the placed area, else the grid.
     public var ticketArea: String? { area ?? location?.grid }
+
+    /// The grid that merging compares (并单): the grid given, else the one placement found.
+    public var mergeGrid: String? { location?.grid ?? placement?.grid }
 
     /// Petitions are confidential: the petitioner's identity goes to the petition bureau only.
     public var isConfidential: Bool { channel == .petition }

@@ -35,11 +35,18 @@ public struct MessageSource: Codable, Sendable, Hashable {
     public var channel: String?
     public var externalId: String?
     public var messageId: String
+    /// Who brought a demand in (extension, demands only): the registered client of a gateway
+    /// (the Open311 client or HTTP adapter), else the publisher's broker user. Absent otherwise.
+    public var adapter: String?
+    /// How a demand came in through a gateway: `open311` or `http` (extension; absent over AMQP).
+    public var via: String?
 
-    public init(channel: String?, externalId: String?, messageId: String) {
+    public init(channel: String?, externalId: String?, messageId: String, adapter: String? = nil, via: String? = nil) {
         self.channel = channel
         self.externalId = externalId
         self.messageId = messageId
+        self.adapter = adapter
+        self.via = via
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -47,9 +54,11 @@ public struct MessageSource: Codable, Sendable, Hashable {
         try container.encode(channel, forKey: .channel)
         try container.encode(externalId, forKey: .externalId)
         try container.encode(messageId, forKey: .messageId)
+        try container.encodeIfPresent(adapter, forKey: .adapter)
+        try container.encodeIfPresent(via, forKey: .via)
     }
 
-    private enum CodingKeys: String, CodingKey { case channel, externalId, messageId }
+    private enum CodingKeys: String, CodingKey { case channel, externalId, messageId, adapter, via }
 }
 
 /// `ticket.accepted`: a demand opened a new ticket.
@@ -59,18 +68,24 @@ public struct TicketAccepted: Codable, Sendable, Hashable {
     /// The category given by the adapter, or nil until the dispatcher classifies the text.
     public var category: String?
     public var urgency: Urgency
-    /// The most specific area known: the grid, else nil until the dispatcher locates it.
+    /// The most specific area known: the grid given or placed, the area the address placed the
+    /// demand in, else the deployment's district (nil when there is none to fall back on).
     public var area: String?
     /// The department that blew the whistle (吹哨) when the ticket is a whistle's: the `by` of a
     /// whistle message, or the street office of a grid report's whistle (extension; absent
     /// otherwise). Counts as one of its `whistles` in the scores.
     public var whistler: String?
-    public init(source: MessageSource, category: String?, urgency: Urgency, area: String?, whistler: String? = nil) {
+    /// How `area` was found (extension; absent on a whistle's ticket, whose area is given).
+    public var placement: Placement?
+    public init(
+        source: MessageSource, category: String?, urgency: Urgency, area: String?, whistler: String? = nil, placement: Placement? = nil
+    ) {
         self.source = source
         self.category = category
         self.urgency = urgency
         self.area = area
         self.whistler = whistler
+        self.placement = placement
     }
 
     // `category` and `area` are always present, as null when not known yet.
@@ -81,9 +96,10 @@ public struct TicketAccepted: Codable, Sendable, Hashable {
         try container.encode(urgency, forKey: .urgency)
         try container.encode(area, forKey: .area)
         try container.encodeIfPresent(whistler, forKey: .whistler)
+        try container.encodeIfPresent(placement, forKey: .placement)
     }
 
-    private enum CodingKeys: String, CodingKey { case source, category, urgency, area, whistler }
+    private enum CodingKeys: String, CodingKey { case source, category, urgency, area, whistler, placement }
 }
 
 /// `ticket.merged`: a demand joined an open ticket on the same matter (并单). `category` (the

@@ -8,7 +8,8 @@ import WhistleMessages
 ///
 /// - `whistle-admin`: operators (whistlectl), everything;
 /// - `whistle-<service>`: its own queues, the exchanges every service declares, publish where it
-///   must; on `whistle.events` only the event types it emits (`SenderRules.emitter(of:)`);
+///   must; on `whistle.events` only the event types it emits (`SenderRules.emitter(of:)`); the
+///   evaluator, the HTTP gateway of CONTRACT §9, also `demand.<channel>` on `whistle.intake`;
 /// - `adapter-<channel>`: publish to `whistle.intake` only, under its own routing keys; read nothing;
 /// - `dept-<code>`: read only `dept.<code>`, reply only under `<code>` and `triage.<code>`; a street
 ///   office also publishes `whistle` (吹哨), `evaluation` (一哨一考核) and `points` (积分回馈) on
@@ -90,6 +91,11 @@ public enum BrokerAccess {
             let types = service.eventTypes.map { escaped($0.rawValue) }.joined(separator: "|")
             grants.topicPermissions.append(
                 TopicPermission(user: service.user, exchange: Exchange.events, write: "^(\(types))$", read: ".*"))
+            if service == .evaluator {
+                // The gateway publishes the demands that Open311 clients and HTTP adapters post.
+                grants.topicPermissions.append(
+                    TopicPermission(user: service.user, exchange: Exchange.intake, write: "^demand\\.", read: "^$"))
+            }
         }
         return grants
     }
@@ -160,8 +166,10 @@ public enum BrokerAccess {
                 read: "^(whistle\\.(events|replies|dispatch|dlx)|dispatcher\\..*)$")
         case .notifier, .evaluator:
             let own = "\(service.rawValue)\\..*"
+            // The evaluator also publishes demands on whistle.intake (its topic permission: `^demand\.` only).
+            let published = service == .evaluator ? "intake|events|dlx|dead-letters" : "events|dlx|dead-letters"
             return Permission(
-                user: service.user, configure: "^(\(exchanges)|\(own))$", write: "^(whistle\\.(events|dlx|dead-letters)|\(own))$",
+                user: service.user, configure: "^(\(exchanges)|\(own))$", write: "^(whistle\\.(\(published))|\(own))$",
                 read: "^(whistle\\.(events|dlx)|\(own))$")
         }
     }

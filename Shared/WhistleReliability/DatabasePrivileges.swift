@@ -98,7 +98,7 @@ public enum ServiceRole: String, Sendable, CaseIterable {
     static let common: [TableGrant] = [
         .read("schema_migrations"),
         .read("areas"), .read("departments"), .read("categories"), .read("routing_rules"),
-        .read("deadline_policies"), .read("calendar_days"), .read("settings"),
+        .read("deadline_policies"), .read("calendar_days"), .read("settings"), .read("gazetteer"),
         .write("inbox", [.select, .insert]),
         .write("outbox", [.select, .insert, .update, .delete], sequence: true),
         .write("message_failures", [.select, .insert, .update]),
@@ -152,7 +152,10 @@ public enum ServiceRole: String, Sendable, CaseIterable {
         case .evaluator:
             return [
                 .read("tickets"),
-                .columns("demands", Self.demandColumns),
+                // The HTTP gateways (CONTRACT §9) answer a posted demand's outcome with its errors,
+                // for the client that posted it (adapter, via).
+                .columns("demands", Self.demandColumns + ["errors", "adapter", "via"]),
+                .read("api_clients"),
                 // The read API shows a ticket's reporters, in clear only to those CONTRACT §8 allows.
                 .columns("demand_reporters", ["demand_id", "name", "phone", "anonymous"]),
                 .read("assignments"),

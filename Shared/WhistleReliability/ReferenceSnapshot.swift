@@ -5,11 +5,14 @@ import WhistlePostgres
 
 /// Everything the services decide with, read from the reference tables in one go: the area
 /// tree, departments, categories and rules (`ReferenceData`), the keyword classifier, the
-/// deadline policies and the working-day calendar.
+/// deadline policies and the working-day calendar; and the area placer (grid polygons and
+/// gazetteer), built once per load.
 public struct ReferenceSnapshot: Sendable {
     public let data: ReferenceData
     public let codes: ReferenceCodes
     public let classifier: KeywordClassifier
+    /// Places demands by grid code, coordinates or address (`AreaPlacer`).
+    public let placer: AreaPlacer
     public let policies: DeadlinePolicies
     public let calendar: WorkingCalendar
 
@@ -17,6 +20,7 @@ public struct ReferenceSnapshot: Sendable {
         self.data = data
         self.codes = data.codes
         self.classifier = KeywordClassifier(reference: data)
+        self.placer = AreaPlacer(reference: data)
         self.policies = DeadlinePolicies(policies)
         self.calendar = calendar
     }
@@ -33,12 +37,13 @@ public struct ReferenceSnapshot: Sendable {
     /// from hand edits, and one bad row must not stop the flow.
     public static func load(_ connection: PostgresConnection, defaultTimeZone: TimeZone) throws -> ReferenceSnapshot {
         var areas: [Area] = []
-        for row in try connection.query("SELECT code, name, level, parent_code, centroid_lat, centroid_lon FROM areas") {
+        for row in try connection.query("SELECT code, name, level, parent_code, centroid_lat, centroid_lon, polygon::text FROM areas") {
             guard let level = Area.Level(rawValue: try row.decode(2)) else { continue }
             areas.append(
                 Area(
                     code: try row.decode(0), name: try row.decode(1), level: level, parent: try row.decodeIfPresent(3),
-                    centroidLat: try row.decodeIfPresent(4), centroidLon: try row.decodeIfPresent(5)))
+                    centroidLat: try row.decodeIfPresent(4), centroidLon: try row.decodeIfPresent(5),
+                    polygon: try row.decodeIfPresent(6, as: String.self).flatMap(Self.corners)))
         }
         var departments: [Department] = []
         for row in try connection.query("SELECT code, name, level, kind, parent_code, area_code, active FROM departments") {
@@ -66,8 +71,42 @@ public struct ReferenceSnapshot: Sendable {
                     co: try row.decode(3, as: [String].self)))
         }
         return ReferenceSnapshot(
-            data: ReferenceData(areas: areas, departments: departments, categories: categories, rules: rules),
+            data: ReferenceData(
+                areas: areas, departments: departments, categories: categories, rules: rules, gazetteer: try loadGazetteer(connection)),
             policies: try loadPolicies(connection), calendar: try loadCalendar(connection, defaultTimeZone: defaultTimeZone))
+    }
+
+    /// The gazetteer, in a stable order; rows of an unknown kind or with a bad range are skipped.
+    private static func loadGazetteer(_ connection: PostgresConnection) throws -> [GazetteerEntry] {
+        var entries: [GazetteerEntry] = []
+        for row in try connection.query(
+            "SELECT kind, name, aliases, area_code, number_from, number_to FROM gazetteer ORDER BY kind, name, number_from, area_code")
+        {
+            guard let kind = GazetteerEntry.Kind(rawValue: try row.decode(0)) else { continue }
+            var numbers: ClosedRange<Int>?
+            if let from = try row.decodeIfPresent(4, as: Int.self), let to = try row.decodeIfPresent(5, as: Int.self) {
+                guard from <= to else { continue }
+                numbers = from...to
+            }
+            entries.append(
+                GazetteerEntry(
+                    kind: kind, name: try row.decode(1), aliases: try row.decode(2, as: [String].self), area: try row.decode(3),
+                    numbers: numbers))
+        }
+        return entries
+    }
+
+    /// A grid's `polygon` (JSON `[[lat, lon], …]`) as corners; nil when it is not that shape, so
+    /// that the grid is simply not placed into by coordinates.
+    static func corners(_ json: String) -> [GeoPoint]? {
+        let points: [[Double]]
+        do {
+            points = try JSONDecoder().decode([[Double]].self, from: Data(json.utf8))
+        } catch {
+            return nil  // not that shape (a hand edit): the grid keeps its code, only without a polygon
+        }
+        guard points.count >= 3, points.allSatisfy({ $0.count == 2 }) else { return nil }
+        return points.map { GeoPoint(lat: $0[0], lon: $0[1]) }
     }
 
     private static func loadPolicies(_ connection: PostgresConnection) throws -> [DeadlinePolicy] {

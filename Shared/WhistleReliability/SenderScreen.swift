@@ -4,9 +4,17 @@ import WhistleMessages
 import WhistleRuntime
 
 extension SenderRules {
-    /// The rule as `ServiceConfiguration` sets it (`WHISTLE_SENDERS`, `WHISTLE_TRUSTED_USERS`).
+    /// The rule as `ServiceConfiguration` sets it (`WHISTLE_SENDERS`, `WHISTLE_TRUSTED_USERS`,
+    /// `WHISTLE_GATEWAY_USERS`).
     public init(configuration: ServiceConfiguration) {
-        self.init(mode: configuration.checkSenders ? .strict : .any, trusted: Set(configuration.trustedUsers))
+        self.init(
+            mode: configuration.checkSenders ? .strict : .any, trusted: Set(configuration.trustedUsers),
+            gateways: Set(configuration.gatewayUsers))
+    }
+
+    /// Who brought the demand `message` in (`origin(userId:headers:)`).
+    public func origin(of message: InboundMessage) -> (adapter: String?, via: String?) {
+        origin(userId: message.delivery.userId, headers: message.delivery.whistleHeaders)
     }
 
     /// Why the event `message` (from `whistle.events`) must be refused, nil when its sender emits

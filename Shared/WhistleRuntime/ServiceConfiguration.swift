@@ -19,6 +19,7 @@ import Logging
 /// | `WHISTLE_CLOCK` | `system` (or `file:<path>` holding an RFC 3339 instant, for tests and drills) |
 /// | `WHISTLE_SENDERS` | `strict`: every consumer checks an inbound message's broker `user_id` (the `user_id` rule); `any` turns the check off (development, and tests that run every service as one user) |
 /// | `WHISTLE_TRUSTED_USERS` | `whistle-admin`: operator broker users (comma-separated) that may publish demands on any channel and reply for any department |
+/// | `WHISTLE_GATEWAY_USERS` | `whistle-evaluator`: gateway broker users (comma-separated) that publish the demands HTTP clients post, on any demand channel; only their `x-whistle-adapter` / `x-whistle-via` headers are believed |
 ///
 /// `WHISTLE_AMQP_URL` may list the nodes of one RabbitMQ cluster, as comma-separated URLs
 /// (`amqp://u:p@rabbit-1:5672/%2F,amqp://u:p@rabbit-2:5672/%2F`) or one URL with a host list
@@ -46,6 +47,8 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var checkSenders: Bool = true
     /// Operator broker users trusted to act for any channel or department (`WHISTLE_TRUSTED_USERS`).
     public var trustedUsers: [String] = ["whistle-admin"]
+    /// Gateway broker users that publish the demands HTTP clients post (`WHISTLE_GATEWAY_USERS`).
+    public var gatewayUsers: [String] = ["whistle-evaluator"]
 
     public enum LogFormat: String, Sendable { case text, json }
 
@@ -100,6 +103,8 @@ public struct ServiceConfiguration: Sendable, Equatable {
         self.clock = clock
         checkSenders = try env.choice("WHISTLE_SENDERS", default: "strict", from: ["strict", "any"]) == "strict"
         trustedUsers = env.string("WHISTLE_TRUSTED_USERS", default: "whistle-admin")
+            .split(separator: ",").map { String($0.filter { !$0.isWhitespace }) }.filter { !$0.isEmpty }
+        gatewayUsers = env.string("WHISTLE_GATEWAY_USERS", default: "whistle-evaluator")
             .split(separator: ",").map { String($0.filter { !$0.isWhitespace }) }.filter { !$0.isEmpty }
         if batchSize > prefetch {
             throw ConfigurationError(

@@ -92,6 +92,10 @@ struct EvaluatorHotspotTests {
             #expect(hotspots.first?["category_name"] as? String == "占道经营" && hotspots.first?["baseline"] as? Double == 0)
             let (_, lastHour) = try await HTTP.json("\(base)/v1/hotspots?window=1h")
             #expect((((lastHour as? [String: Any])?["hotspots"] as? [[String: Any]])?.first?["count"] as? Int) == 10)
+            // The dashboard's map hatches and marks the grid and lists the alert with its category and count.
+            let map = try await Self.dashboard(base)
+            #expect(map.contains("<g class=\"hotspot\" data-hotspot=\"G-QS-SQ-03\"><polygon"))
+            #expect(map.contains("data-hotspot-category=\"SRHJ-ZDJY\"><b>石桥社区第3网格</b> · 占道经营 · 50 件</li>"))
 
             // The next day the same street has a baseline: 20 in the window is within mean + 3σ.
             try flow.setClock("2026-11-17T10:20:00+08:00")
@@ -104,9 +108,18 @@ struct EvaluatorHotspotTests {
             #expect(try await flow.sandbox.count("SELECT count(*) FROM hotspot_alerts") == 1)
             let (_, nextDay) = try await HTTP.json("\(base)/v1/hotspots")
             #expect(((nextDay as? [String: Any])?["hotspots"] as? [Any])?.isEmpty == true)
+            let calm = try await Self.dashboard(base)
+            #expect(!calm.contains("data-hotspot=") && calm.contains("当前窗口内没有热点预警"), "yesterday's alert has left the window")
 
             try await Self.readAPI(flow, base)
         }
+    }
+
+    /// The dashboard's HTML as the city command center sees it.
+    static func dashboard(_ base: String) async throws -> String {
+        let (status, page) = try await HTTP.get(base + "/")
+        #expect(status == 200)
+        return String(decoding: page, as: UTF8.self)
     }
 
     static func waitForRow(_ flow: FlowHarness, _ sql: String) async throws -> Int {

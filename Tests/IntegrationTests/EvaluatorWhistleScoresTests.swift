@@ -199,6 +199,8 @@ struct EvaluatorWhistleScoresTests {
 
             let street = try await Self.dashboard(base, "QS-ZHZX")
             #expect(street.contains("id=\"score-area\">青石街道<"))
+            #expect(district.components(separatedBy: "<g class=\"grid\"").count - 1 == 60, "the district's map: all its grids")
+            #expect(street.contains("data-grid=\"G-QS-SQ-01\"") && !street.contains("data-grid=\"G-FL-"), "the street's map: its own grids")
             let streetEscalated = Self.section("escalated-to-me", in: street)
             #expect(streetEscalated.contains(Self.w8) && !streetEscalated.contains(Self.w5))
             let streetWhistles = Self.section("my-whistles", in: street)

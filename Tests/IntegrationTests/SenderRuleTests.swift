@@ -201,6 +201,61 @@ struct SenderRuleTests {
     }
 }
 
+extension SenderRuleTests {
+    /// Publishes `body` as `user` with `headers`; whether the broker confirmed it.
+    static func publish(
+        _ sandbox: TestSandbox, as user: String, _ key: String, _ body: [String: Any], id: String, headers: [String: String]
+    ) async throws -> Bool {
+        let message = OutboundMessage(
+            exchange: Exchange.intake, routingKey: key, body: Fixtures.json(body), messageId: id, headers: headers)
+        return try await LeastPrivilegeTests.canPublish(sandbox, user: user, message)
+    }
+
+    @Test("a gateway's x-whistle-adapter / x-whistle-via are believed from the gateway only; the gateway publishes demands, nothing else")
+    func gatewayHeaders() async throws {
+        try await FlowHarness.run("sender-gateway", start: Self.start, ownUsers: true) { flow in
+            let sandbox = flow.sandbox
+            let spoofed = ["x-whistle-adapter": "city-app", "x-whistle-via": "open311"]
+            // An ordinary adapter that sets the headers: recorded as itself, no via.
+            #expect(
+                try await Self.publish(sandbox, as: "adapter-12345", "demand.12345", Self.demand("GW-1"), id: "gw-spoof", headers: spoofed))
+            // The gateway (the evaluator's user) on two channels: its headers are recorded.
+            var grid = Self.demand("GW-2")
+            grid["location"] = ["grid": "G-FL-HF-01"]
+            grid["reporter"] = ["id": "GW-FL-HF-01"]
+            let http = ["x-whistle-adapter": "grid-app", "x-whistle-via": "http"]
+            #expect(try await Self.publish(sandbox, as: "whistle-evaluator", "demand.grid", grid, id: "gw-grid", headers: http))
+            // Headers the gateway did not fill in properly fall back to the sender.
+            #expect(
+                try await Self.publish(
+                    sandbox, as: "whistle-evaluator", "demand.hotline", Self.demand("GW-3").merging(["line": "12319"]) { $1 }, id: "gw-bad",
+                    headers: ["x-whistle-adapter": "Not An Id", "x-whistle-via": "smtp"]))
+            let all = try await flow.events.waitFor("the three outcomes") { all in
+                ["gw-spoof", "gw-grid", "gw-bad"].allSatisfy { id in all.contains { $0.sourceMessageId == id } }
+            }
+            func source(_ id: String) -> [String: Any] { all.first { $0.sourceMessageId == id }?.data["source"] as? [String: Any] ?? [:] }
+            #expect(
+                source("gw-spoof")["adapter"] as? String == "adapter-12345" && source("gw-spoof")["via"] == nil, "\(source("gw-spoof"))")
+            #expect(source("gw-grid")["adapter"] as? String == "grid-app" && source("gw-grid")["via"] as? String == "http")
+            #expect(source("gw-bad")["adapter"] as? String == "whistle-evaluator" && source("gw-bad")["via"] == nil)
+            #expect(
+                all.first { $0.sourceMessageId == "gw-grid" }?["type"] as? String == "ticket.accepted", "a gateway may publish demand.grid")
+            let rows = try await sandbox.withDatabase { connection in
+                try connection.query(
+                    "SELECT message_id || '=' || coalesce(adapter, '-') || '/' || coalesce(via, '-') FROM demands WHERE message_id LIKE 'gw-%' ORDER BY 1"
+                ).map { try $0.decode(0, as: String.self) }
+            }
+            #expect(rows == ["gw-bad=whistle-evaluator/-", "gw-grid=grid-app/http", "gw-spoof=adapter-12345/-"], "\(rows)")
+
+            // The gateway may not publish feedback, a whistle or an evaluation (topic permissions: ^demand\. only).
+            let feedback: [String: Any] = ["ticket_no": "W20261118-000001", "satisfaction": "satisfied", "resolved": true]
+            for key in ["feedback", "whistle", "evaluation", "points"] {
+                #expect(try await !Self.publish(sandbox, as: "whistle-evaluator", key, feedback, id: "gw-\(key)", headers: http), "\(key)")
+            }
+        }
+    }
+}
+
 /// The sandbox's dead-letter queue (`whistle.dead-letters`), read by the operator user.
 enum DeadLetters {
     /// The distinct message ids of the dead letters, once there are at least `count` (or after 20 s).

@@ -118,7 +118,16 @@ import WhistleRuntime
         let permissions = try #require(plain["permissions"] as? [[String: String]])
         #expect(permissions.count == 11 && permissions.allSatisfy { $0["vhost"] == "/" })
         let topics = try #require(plain["topic_permissions"] as? [[String: String]])
-        #expect(topics.count == 4 + 4 + 3)
+        #expect(topics.count == 4 + 1 + 4 + 3, "each service on whistle.events, the gateway on whistle.intake, adapters, departments")
+        #expect(
+            topics.contains {
+                $0 == ["user": "whistle-evaluator", "vhost": "/", "exchange": "whistle.intake", "write": "^demand\\.", "read": "^$"]
+            }, "the gateway (evaluator) publishes demand.<channel> only")
+        let gateway = try #require(permissions.first { $0["user"] == "whistle-evaluator" })
+        #expect(try SenderRulesTests.matches(gateway["write"] ?? "", Exchange.intake))
+        #expect(
+            try !SenderRulesTests.matches(gateway["write"] ?? "", Exchange.replies)
+                && !SenderRulesTests.matches(gateway["write"] ?? "", Exchange.dispatch))
         #expect(
             topics.contains {
                 $0 == [

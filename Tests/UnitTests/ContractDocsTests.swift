@@ -167,6 +167,14 @@ struct ContractDocsTests {
             try check(.pointsRejected, nil, PointsRejected(source: redemption, errors: [error], by: "FL-JDB", reporterRef: nil)),
         ]
         for (index, violations) in valid.enumerated() { #expect(violations.isEmpty, "\(index): \(violations)") }
+        // A demand posted over HTTP (CONTRACT §9): its source names the client and the way (extension).
+        let posted = MessageSource(
+            channel: "12345", externalId: "APP-1", messageId: "open311:city-app:APP-1", adapter: "city-app", via: "open311")
+        #expect(try check(.ticketMerged, ticket, TicketMerged(source: posted, reportCount: 2)).isEmpty)
+        #expect(try check(.demandRejected, nil, InboundRejected(source: posted, errors: [error])).isEmpty)
+        var smuggled = posted
+        smuggled.via = "smtp"
+        #expect(try !check(.demandDuplicate, ticket, DemandDuplicate(source: smuggled)).isEmpty, "via is open311 or http")
         // A period evaluation names no ticket, a ticket's evaluation must; a redemption is about no ticket.
         #expect(
             try !check(.evaluationRecorded, ticket, EvaluationRecorded(source: redemption, by: "QS-JDB", scores: scores, period: "2026"))

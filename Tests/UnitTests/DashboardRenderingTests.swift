@@ -21,16 +21,18 @@ struct DashboardRenderingTests {
         #expect(DashboardCharts.heat(1, maximum: 10) != DashboardCharts.heat(5, maximum: 10))
     }
 
-    @Test("grids are drawn north up, scaled into the picture, each with its count")
+    @Test("grids are drawn north up, scaled into the picture, each with its count (DashboardMapTests has the rest of the map)")
     func heatMap() {
         func square(_ lat: Double, _ lon: Double) -> [[Double]] {
             [[lat, lon], [lat, lon + 0.004], [lat + 0.0036, lon + 0.004], [lat + 0.0036, lon]]
         }
-        let grids = [
-            DashboardData.Grid(code: "G-S", name: "南<网格>", polygon: square(25.0, 102.7), count: 0),
-            DashboardData.Grid(code: "G-N", name: "北网格", polygon: square(25.0036, 102.7), count: 7),
+        let names = ReferenceData(areas: [], departments: [], categories: [], rules: [])
+        var map = DashboardMap()
+        map.grids = [
+            .init(code: "G-S", name: "南<网格>", polygon: square(25.0, 102.7), counts: [:]),
+            .init(code: "G-N", name: "北网格", polygon: square(25.0036, 102.7), counts: ["grid": 7]),
         ]
-        let svg = DashboardCharts.heatMap(grids, width: 400)
+        let svg = DashboardMapView(map: map, names: names, width: 400).html
         #expect(svg.contains("data-grid=\"G-N\" data-count=\"7\"") && svg.contains("data-grid=\"G-S\" data-count=\"0\""))
         #expect(svg.contains("南&lt;网格&gt;") && !svg.contains("南<网格>"))
         #expect(svg.contains(">7</text>"), "a grid with demands shows its count")
@@ -43,7 +45,7 @@ struct DashboardRenderingTests {
             return Double(rest.prefix { $0 != " " }.split(separator: ",").last ?? "")
         }
         #expect((firstY("G-N") ?? 0) < (firstY("G-S") ?? 0))
-        #expect(DashboardCharts.heatMap([], width: 400).contains("没有网格几何数据"))
+        #expect(DashboardMapView(map: DashboardMap(), names: names).html.contains("没有网格"))
     }
 
     @Test("the trend has one line per channel and labels its days")

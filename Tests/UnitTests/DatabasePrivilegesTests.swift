@@ -74,13 +74,15 @@ struct DatabasePrivilegesTests {
         #expect(!sql.contains("notifications"))
         #expect(
             sql.contains(
-                #"GRANT SELECT ("id", "message_id", "routing_key", "channel", "external_id", "outcome", "ticket_no", "received_at") ON TABLE "public"."demands" TO "whistle_evaluator""#
+                #"GRANT SELECT ("id", "message_id", "routing_key", "channel", "external_id", "outcome", "ticket_no", "received_at", "errors", "adapter", "via") ON TABLE "public"."demands" TO "whistle_evaluator""#
             ))
     }
 
     @Test("no role changes the timeline or the reference data or deletes a demand; deletes: outbox, timers, reporters past retention")
     func writes() {
-        let reference = ["areas", "departments", "categories", "routing_rules", "deadline_policies", "calendar_days", "settings"]
+        let reference = [
+            "areas", "departments", "categories", "routing_rules", "deadline_policies", "calendar_days", "settings", "gazetteer",
+        ]
         for role in ServiceRole.allCases {
             for table in ["timeline", "intake_timeline", "dispatch_timeline"] {
                 let timeline = role.grant(on: table)?.privileges ?? []

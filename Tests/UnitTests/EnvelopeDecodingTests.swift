@@ -30,7 +30,7 @@ struct EnvelopeDecodingTests {
     @Test("an envelope decodes with its payload typed; members the types do not name are ignored")
     func typed() throws {
         let body = Self.envelope(
-            data: #"{"source":{"channel":"12345","external_id":"X-1","message_id":"m-1","via":"x"},"report_count":3,"later":[1]}"#,
+            data: #"{"source":{"channel":"12345","external_id":"X-1","message_id":"m-1","relay":"x"},"report_count":3,"later":[1]}"#,
             extra: #""producer":"intake","#)
         let event = try Envelope<TicketMerged>(body: body)
         #expect(event.eventId == "e-1" && event.eventType == .ticketMerged && event.ticketNo == "W20261121-000001")

@@ -20,12 +20,19 @@ struct AuthenticationMiddleware: RouterMiddleware {
     /// services) and the login form.
     static let publicPaths: Set<String> = ["/healthz", "/metrics", "/v1/categories", "/v1/departments", "/v1/areas", "/login", "/logout"]
 
+    /// Path prefixes anyone may call without a JWT: Open311 GeoReport v2 (public; its POST checks
+    /// an `api_key` itself) and the HTTP intake of adapters, which authenticates them with their
+    /// own API keys (CONTRACT §9).
+    static let publicPrefixes = ["/open311/v2/", "/v1/demands/"]
+
     /// Paths that accept the session cookie instead of the header.
     static let cookiePaths: Set<String> = ["/", "/v1/scores.csv"]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = Self.normalized(request.uri.path)
-        if Self.publicPaths.contains(path) { return try await next(request, context) }
+        if Self.publicPaths.contains(path) || Self.publicPrefixes.contains(where: { request.uri.path.hasPrefix($0) }) {
+            return try await next(request, context)
+        }
         let token = Self.bearer(request) ?? (Self.cookiePaths.contains(path) ? SessionCookie.token(in: request) : nil)
         guard let token else { return Self.unauthorized(request, "a bearer token is required (Authorization: Bearer <token>)") }
         var context = context

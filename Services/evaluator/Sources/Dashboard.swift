@@ -5,11 +5,12 @@ import WhistleReliability
 
 /// The dashboard at `/`: one server-rendered page, nothing fetched from elsewhere — the
 /// department scoreboard (三率 and the composite) for the current month, the overdue and the
-/// escalated tickets, the grid heat map, the daily trend by channel and the current hotspots.
-/// `?from=&to=&area=` choose the scoreboard's period and departments as for `/v1/scores` (a
-/// command center's own area by default). The map, the trend and the hotspots are shared by every
-/// principal; the ticket cards and lists show only the caller's scope (a department's own
-/// tickets, a command center's area), as the read API does, and the four-level view adds the
+/// escalated tickets, the map of the grids (`DashboardMapView`), the daily trend by channel and
+/// the current hotspots. `?from=&to=&area=` choose the scoreboard's period and departments as for
+/// `/v1/scores` (a command center's own area by default), and the area the map covers. The map,
+/// the trend and the hotspots hold counts only and are shared by every principal; the ticket
+/// cards and lists show only the caller's scope (a department's own tickets, a command center's
+/// area), as the read API does, and the four-level view adds the
 /// tickets escalated to the caller and the whistles it blew (`CommandViewData`).
 extension ReadAPI {
     func dashboard(_ query: [String: String], _ policy: AccessPolicy) async throws -> Response {
@@ -21,9 +22,15 @@ extension ReadAPI {
         let zone = timeZone
         let hours = hotspotWindowHours
         let streetAreas = policy.department.flatMap { $0.kind == .streetOffice ? reference.snapshot.data.subtree(of: $0.area) : nil } ?? []
+        // The map covers the scoreboard's area (a command center's own by default); demands
+        // without an area belong to the top of the tree, as tickets without one do.
+        let names = reference.snapshot.data
+        let mapAreas = report.area.map { names.subtree(of: $0) }
+        let mapUnplaced = report.area.map { (names.areas[$0]?.level ?? .grid) >= .district } ?? true
         let data = try await pool.withConnection { connection in
             try DashboardData.load(
-                connection, report: report, now: now, timeZone: zone, hotspotHours: hours, policy: policy, streetAreas: streetAreas)
+                connection, report: report, now: now, timeZone: zone, hotspotHours: hours, policy: policy, streetAreas: streetAreas,
+                mapAreas: mapAreas, mapUnplaced: mapUnplaced)
         }
         let page = DashboardPage(data: data, names: reference.snapshot.data, timeZone: timeZone, hotspotHours: hours, policy: policy).html
         var headers = HTTPFields()
@@ -97,9 +104,10 @@ struct DashboardPage {
         page += "<div class=\"columns\">" + overdueList + escalatedList + "</div>"
         if policy.department != nil { page += commandLists }
         page += whistleBoard
+        let mapScope = report.area.map { HTML.escape(names.areas[$0]?.name ?? $0) + " · " } ?? ""
         page +=
-            "<div class=\"columns\"><section id=\"heatmap\"><h2>网格诉求热力图（考核期内）</h2>"
-            + DashboardCharts.heatMap(data.grids) + "</section>" + hotspotList + "</div>"
+            "<div class=\"columns\"><section id=\"heatmap\"><h2>网格诉求地图（\(mapScope)考核期内，各渠道合计）</h2>"
+            + DashboardMapView(map: data.map, names: names).html + "</section>" + hotspotList + "</div>"
         page +=
             "<section id=\"trend\"><h2>每日诉求趋势（按渠道，近\(DashboardData.trendDays)天）</h2><div class=\"trendbox\">"
             + DashboardCharts.trend(days: data.days, counts: data.trend) + trendTable + "</div></section>"
@@ -195,7 +203,11 @@ struct DashboardPage {
         table{border-collapse:collapse;width:100%;font-size:13px}th,td{padding:4px 6px;border-bottom:1px solid #e2e8f0;text-align:right}
         th:nth-child(-n+2),td:nth-child(-n+2){text-align:left}th{background:#f1f5f9}td.composite{font-weight:bold;color:#b91c1c}
         .columns{display:flex;gap:0}.columns>section{flex:1;min-width:0}.empty{color:#64748b;font-size:13px}
-        .heatmap text{font-size:10px;text-anchor:middle}.axis{font-size:10px;fill:#64748b}
+        .map text{font-size:10px;text-anchor:middle}.axis{font-size:10px;fill:#64748b}h3{font-size:14px;margin:10px 0 4px}
+        .key i.line-community{height:0;border-top:2px solid #334155}.key i.line-street{height:0;border-top:3px solid #0f172a}
+        .key i.hatch{height:10px;background:repeating-linear-gradient(45deg,#dc2626 0 2px,#fff 2px 5px);border:1px solid #dc2626}
+        .map-hotspots{font-size:12px;margin:4px 0;padding-left:18px;color:#b91c1c}.note{font-size:12px;color:#475569;margin:6px 0 2px}
+        .undrawn{font-size:12px;margin:0;padding-left:18px;columns:2}td.total{font-weight:bold}.legend{flex-wrap:wrap}.legend span{white-space:nowrap}
         .legend{font-size:12px;color:#475569;display:flex;gap:8px;align-items:center;margin-top:4px}
         .ramp{display:inline-block;width:120px;height:10px;background:linear-gradient(90deg,#fef0d9,#b30000)}
         .key i{display:inline-block;width:12px;height:3px;margin-right:4px;vertical-align:middle}

@@ -1,7 +1,7 @@
 import Foundation
 import WhistleDomain
 
-/// The dashboard's two pictures, as inline SVG: the grid heat map and the daily trend by channel.
+/// The dashboard's colours and its trend picture (inline SVG); the map is `DashboardMapView`.
 enum DashboardCharts {
     static let channels: [(code: String, name: String, color: String)] = [
         ("12345", "12345热线", "#2563eb"), ("hotline", "部门热线", "#16a34a"), ("grid", "网格上报", "#ea580c"),
@@ -15,41 +15,6 @@ enum DashboardCharts {
         let from = (254.0, 240.0, 217.0), to = (179.0, 0.0, 0.0)
         func mix(_ a: Double, _ b: Double) -> Int { Int((a + (b - a) * t).rounded()) }
         return String(format: "#%02x%02x%02x", mix(from.0, to.0), mix(from.1, to.1), mix(from.2, to.2))
-    }
-
-    /// The grids as polygons coloured by demand count, each labelled with its count.
-    static func heatMap(_ grids: [DashboardData.Grid], width: Double = 560, maxHeight: Double = 620) -> String {
-        let points = grids.flatMap(\.polygon).filter { $0.count == 2 }
-        guard let minLat = points.map({ $0[0] }).min(), let maxLat = points.map({ $0[0] }).max(),
-            let minLon = points.map({ $0[1] }).min(), let maxLon = points.map({ $0[1] }).max(), maxLat > minLat, maxLon > minLon
-        else { return "<p class=\"empty\">没有网格几何数据</p>" }
-        let lonScale = cos((minLat + maxLat) / 2 * .pi / 180)
-        let spanX = (maxLon - minLon) * lonScale, spanY = maxLat - minLat
-        let pad = 8.0
-        let scale = min((width - 2 * pad) / spanX, (maxHeight - 2 * pad) / spanY)
-        let height = spanY * scale + 2 * pad
-        func x(_ lon: Double) -> Double { pad + (lon - minLon) * lonScale * scale }
-        func y(_ lat: Double) -> Double { pad + (maxLat - lat) * scale }
-        let maximum = grids.map(\.count).max() ?? 0
-        var svg =
-            "<svg class=\"heatmap\" role=\"img\" aria-label=\"网格诉求热力图\" viewBox=\"0 0 \(Int(width)) \(Int(height.rounded()))\" width=\"\(Int(width))\" height=\"\(Int(height.rounded()))\">"
-        for grid in grids where grid.polygon.count >= 3 {
-            let corners = grid.polygon.filter { $0.count == 2 }
-            let path = corners.map { String(format: "%.1f,%.1f", x($0[1]), y($0[0])) }.joined(separator: " ")
-            let cx = corners.map { x($0[1]) }.reduce(0, +) / Double(corners.count)
-            let cy = corners.map { y($0[0]) }.reduce(0, +) / Double(corners.count)
-            svg += "<g class=\"grid\" data-grid=\"\(HTML.escape(grid.code))\" data-count=\"\(grid.count)\">"
-            svg += "<title>\(HTML.escape(grid.name))：\(grid.count) 件</title>"
-            svg += "<polygon points=\"\(path)\" fill=\"\(heat(grid.count, maximum: maximum))\" stroke=\"#94a3b8\" stroke-width=\"0.6\"/>"
-            if grid.count > 0 {
-                let ink = Double(grid.count) > Double(maximum) * 0.55 ? "#fff" : "#1e293b"
-                svg += String(format: "<text x=\"%.1f\" y=\"%.1f\"", cx, cy + 4) + " fill=\"\(ink)\">\(grid.count)</text>"
-            }
-            svg += "</g>"
-        }
-        svg += "</svg>"
-        svg += "<div class=\"legend\"><span>0</span><span class=\"ramp\"></span><span>\(maximum) 件</span></div>"
-        return svg
     }
 
     /// One line per channel over `days`, with a legend and the day labels.

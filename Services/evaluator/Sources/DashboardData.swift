@@ -21,14 +21,6 @@ struct DashboardData: Sendable {
         var openedAt: Date
     }
 
-    struct Grid: Sendable {
-        var code: String
-        var name: String
-        /// [lat, lon] corners.
-        var polygon: [[Double]]
-        var count: Int
-    }
-
     var now: Date
     var report: ScoreReport
     var openTickets = 0
@@ -36,7 +28,8 @@ struct DashboardData: Sendable {
     var overdue: [OverdueItem] = []
     var escalatedCount = 0
     var escalated: [EscalatedItem] = []
-    var grids: [Grid] = []
+    /// The map of the viewer's area: grids, counts per channel, 未落格, hotspot alerts.
+    var map = DashboardMap()
     /// Local day → channel → demands, for the trend's days in order.
     var days: [LocalDate] = []
     var trend: [LocalDate: [String: Int]] = [:]
@@ -47,10 +40,11 @@ struct DashboardData: Sendable {
     static let trendDays = 14
     static let listLength = 12
 
-    /// Reads everything but the report (which the caller computed).
+    /// Reads everything but the report (which the caller computed). `mapAreas` is the subtree
+    /// the map covers (nil: the whole tree); `mapUnplaced` whether it counts demands without area.
     static func load(
         _ connection: PostgresConnection, report: ScoreReport, now: Date, timeZone: TimeZone, hotspotHours: Int, policy: AccessPolicy,
-        streetAreas: [String] = []
+        streetAreas: [String] = [], mapAreas: [String]? = nil, mapUnplaced: Bool = true
     ) throws -> DashboardData {
         var data = DashboardData(now: now, report: report)
         data.command = try CommandViewData.load(
@@ -93,20 +87,10 @@ struct DashboardData: Sendable {
                     category: try row.decodeIfPresent(4), openedAt: try row.decode(5)))
             data.escalatedCount = try row.decode(6, as: Int.self)
         }
-        // The heat map covers the scoreboard's period (local days).
-        for row in try connection.query(
-            """
-            SELECT a.code, a.name, a.polygon::text, coalesce(sum(s.count), 0)::int
-            FROM areas a LEFT JOIN demand_stats s ON s.area_code = a.code
-                AND s.hour >= ($1::date::timestamp AT TIME ZONE $3) AND s.hour < (($2::date + 1)::timestamp AT TIME ZONE $3)
-            WHERE a.level = 'grid' AND a.polygon IS NOT NULL
-            GROUP BY a.code, a.name, a.polygon::text ORDER BY a.code
-            """, [report.from.description, report.to.description, timeZone.identifier])
-        {
-            let polygon = (try? JSONDecoder().decode([[Double]].self, from: Data(try row.decode(2, as: String.self).utf8))) ?? []
-            data.grids.append(
-                Grid(code: try row.decode(0), name: try row.decode(1), polygon: polygon, count: try row.decode(3, as: Int.self)))
-        }
+        // The map covers the scoreboard's period (local days).
+        data.map = try DashboardMap.load(
+            connection, areas: mapAreas, includesUnplaced: mapUnplaced, from: report.from, to: report.to, timeZone: timeZone, now: now,
+            hotspotHours: hotspotHours)
         let today = LocalDate.local(of: now, in: timeZone).date
         data.days = (0..<trendDays).map { today.adding(days: $0 - trendDays + 1) }
         let first = data.days[0]

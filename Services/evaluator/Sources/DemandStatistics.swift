@@ -60,9 +60,9 @@ struct DemandStatistics {
     }
 }
 
-/// Demand counts of a grid × category: in the window ending at an instant, and in the same
+/// Demand counts of a place × category: in the window ending at an instant, and in the same
 /// window on each of the 7 days before (hour resolution: the window is the last `hours` hour
-/// buckets, the current hour included).
+/// buckets, the current hour included). Only areas of `HotspotRule.placeLevels` are counted.
 struct WindowCounts: Sendable {
     var area: String
     var category: String
@@ -89,12 +89,12 @@ struct WindowCounts: Sendable {
         let rows = try connection.query(
             """
             SELECT s.area_code, s.category_code, \(columns(hours: "$1::int", h: "to_timestamp($2::int8)"))
-            FROM demand_stats s
-            WHERE s.area_code <> '' AND s.category_code <> ''
+            FROM demand_stats s JOIN areas a ON a.code = s.area_code AND a.level = ANY($4::text[])
+            WHERE s.category_code <> ''
               AND s.hour > to_timestamp($2::int8) - make_interval(hours => $1::int + 168) AND s.hour <= to_timestamp($2::int8)
             GROUP BY s.area_code, s.category_code
             HAVING coalesce(sum(s.count) FILTER (WHERE s.hour > to_timestamp($2::int8) - make_interval(hours => $1::int)), 0) >= $3
-            """, [hours, DemandStatistics.hour(of: at), minimum])
+            """, [hours, DemandStatistics.hour(of: at), minimum, Self.placeLevels])
         return try rows.map(Self.init(row:))
     }
 
@@ -105,13 +105,20 @@ struct WindowCounts: Sendable {
             """
             SELECT p.area, p.category, \(columns(hours: "$4::int", h: "to_timestamp(p.h)"))
             FROM unnest($1::text[], $2::text[], $3::int8[]) AS p(area, category, h)
+            JOIN areas a ON a.code = p.area AND a.level = ANY($5::text[])
             LEFT JOIN demand_stats s ON s.area_code = p.area AND s.category_code = p.category
              AND s.hour > to_timestamp(p.h) - make_interval(hours => $4::int + 168) AND s.hour <= to_timestamp(p.h)
             GROUP BY p.area, p.category, p.h
             """,
-            [TextArray(pairs.map(\.0.area)), TextArray(pairs.map(\.0.category)), pairs.map { DemandStatistics.hour(of: $0.1) }, hours])
+            [
+                TextArray(pairs.map(\.0.area)), TextArray(pairs.map(\.0.category)), pairs.map { DemandStatistics.hour(of: $0.1) }, hours,
+                Self.placeLevels,
+            ])
         return try rows.map(Self.init(row:))
     }
+
+    /// `HotspotRule.placeLevels` as the SQL's text array.
+    static var placeLevels: [String] { HotspotRule.placeLevels.map(\.rawValue) }
 
     init(row: PostgresRow) throws {
         area = try row.decode(0)

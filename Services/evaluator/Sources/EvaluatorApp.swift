@@ -27,6 +27,9 @@ public enum EvaluatorApp {
         let api = ReadAPI(
             pool: kit.pool, reference: reference, timeZone: timeZone, weights: configuration.weights,
             hotspotWindowHours: configuration.hotspotWindowHours, clock: settings.clock.function, logger: logger)
+        let open311 = Open311API(
+            pool: kit.pool, reference: reference, configuration: configuration.open311, timeZone: timeZone,
+            clock: settings.clock.function, logger: logger)
         let access = configuration.access
         let verifier = await APITokenVerifier(secret: access.jwtSecret, issuer: access.issuer, audience: access.audience)
         let authentication = AuthenticationMiddleware(verifier: verifier, reference: reference)
@@ -40,6 +43,8 @@ public enum EvaluatorApp {
             LoginRoutes(verifier: verifier, middleware: authentication, secureCookie: access.secureCookie).add(to: router)
             api.routes(router)
             api.pointsRoutes(router)
+            open311.routes(router)
+            DemandGateway.routes(router, kit: kit, reference: reference, configuration: configuration, timeZone: timeZone, logger: logger)
         }
     }
 }

@@ -13,20 +13,29 @@ import WhistleRuntime
 /// | `WHISTLE_API_JWKS_REFRESH_SECONDS` | `600`: how often a JWKS is read again (10…86400) |
 /// | `WHISTLE_API_JWT_ISSUER` / `WHISTLE_API_JWT_AUDIENCE` | none: when set, a token's `iss` / `aud` must match |
 /// | `WHISTLE_API_COOKIE_SECURE` | `false`: mark the dashboard's session cookie `Secure` (set it when the API is served over HTTPS) |
+/// | `WHISTLE_OPEN311_JURISDICTION` | none: Open311's `jurisdiction_id`; when set, a GeoReport request naming another is 404 (`Open311Configuration`) |
+/// | `WHISTLE_OPEN311_BASE_URL` / `WHISTLE_OPEN311_CONTACT` | none (built from `Host`) / `12345 政务服务便民热线`: what `discovery.json` says |
+/// | `WHISTLE_INTAKE_WAIT_MS` | `2000`: how long a demand posted over HTTP (Open311 or `/v1/demands`) waits for its outcome before the answer says it is queued (0…30000) |
 public struct EvaluatorConfiguration: Sendable, Equatable {
     public static let defaultPort = 8080
     public var service: ServiceConfiguration
     public var weights: ScoreWeights
     public var hotspotWindowHours: Int
     public var access: APIAccessConfiguration
+    /// Open311 GeoReport v2 (CONTRACT §9): jurisdiction and discovery.
+    public var open311: Open311Configuration
+    /// How long the HTTP gateways wait for a posted demand's outcome (`WHISTLE_INTAKE_WAIT_MS`).
+    public var intakeWait: Duration = .milliseconds(2000)
 
     public init(
-        service: ServiceConfiguration, weights: ScoreWeights = .default, hotspotWindowHours: Int = 24, access: APIAccessConfiguration
+        service: ServiceConfiguration, weights: ScoreWeights = .default, hotspotWindowHours: Int = 24, access: APIAccessConfiguration,
+        open311: Open311Configuration = .init()
     ) {
         self.service = service
         self.weights = weights
         self.hotspotWindowHours = hotspotWindowHours
         self.access = access
+        self.open311 = open311
     }
 
     /// Reads the environment; a bad value is an error naming its variable.
@@ -54,6 +63,8 @@ public struct EvaluatorConfiguration: Sendable, Equatable {
         }
         hotspotWindowHours = try env.int("WHISTLE_HOTSPOT_WINDOW_HOURS", default: 24, in: 1...168)
         access = try APIAccessConfiguration(env)
+        open311 = try Open311Configuration(env)
+        intakeWait = .milliseconds(try env.int("WHISTLE_INTAKE_WAIT_MS", default: 2000, in: 0...30_000))
     }
 }
 

@@ -14,6 +14,8 @@ struct DemandStore {
     let reference: ReferenceSnapshot
     let timeZone: TimeZone
     let now: Date
+    /// Whose `x-whistle-adapter` / `x-whistle-via` headers are believed (`SenderRules.origin`).
+    var senders = SenderRules()
 
     func record(_ items: [(message: InboundMessage, channel: Channel?, result: DemandValidation)]) throws {
         let existing = try knownTickets(items.compactMap(\.result.demand))
@@ -25,15 +27,17 @@ struct DemandStore {
         for (index, ticketNo) in zip(opened, numbers) { number[Self.batchKey(index)] = ticketNo }
         func resolve(_ key: String) -> String { number[key] ?? key }
         var ticketOf: [Int: String] = [:]
-        var rows = DemandRows()
+        var rows = DemandRows(senders: senders)
         var tickets = TicketRows()
         var timeline = TimelineRows()
         var events: [OutboundMessage] = []
         var merges: [Merge] = []
         for (index, decision) in decisions.enumerated() {
             let message = items[index].message
+            let origin = senders.origin(of: message)
             let source = MessageSource(
-                channel: items[index].channel?.rawValue, externalId: decision.externalId, messageId: message.messageId)
+                channel: items[index].channel?.rawValue, externalId: decision.externalId, messageId: message.messageId,
+                adapter: origin.adapter, via: origin.via)
             switch decision {
             case .open(let demand):
                 switch filings[index] {
@@ -42,7 +46,7 @@ struct DemandStore {
                     ticketOf[index] = ticketNo
                     rows.append(message, demand: demand, externalId: nil, outcome: "merged", ticketNo: ticketNo, errors: nil)
                     merges.append(
-                        Merge(ticketNo: ticketNo, source: source, similarity: similarity, category: category, area: demand.location?.grid))
+                        Merge(ticketNo: ticketNo, source: source, similarity: similarity, category: category, area: demand.ticketArea))
                 case .open(let category, let method, let linkedTo)?:
                     let ticketNo = resolve(Self.batchKey(index))
                     ticketOf[index] = ticketNo
@@ -54,9 +58,11 @@ struct DemandStore {
                     let event = EventEnvelope(
                         type: .ticketAccepted, occurredAt: now, ticketNo: ticketNo,
                         data: TicketAccepted(
-                            source: source, category: category, urgency: demand.urgency, area: demand.ticketArea, whistler: whistler))
-                    if whistler != nil {
-                        // The whistler counts in the scores, and a rebuild from the timeline must see it.
+                            source: source, category: category, urgency: demand.urgency, area: demand.ticketArea, whistler: whistler,
+                            placement: demand.placement))
+                    if whistler != nil || (demand.placement.map { $0.method != .grid } ?? false) {
+                        // The whistler counts in the scores, and a rebuild from the timeline must see it;
+                        // an area found from coordinates or an address shows how it was found.
                         try timeline.append(event, actor: "intake")
                     } else {
                         timeline.append(

@@ -22,20 +22,21 @@ struct IntakeHandler: BatchHandler {
         let now = clock()
         var snapshot = reference.snapshot
         var codes = snapshot.codes
-        var demands = Self.validateDemands(messages, codes: codes, data: snapshot.data, now: now, senders: senders)
+        var demands = Self.validateDemands(messages, snapshot: snapshot, now: now, senders: senders)
         let unknownCode = demands.contains { $0.result.errors.contains { $0.code == .unknownCode } }
         if unknownCode || messages.contains(where: { $0.routingKey == IntakeRoutingKey.evaluation }) {
             // Before rejecting for an unknown code, look again: the codes may have been seeded just now.
             snapshot = try reference.freshSnapshot(on: connection)
             if snapshot.codes != codes {
                 codes = snapshot.codes
-                demands = Self.validateDemands(messages, codes: codes, data: snapshot.data, now: now, senders: senders)
+                demands = Self.validateDemands(messages, snapshot: snapshot, now: now, senders: senders)
             }
         }
         let feedback = messages.filter { $0.routingKey == IntakeRoutingKey.feedback }
         let evaluations = messages.filter { $0.routingKey == IntakeRoutingKey.evaluation }
         if !demands.isEmpty {
-            try DemandStore(connection: connection, outbox: outbox, reference: snapshot, timeZone: timeZone, now: now).record(demands)
+            try DemandStore(connection: connection, outbox: outbox, reference: snapshot, timeZone: timeZone, now: now, senders: senders)
+                .record(demands)
         }
         if !feedback.isEmpty || !evaluations.isEmpty {
             try FollowUpStore(
@@ -66,12 +67,13 @@ struct IntakeHandler: BatchHandler {
     /// own, and so is a sender that may not publish on the channel. A body over
     /// `DemandBodyLimit.maxBytes` is rejected without being parsed. A whistle (routing key
     /// `whistle`) is a demand of channel `whistle`, validated by `WhistleValidator` and sent only
-    /// by its whistler (`SenderRules.whistleProblem`).
+    /// by its whistler (`SenderRules.whistleProblem`). Every valid demand is placed in the area
+    /// tree (`DemandPlacement`).
     static func validateDemands(
-        _ messages: [InboundMessage], codes: ReferenceCodes, data: ReferenceData, now: Date, senders: SenderRules
+        _ messages: [InboundMessage], snapshot: ReferenceSnapshot, now: Date, senders: SenderRules
     ) -> [(message: InboundMessage, channel: Channel?, result: DemandValidation)] {
-        let validator = DemandValidator(reference: codes)
-        let whistles = WhistleValidator(reference: data)
+        let validator = DemandValidator(reference: snapshot.codes)
+        let whistles = WhistleValidator(reference: snapshot.data)
         return messages.compactMap { message -> (message: InboundMessage, channel: Channel?, result: DemandValidation)? in
             let others = [IntakeRoutingKey.feedback, IntakeRoutingKey.evaluation, IntakeRoutingKey.points]
             if others.contains(message.routingKey) { return nil }
@@ -94,7 +96,7 @@ struct IntakeHandler: BatchHandler {
                 result = result.adding(problem)
             }
             if let problem = message.messageIdError { result = result.adding(problem) }
-            return (message, channel, result)
+            return (message, channel, DemandPlacement.place(result, placer: snapshot.placer, reference: snapshot.data))
         }
     }
 }

@@ -7,6 +7,10 @@ import WhistleReliability
 /// Demand rows of a batch, inserted in one statement; reporters' identity goes to
 /// `demand_reporters`, never into `normalized`.
 struct DemandRows {
+    /// Who brought each demand in (`SenderRules.origin`): `demands.adapter` / `demands.via`.
+    let senders: SenderRules
+    private var adapters: [String?] = []
+    private var vias: [String?] = []
     private var messageIds: [String?] = []
     private var routingKeys: [String?] = []
     private var channels: [String?] = []
@@ -21,10 +25,15 @@ struct DemandRows {
     private var pointsRefs: [String?] = []
     private var reporters: [String: Reporter] = [:]
 
+    init(senders: SenderRules = SenderRules()) { self.senders = senders }
+
     mutating func append(
         _ message: InboundMessage, demand: Demand?, externalId: String?, outcome: String, ticketNo: String?, errors list: [FieldError]?
     ) {
         messageIds.append(message.messageId)
+        let origin = senders.origin(of: message)
+        adapters.append(origin.adapter)
+        vias.append(origin.via)
         routingKeys.append(message.routingKey)
         channels.append(demand?.channel.rawValue ?? Channel(intakeRoutingKey: message.routingKey)?.rawValue)
         externalIds.append(demand?.externalId ?? externalId)
@@ -53,17 +62,18 @@ struct DemandRows {
         let rows = try connection.query(
             """
             INSERT INTO demands (message_id, routing_key, channel, external_id, outcome, ticket_no, raw_body, normalized, errors, submitted_at,
-                                 points_ref)
-            SELECT d.mid, d.rk, d.ch, d.ext, d.outcome, d.tno, decode(d.raw, 'hex'), d.norm::jsonb, d.err::jsonb, d.sub::timestamptz, d.pref
+                                 points_ref, adapter, via)
+            SELECT d.mid, d.rk, d.ch, d.ext, d.outcome, d.tno, decode(d.raw, 'hex'), d.norm::jsonb, d.err::jsonb, d.sub::timestamptz, d.pref,
+                   d.adapter, d.via
             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
-                        $11::text[])
-              AS d(mid, rk, ch, ext, outcome, tno, raw, norm, err, sub, pref)
+                        $11::text[], $12::text[], $13::text[])
+              AS d(mid, rk, ch, ext, outcome, tno, raw, norm, err, sub, pref, adapter, via)
             RETURNING id, message_id
             """,
             [
                 TextArray(messageIds), TextArray(routingKeys), TextArray(channels), TextArray(externalIds), TextArray(outcomes),
                 TextArray(ticketNos), TextArray(rawBodies), TextArray(normalized), TextArray(errors), TextArray(submittedAt),
-                TextArray(pointsRefs),
+                TextArray(pointsRefs), TextArray(adapters), TextArray(vias),
             ])
         guard !reporters.isEmpty else { return }
         var ids: [String?] = []

@@ -89,7 +89,7 @@ struct MergeCandidates {
             ) AS c
             """,
             [
-                TextArray(probes.map(\.category)), TextArray(probes.map(\.demand.location?.grid)),
+                TextArray(probes.map(\.category)), TextArray(probes.map(\.demand.mergeGrid)),
                 FloatArray(probes.map(\.demand.location?.lat)), FloatArray(probes.map(\.demand.location?.lon)),
                 TextArray(probes.map { $0.demand.channel == .petition && $0.demand.location == nil ? "t" : "f" }),
                 earliest.addingTimeInterval(-policy.maxAge), FloatArray(boxes.map { $0?.latitude }),
@@ -129,7 +129,7 @@ struct MergeCandidates {
     mutating func add(key: String, demand: Demand, category: String?, openedAt: Date) {
         tickets.append(
             MergePolicy.OpenTicket(
-                ticketNo: key, category: category, grid: demand.location?.grid, lat: demand.location?.lat,
+                ticketNo: key, category: category, grid: demand.mergeGrid, lat: demand.location?.lat,
                 lon: demand.location?.lon, openedAt: openedAt, content: demand.content, channel: demand.channel))
     }
 }

@@ -7,10 +7,11 @@ import WhistlePostgres
 struct SeedCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seed",
-        abstract: "Load reference data (areas, departments, categories, routing, deadlines, calendar) from YAML files.",
+        abstract: "Load reference data (areas, departments, categories, routing, deadlines, calendar, gazetteer) from YAML files.",
         discussion: """
             Reads areas.yaml, departments.yaml, categories.yaml, routing.yaml, deadlines.yaml and calendar.yaml \
-            from FOLDER (schema: deploy/seed/README.md). Everything is validated first; every problem is printed \
+            from FOLDER (schema: deploy/seed/README.md), and gazetteer.yaml when FOLDER has one (its entries then \
+            replace the gazetteer's: entries no longer in the file are removed). Everything is validated first; every problem is printed \
             as file:line:column and nothing is written when there is one. References may name codes already in \
             the database. Then all rows are upserted in one transaction: rows that differ are updated, equal ones \
             left as they are, rows only in the database left alone. Running it twice changes nothing. Finally \

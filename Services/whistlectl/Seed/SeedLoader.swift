@@ -1,7 +1,8 @@
 import Foundation
 import Yams
 
-/// Reads the six files of a seed folder and checks each on its own.
+/// Reads the six files of a seed folder (and gazetteer.yaml when there is one) and checks each
+/// on its own.
 struct SeedLoad: Sendable {
     var files: SeedFiles
     var data = SeedData()
@@ -38,6 +39,7 @@ struct SeedLoad: Sendable {
     var sizes: String {
         "\(data.areas.count) areas, \(data.departments.count) departments, \(data.categories.count) categories, "
             + "\(data.rules.count) routing rules, \(data.policies.count) deadline policies, \(data.calendar?.days.count ?? 0) calendar days"
+            + (data.gazetteer.map { ", \($0.count) gazetteer entries" } ?? "")
     }
 }
 
@@ -77,6 +79,9 @@ enum SeedLoader {
         read(files.routing, key: "rules") { load.data.rules = parser.rules($0, $1) }
         read(files.deadlines, key: "policies") { load.data.policies = parser.policies($0, $1) }
         read(files.calendar, key: "calendar") { load.data.calendar = parser.calendar($0, $1) }
+        if FileManager.default.fileExists(atPath: files.gazetteer) {
+            read(files.gazetteer, key: "gazetteer") { load.data.gazetteer = parser.gazetteer($0, $1) }
+        }
         load.declared = parser.declared
         load.declaredRules = Set(parser.declaredRules.keys)
         load.declaredPolicies = Set(parser.declaredPolicies.keys)

@@ -1,3 +1,5 @@
+import WhistleDomain
+
 /// The reference data of the six seed files, as validated values ready to write.
 ///
 /// Each item remembers the line it came from, so cross-file checks can name file and line.
@@ -140,6 +142,21 @@ struct SeedCalendar: Sendable {
     var days: [SeedCalendarDay]
 }
 
+/// One gazetteer entry (gazetteer.yaml).
+struct SeedGazetteerEntry: Sendable {
+    var mark: SourceMark
+    var kind: GazetteerEntry.Kind
+    var name: String
+    var aliases: [String]
+    var area: String
+    var areaMark: SourceMark
+    /// `from`…`to`: building entries only.
+    var numbers: ClosedRange<Int>?
+
+    /// The entry's key in `gazetteer`: (kind, name, range start or 0).
+    var key: String { "\(kind.rawValue)/\(name)/\(numbers?.lowerBound ?? 0)" }
+}
+
 /// Everything read from a seed folder.
 struct SeedData: Sendable {
     var areas: [SeedArea] = []
@@ -148,4 +165,6 @@ struct SeedData: Sendable {
     var rules: [SeedRoutingRule] = []
     var policies: [SeedDeadlinePolicy] = []
     var calendar: SeedCalendar?
+    /// nil when the folder has no gazetteer.yaml: the table is then left as it is.
+    var gazetteer: [SeedGazetteerEntry]?
 }

@@ -8,9 +8,13 @@ enum SeedReport {
         let inserted = counts.reduce(0) { $0 + $1.inserted }
         let updated = counts.reduce(0) { $0 + $1.updated }
         let unchanged = counts.reduce(0) { $0 + $1.unchanged }
+        let deleted = counts.reduce(0) { $0 + $1.deleted }
         Swift.print("seed \(folder): the files are valid.")
         Swift.print(table.render())
-        if inserted == 0 && updated == 0 {
+        for count in counts where count.deleted > 0 {
+            Swift.print("\(count.table): \(dryRun ? "would remove" : "removed") \(count.deleted) entries no longer in the files.")
+        }
+        if inserted == 0 && updated == 0 && deleted == 0 {
             Swift.print("no changes: the database already matches the files (\(unchanged) rows unchanged).")
         } else if dryRun {
             Swift.print(

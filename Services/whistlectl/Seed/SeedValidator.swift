@@ -49,6 +49,7 @@ struct SeedValidator {
         checkRules()
         checkPolicies()
         checkCalendar()
+        checkGazetteer()
         return issues
     }
 
@@ -166,6 +167,8 @@ struct SeedFiles: Sendable {
     var routing: String
     var deadlines: String
     var calendar: String
+    /// Optional: without it the gazetteer table is left as it is.
+    var gazetteer: String
 
     init(folder: String) {
         self.folder = folder
@@ -178,7 +181,8 @@ struct SeedFiles: Sendable {
         routing = path("routing.yaml")
         deadlines = path("deadlines.yaml")
         calendar = path("calendar.yaml")
+        gazetteer = path("gazetteer.yaml")
     }
 
-    var all: [String] { [areas, departments, categories, routing, deadlines, calendar] }
+    var all: [String] { [areas, departments, categories, routing, deadlines, calendar, gazetteer] }
 }

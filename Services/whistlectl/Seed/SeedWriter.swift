@@ -11,6 +11,8 @@ struct TableCount: Sendable {
     var inserted = 0
     var updated = 0
     var onlyInDatabase = 0
+    /// Rows removed because the files no longer have them (the gazetteer only).
+    var deleted = 0
 
     var unchanged: Int { inFiles - inserted - updated }
 }
@@ -30,6 +32,9 @@ enum SeedWriter {
         if let calendar = data.calendar {
             counts.append(try calendarDays(calendar.days, connection))
             counts.append(try timeZoneSetting(calendar.timeZone, connection))
+        }
+        if let gazetteer = data.gazetteer {
+            counts.append(try self.gazetteer(gazetteer, connection))
         }
         return counts
     }

@@ -59,6 +59,17 @@ enum EvaluatorDashboardCheck {
         let grids = dom.components(separatedBy: "<g class=\"grid\"").count - 1
         #expect(grids == 60)
         #expect(dom.components(separatedBy: "data-count=\"1\"").count - 1 == 20)
+        // A map: the grids in their shapes, the 9 communities and 3 streets ringed, the busiest grids
+        // by channel, no hotspot, and the 180 calls that reached no grid counted under 未落格.
+        #expect(dom.contains("<svg class=\"map\"") && !dom.contains("<script"))
+        #expect(dom.components(separatedBy: "class=\"community-edge\"").count - 1 == 9)
+        #expect(dom.components(separatedBy: "class=\"street-edge\"").count - 1 == 3)
+        #expect(dom.components(separatedBy: "<tr data-map-grid=").count - 1 == 10)
+        // Ten of the 20 grids with one grid report each, the first codes first.
+        #expect(cells(row: "<tr data-map-grid=\"G-FL-DP-03\"", in: dom) == ["东坡社区第3网格", "东坡社区 · 枫林街道", "0", "0", "1", "0", "1"])
+        #expect(dom.contains("当前窗口内没有热点预警"))
+        let unplaced = dom.components(separatedBy: "<tr data-unplaced=").dropFirst().map { cells(row: ">", in: $0) }
+        #expect(unplaced.reduce(0) { $0 + (Int($1.count > 2 ? $1[2] : "") ?? 0) } == 180, "\(unplaced)")
         // The trend: Monday 16 November, 180 calls on 12345 and 20 grid reports.
         #expect(cells(row: "<tr data-channel=\"12345\"", in: dom).contains("180"))
         #expect(cells(row: "<tr data-channel=\"grid\"", in: dom).contains("20"))

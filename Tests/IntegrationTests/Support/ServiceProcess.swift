@@ -170,7 +170,8 @@ enum PersonalDataScan {
     }
 
     static func check(url: String, token: String?, body: Data, sourceLocation: SourceLocation = #_sourceLocation) {
-        guard token == nil || token == TestTokens.cityCommandCenter, url.contains("/v1/") || url.hasSuffix("/") else { return }
+        guard token == nil || token == TestTokens.cityCommandCenter, url.contains("/v1/") || url.contains("/open311/") || url.hasSuffix("/")
+        else { return }
         let text = String(decoding: body, as: UTF8.self)
         do {
             if let found = try firstNumber(in: text) {

@@ -1,0 +1,1 @@
+../../UnitTests/Support/JSONSchemaValidator.swift
