@@ -60,9 +60,10 @@ struct DemandStore {
                         data: TicketAccepted(
                             source: source, category: category, urgency: demand.urgency, area: demand.ticketArea, whistler: whistler,
                             placement: demand.placement))
-                    if whistler != nil || (demand.placement.map { $0.method != .grid } ?? false) {
+                    if whistler != nil || [.coordinates, .address].contains(demand.placement?.method) {
                         // The whistler counts in the scores, and a rebuild from the timeline must see it;
-                        // an area found from coordinates or an address shows how it was found.
+                        // an area found from coordinates or an address shows how it was found (a grid code
+                        // or the district fallback says nothing the ticket does not).
                         try timeline.append(event, actor: "intake")
                     } else {
                         timeline.append(
