@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # flow.sh — compose-check's seed and flow steps (sourced by deploy/compose-check.sh): the operator's
 # district loaded into the stack, then the sample demands of every channel published through the
-# stack's broker port by the adapters, the departments, citizens and streets at work, and the read
-# API and dashboard answering.
+# stack's broker port by the adapters, the departments, citizens and streets at work, the read
+# API and dashboard answering, and an Open311 request POSTed through evaluator.
 
 # file_value FILE NAME: NAME's value in a KEY=VALUE file (empty when it has none).
 file_value() { { grep -E "^$2=" "$1" || true; } | tail -n 1 | cut -d= -f2-; }
@@ -64,6 +64,36 @@ s = json.load(sys.stdin)
 rows = s.get('departments', s if isinstance(s, list) else [])
 print(f'GET /v1/scores: {len(rows)} departments scored')"
     check_dashboard "$token"
+    check_open311
+}
+
+# The web channel through the stack: an Open311 client registered with the stack's whistlectl, a
+# request POSTed to evaluator's published port (evaluator publishes it to the stack's broker as
+# the gateway, intake stores and places it), then the public GeoReport view of its ticket.
+check_open311() {
+    local key answer no="" token_id=""
+    key="$(check_ctl open311 clients add "check-portal-$RANDOM" --name compose-check | tail -n 1 | tr -d '\r')"
+    [[ "$key" == w311_* ]] || { check_say "whistlectl open311 clients add printed no key"; return 1; }
+    answer="$(curl -sS --max-time 15 "http://127.0.0.1:$CHECK_API_PORT/open311/v2/requests.json" \
+        --data-urlencode "api_key=$key" --data-urlencode "service_code=SZSS-DLPS" \
+        --data-urlencode "address_string=云城市西山区青石街道石桥路12号门口" \
+        --data-urlencode "description=石桥路12号门口人行道地砖塌陷（compose-check）")"
+    check_say "POST /open311/v2/requests.json: $answer"
+    no="$(python3 -c 'import json, sys; print(json.load(sys.stdin)[0].get("service_request_id", ""))' <<<"$answer")"
+    token_id="$(python3 -c 'import json, sys; print(json.load(sys.stdin)[0].get("token", ""))' <<<"$answer")"
+    # Still queued: the token tells the ticket once intake has stored the demand.
+    for _ in $(seq 1 40); do
+        [[ -n "$no" || -z "$token_id" ]] && break
+        sleep 0.5
+        no="$(check_api "/open311/v2/tokens/$token_id.json" |
+            python3 -c 'import json, sys; print(json.load(sys.stdin)[0].get("service_request_id", ""))')"
+    done
+    [[ -n "$no" ]] || { check_say "the Open311 request got no service_request_id"; return 1; }
+    check_api "/open311/v2/requests/$no.json" | python3 -c "
+import json, sys
+r = json.load(sys.stdin)[0]
+print(f'GET /open311/v2/requests/$no.json: {r[\"status\"]}, {r[\"service_code\"]}, {r.get(\"agency_responsible\")}')"
+    check_say "the Open311 request's ticket: $(check_psql -c "SELECT area_code || ' ' || coalesce(lead_department, '-') FROM tickets WHERE ticket_no = '$no'")"
 }
 
 # The dashboard through its login: POST /login sets the session cookie, / answers with the page.
