@@ -194,6 +194,17 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
 
     private var serverList: String { servers.map(\.description).joined(separator: ",") }
 
+    /// TCP settings that let a connection notice a server that vanished without closing it (a
+    /// stopped primary's address gone from the network): keepalive probes after 10 s idle, every
+    /// 3 s, 3 of them; and at most 15 s for sent data to be acknowledged (`tcp_user_timeout`).
+    /// The connection then fails as lost, and the unit of work is retried on the new primary,
+    /// instead of waiting for the kernel's retransmission timeout (many minutes). The URL's own
+    /// values of these keywords win.
+    static let deadPeerDefaults: [(String, String)] = [
+        ("keepalives", "1"), ("keepalives_idle", "10"), ("keepalives_interval", "3"), ("keepalives_count", "3"),
+        ("tcp_user_timeout", "15000"),
+    ]
+
     /// libpq keyword/value pairs for `PQconnectdbParams`.
     var connectionKeywords: [(String, String)] {
         var pairs: [(String, String)] = [
@@ -203,6 +214,7 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
             ("client_encoding", "UTF8"),
         ]
         if !password.isEmpty { pairs.append(("password", password)) }
+        for (key, value) in Self.deadPeerDefaults where parameters[key] == nil { pairs.append((key, value)) }
         var options = "-c TimeZone=UTC -c DateStyle=ISO"
         for (key, value) in parameters.sorted(by: { $0.key < $1.key }) {
             if key == "options" { options += " " + value } else { pairs.append((key, value)) }

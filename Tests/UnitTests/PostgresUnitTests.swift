@@ -46,6 +46,10 @@ import Testing
         let keywords = Dictionary(uniqueKeysWithValues: config.connectionKeywords)
         #expect(keywords["options"] == "-c TimeZone=UTC -c DateStyle=ISO")
         #expect(keywords["password"] == nil)
+        #expect(keywords["keepalives_idle"] == "10" && keywords["tcp_user_timeout"] == "15000", "a vanished server is noticed")
+        let own = try PostgresConfiguration(url: "postgres://u@h/db?tcp_user_timeout=3000&keepalives=0")
+        let ownKeywords = Dictionary(uniqueKeysWithValues: own.connectionKeywords)
+        #expect(ownKeywords["tcp_user_timeout"] == "3000" && ownKeywords["keepalives"] == "0", "the URL's own values win, once each")
     }
 
     @Test(arguments: [
