@@ -535,6 +535,14 @@ full_page_writes = on
 EOF
 }
 
+# statements_options: pg_stat_statements loaded at start, when this PostgreSQL has it (the
+# benchmark reports the top statements by total time; Services/whistle-bench/StatementProfile.swift).
+# Prints the pg_ctl -o options, or nothing.
+statements_options() {
+    [[ -f "$PG_BIN/../lib/pg_stat_statements.so" ]] || return 0
+    printf ' -c shared_preload_libraries=pg_stat_statements'
+}
+
 postgres_start() {
     if postgres_running; then
         log "postgres ($PROFILE) already running, pid $(postgres_pid)"
@@ -548,7 +556,7 @@ postgres_start() {
     tls_prepare
     tls_options="$(tls_postgres_options)"
     if ! (close_inherited_fds && as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 \
-        -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_SOCK$tls_options" start >/dev/null); then
+        -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_SOCK$tls_options$(statements_options)" start >/dev/null); then
         [[ -s "$PG_LOG" ]] && tail -n 20 "$PG_LOG" >&2
         die "postgres ($PROFILE) did not start"
     fi
@@ -576,6 +584,22 @@ SELECT format('CREATE DATABASE %I OWNER %I', '$PG_DATABASE', '$PG_ROLE')
 WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '$PG_DATABASE') \gexec
 EOF
     whistle_pg_roles psql_admin >/dev/null
+    postgres_ensure_statements
+}
+
+# The view of pg_stat_statements in the profile's database, in a schema of its own (schema
+# `monitoring`, out of the way of the application's), readable by the schema owner, who may
+# also reset it (whistle-bench does, before each flow scenario).
+postgres_ensure_statements() {
+    [[ -f "$PG_BIN/../lib/pg_stat_statements.so" ]] || return 0
+    psql_admin -d "$PG_DATABASE" >/dev/null <<EOF
+CREATE SCHEMA IF NOT EXISTS monitoring;
+CREATE EXTENSION IF NOT EXISTS pg_stat_statements WITH SCHEMA monitoring;
+SELECT format('GRANT USAGE ON SCHEMA %I TO %I', n.nspname, '$PG_ROLE'),
+       format('GRANT EXECUTE ON FUNCTION %I.pg_stat_statements_reset(oid, oid, bigint) TO %I', n.nspname, '$PG_ROLE')
+FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_stat_statements' \gexec
+GRANT pg_read_all_stats TO "$PG_ROLE";
+EOF
 }
 
 postgres_stop() {

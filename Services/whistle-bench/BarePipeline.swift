@@ -3,34 +3,47 @@ import Histogram
 import WhistleAMQP
 import WhistlePostgres
 
-/// The ceiling of the flow's plumbing: the same durable hops as a demand's way to a department,
-/// and no domain logic. Publish with confirms → quorum queue → consume a batch → one commit →
-/// publish with confirms → quorum queue → consume → commit → publish to a quorum "department"
-/// queue → consumed by the sink. Batches, prefetch and pool size are the services' defaults.
+/// The ceiling of the flow's plumbing: durable hops and row writes, and no domain logic.
+///
+/// By default the same three hops as a demand's way to a department: publish with confirms →
+/// quorum queue → consume a batch → one commit → publish with confirms → quorum queue → consume →
+/// commit → publish to a quorum "department" queue → consumed by the sink. The like-for-like
+/// pipeline is the same chain with as many hops (quorum-queue deliveries) and row writes per
+/// message as the flow made per demand, measured in the same run: each stage inserts its share of
+/// the rows in its batch's one transaction. Batches, prefetch and pool size are the services' defaults.
 struct BarePipeline {
     var amqp: AMQPConfiguration
     var databaseURL: String
     var count: Int
     var batchSize = 200
     var prefetch = 500
+    /// Quorum queues a message passes through (at least 2).
+    var hops = 3
+    /// Rows each stage (every hop but the last) inserts per message, in its batch's one commit.
+    var rowsPerStage = [1, 1]
+    /// Names the queues (`<name>.hop<i>`), the exchange and the scratch table.
+    var name = "bench.bare"
 
     struct Result: Sendable {
         var messages: Int
         var seconds: Double
         var latencies: Histogram<UInt64>
+        var hops = 3
+        var rowsPerMessage = 2
         var rate: Double { Double(messages) / seconds }
     }
 
-    static let exchange = "bench.bare"
-    static let queues = ["bench.bare.intake", "bench.bare.events", "bench.bare.dept"]
+    private var exchange: String { name }
+    private var queues: [String] { (0..<max(2, hops)).map { "\(name).hop\($0)" } }
+    private var table: String { name.replacingOccurrences(of: ".", with: "_") }
 
     private var topology: Topology {
         Topology(
-            exchanges: [.init(Self.exchange, type: "direct")],
-            queues: Self.queues.map { name in
+            exchanges: [.init(exchange, type: "direct")],
+            queues: queues.map { name in
                 .init(
                     name, arguments: Topology.quorumArguments(deliveryLimit: 5, deadLetterExchange: "whistle.dlx"),
-                    bindings: [.init(Self.exchange, name)])
+                    bindings: [.init(exchange, name)])
             })
     }
 
@@ -39,15 +52,15 @@ struct BarePipeline {
         try await pool.withConnection { connection in
             try connection.execute(
                 """
-                DROP TABLE IF EXISTS bench_bare;
-                CREATE TABLE bench_bare (id bigserial PRIMARY KEY, stage int NOT NULL, message_id text NOT NULL,
+                DROP TABLE IF EXISTS \(table);
+                CREATE TABLE \(table) (id bigserial PRIMARY KEY, stage int NOT NULL, message_id text NOT NULL,
                                          at timestamptz NOT NULL DEFAULT now())
                 """)
         }
-        let admin = AMQPConnection(configuration: amqp, name: "bench-bare-admin", logger: .init(label: "bench"))
-        for queue in Self.queues { try? await admin.deleteQueue(queue) }
+        let admin = AMQPConnection(configuration: amqp, name: "\(name)-admin", logger: .init(label: "bench"))
+        for queue in queues { try? await admin.deleteQueue(queue) }
         let sink = AMQPConsumer(
-            configuration: amqp, name: "bench-bare-sink", queues: [Self.queues[2]], prefetch: prefetch, topology: topology,
+            configuration: amqp, name: "\(name)-sink", queues: [queues.last!], prefetch: prefetch, topology: topology,
             logger: .init(label: "bench"))
         try await sink.start()
         let started = ContinuousClock.now
@@ -55,41 +68,50 @@ struct BarePipeline {
             group.addTask {
                 try await self.source(); return nil
             }
-            group.addTask {
-                try await self.stage(1, from: Self.queues[0], to: Self.queues[1], pool: pool); return nil
-            }
-            group.addTask {
-                try await self.stage(2, from: Self.queues[1], to: Self.queues[2], pool: pool); return nil
-            }
-            group.addTask { try await self.drain(sink, progress: progress) }
-            var histogram: Histogram<UInt64>?
-            while let next = try await group.next() {
-                if let next {
-                    histogram = next
-                    group.cancelAll()
+            let queues = self.queues
+            for index in 0..<queues.count - 1 {
+                let stageRows = index < rowsPerStage.count ? rowsPerStage[index] : 0
+                group.addTask {
+                    try await self.stage(index + 1, from: queues[index], to: queues[index + 1], rows: stageRows, pool: pool); return nil
                 }
             }
-            return histogram!
+            group.addTask { try await self.drain(sink, progress: progress) }
+            // Once the sink has every message the stages are cancelled; a stage cancelled inside a
+            // commit or a confirm throws `CancellationError`, which is the end, not a failure.
+            var histogram: Histogram<UInt64>?
+            while true {
+                do {
+                    guard let next = try await group.next() else { break }
+                    if let next {
+                        histogram = next
+                        group.cancelAll()
+                    }
+                } catch is CancellationError where histogram != nil {
+                    continue
+                }
+            }
+            guard let histogram else { throw BenchError("\(name) pipeline ended without its sink") }
+            return histogram
         }
         let seconds = (ContinuousClock.now - started).seconds
         await sink.close()
-        for queue in Self.queues { try? await admin.deleteQueue(queue) }
+        for queue in queues { try? await admin.deleteQueue(queue) }
         await admin.close()
-        try? await pool.withConnection { try $0.execute("DROP TABLE IF EXISTS bench_bare") }
+        try? await pool.withConnection { try $0.execute("DROP TABLE IF EXISTS \(table)") }
         await pool.close()
-        return Result(messages: count, seconds: seconds, latencies: result)
+        return Result(messages: count, seconds: seconds, latencies: result, hops: queues.count, rowsPerMessage: rowsPerStage.reduce(0, +))
     }
 
     /// Publishes `count` messages in confirmed windows, each stamped with its send time.
     private func source() async throws {
-        let publisher = AMQPPublisher(configuration: amqp, name: "bench-bare-source", topology: topology, logger: .init(label: "bench"))
+        let publisher = AMQPPublisher(configuration: amqp, name: "\(name)-source", topology: topology, logger: .init(label: "bench"))
         try await publisher.connect()
         var sent = 0
         while sent < count {
             let now = DispatchTime.now().uptimeNanoseconds
             let window = (sent..<min(sent + 500, count)).map { i in
                 OutboundMessage(
-                    exchange: Self.exchange, routingKey: Self.queues[0],
+                    exchange: exchange, routingKey: queues[0],
                     body: Array("\(now) bare-\(i) \(String(repeating: "诉", count: 100))".utf8),
                     messageId: "bare-\(i)")
             }
@@ -99,14 +121,14 @@ struct BarePipeline {
         await publisher.close()
     }
 
-    /// Consumes a batch, commits one row per message in one transaction, publishes it on with
-    /// confirms, then acknowledges the batch: a service's hop without its logic.
-    private func stage(_ number: Int, from: String, to: String, pool: PostgresPool) async throws {
+    /// Consumes a batch, commits `rows` rows per message in one transaction (none: no commit),
+    /// publishes it on with confirms, then acknowledges the batch: a service's hop without its logic.
+    private func stage(_ number: Int, from: String, to: String, rows: Int, pool: PostgresPool) async throws {
         let consumer = AMQPConsumer(
-            configuration: amqp, name: "bench-bare-\(number)", queues: [from], prefetch: prefetch, topology: topology,
+            configuration: amqp, name: "\(name)-\(number)", queues: [from], prefetch: prefetch, topology: topology,
             logger: .init(label: "bench"))
         let publisher = AMQPPublisher(
-            configuration: amqp, name: "bench-bare-\(number)-out", topology: topology, logger: .init(label: "bench"))
+            configuration: amqp, name: "\(name)-\(number)-out", topology: topology, logger: .init(label: "bench"))
         try await consumer.start()
         try await publisher.connect()
         defer {
@@ -118,13 +140,16 @@ struct BarePipeline {
             let batch = try await consumer.nextBatch(max: batchSize, waitMilliseconds: 250, lingerMilliseconds: 5)
             guard let last = batch.last else { continue }
             let ids = batch.map { $0.messageId ?? "" }
-            _ = try await pool.withConnection { connection in
-                try connection.transaction { connection in
-                    try connection.query(
-                        "INSERT INTO bench_bare (stage, message_id) SELECT $1, unnest($2::text[])", [number, ids])
+            if rows > 0 {
+                _ = try await pool.withConnection { connection in
+                    try connection.transaction { connection in
+                        try connection.query(
+                            "INSERT INTO \(table) (stage, message_id) SELECT $1, m FROM unnest($2::text[]) AS m, generate_series(1, $3)",
+                            [number, ids, rows])
+                    }
                 }
             }
-            let out = batch.map { OutboundMessage(exchange: Self.exchange, routingKey: to, body: $0.body, messageId: $0.messageId ?? "") }
+            let out = batch.map { OutboundMessage(exchange: exchange, routingKey: to, body: $0.body, messageId: $0.messageId ?? "") }
             guard try await publisher.publish(out).allSatisfy({ $0 == .confirmed }) else { throw BenchError("bare stage refused") }
             try await consumer.ack(through: last)
         }
@@ -148,11 +173,11 @@ struct BarePipeline {
                 try await sink.ack(through: last)
                 idleSince = .now
             } else if ContinuousClock.now - idleSince > .seconds(30) {
-                throw BenchError("bare pipeline stalled at \(arrived) of \(count)")
+                throw BenchError("\(name) pipeline stalled at \(arrived) of \(count)")
             }
             if ContinuousClock.now - lastPrint > .seconds(1) {
                 lastPrint = .now
-                progress("bare pipeline  \(arrived)/\(count) at the department queue")
+                progress("\(name) (\(queues.count) hops)  \(arrived)/\(count) at the last queue")
             }
         }
         return histogram

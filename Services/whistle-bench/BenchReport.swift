@@ -24,10 +24,42 @@ struct BenchReport {
         }
     }
 
+    /// Where the generator ran: the CPUs it was allowed (its own affinity) and what was asked.
+    struct Generator {
+        var allowedCPUs: String
+        var requested: String?
+
+        static func current(requested: String?) -> Generator {
+            let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+            let allowed =
+                status.split(separator: "\n").first { $0.hasPrefix("Cpus_allowed_list:") }
+                .map { $0.dropFirst("Cpus_allowed_list:".count).trimmingCharacters(in: .whitespaces) } ?? "unknown"
+            return Generator(allowedCPUs: allowed, requested: requested)
+        }
+
+        var text: String {
+            guard let requested else {
+                return "generator        CPUs \(allowedCPUs) (not confined: it shares every core with the servers and services)"
+            }
+            let note = requested == allowedCPUs ? "" : " — ASKED FOR \(requested): run it under taskset -c \(requested)"
+            return "generator        CPUs \(allowedCPUs) (taskset); servers and services: every CPU\(note)"
+        }
+    }
+
     var machine: Machine
+    var generator = Generator(allowedCPUs: "unknown", requested: nil)
+    /// Which processes the CPU and memory figures cover (`ProcessSampler.scope`).
+    var processScope = ""
     var pgbench: PgBench.Result?
     var bare: BarePipeline.Result?
-    var flows: [(FlowRun.Result, [ProcessSampler.Figures])] = []
+    var likeForLike: BarePipeline.Result?
+    /// The latency curve's phases, in rate order as run.
+    var curve: [FlowPhase] = []
+    /// The `--rates` scenarios.
+    var flows: [FlowPhase] = []
+    var idle: IdlePhase?
+    /// Whether the servers' counters and pg_stat_statements were read around each flow phase.
+    var countersOn = false
 
     static func ms(_ histogram: Histogram<UInt64>, _ percentile: Double) -> Double {
         Double(histogram.valueAtPercentile(percentile)) / 1000
@@ -45,6 +77,13 @@ struct BenchReport {
         lines.append(
             "machine          \(machine.cpus) CPUs, \(machine.model), " + String(format: "%.1f GiB", machine.memoryGiB)
                 + ", Linux \(machine.kernel)")
+        lines.append(generator.text)
+        if !processScope.isEmpty { lines.append("measured         \(processScope)") }
+        if countersOn {
+            lines.append(
+                "counters         read around each flow phase: rabbitmqctl eval (global counters), the services' /metrics, "
+                    + "pg_stat_user_tables; pg_stat_statements on (it costs PostgreSQL a few %)")
+        }
         if let pgbench {
             lines.append(
                 String(
@@ -54,10 +93,14 @@ struct BenchReport {
         if let bare {
             lines.append(
                 String(
-                    format: "bare pipeline    %.0f messages/s (%d messages, 2 commits and 3 confirmed publishes each); publish → queue %@",
+                    format:
+                        "bare pipeline    %.0f messages/s (%d messages, 3 hops, 2 commits and 3 confirmed publishes each); publish → queue %@",
                     bare.rate, bare.messages, Self.latencyText(bare.latencies)))
         }
-        for (flow, processes) in flows {
+        lines += likeForLikeLines
+        lines += curveLines
+        for phase in flows {
+            let (flow, processes) = (phase.result, phase.processes)
             lines.append("")
             lines.append("flow: \(flow.scenario)" + (flow.drained ? "" : "  (DID NOT DRAIN: figures cover what arrived)"))
             lines.append(
@@ -70,8 +113,8 @@ struct BenchReport {
                     flow.outcomes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
             lines.append(
                 String(
-                    format: "  assigned         %.0f demands/s to department queues (%d of %d tickets)",
-                    Self.rate(flow.assigned, flow.assignedSeconds), flow.assigned, flow.tickets))
+                    format: "  assigned         %.0f demands/s to department queues (%d of %d tickets; %d more went to triage)",
+                    Self.rate(flow.assigned, flow.assignedSeconds), flow.assigned, flow.tickets - flow.triaged, flow.triaged))
             lines.append(
                 String(
                     format: "  resolved         %.0f tickets/s (%d; %d surveys answered)", Self.rate(flow.resolved, flow.resolvedSeconds),
@@ -80,47 +123,28 @@ struct BenchReport {
             lines.append("  publish → dept queue  " + Self.latencyText(flow.toDepartment))
             lines.append("  publish → resolved    " + Self.latencyText(flow.toResolution))
             let assigned = Self.rate(flow.assigned, flow.assignedSeconds)
-            if let bare { lines.append(String(format: "  vs bare pipeline %.0f %%", 100 * assigned / bare.rate)) }
+            if let bare { lines.append(String(format: "  vs bare pipeline %.0f %% (to department queues)", 100 * assigned / bare.rate)) }
+            if let likeForLike {
+                lines.append(
+                    String(
+                        format: "  of like-for-like ceiling %.0f %% (resolved tickets/s against its messages/s)",
+                        100 * Self.rate(flow.resolved, flow.resolvedSeconds) / likeForLike.rate))
+            }
             if let pgbench { lines.append(String(format: "  vs pgbench       %.0f %%", 100 * assigned / pgbench.transactionsPerSecond)) }
             lines.append("  process         CPU s   CPU %   peak MiB (RSS; PSS summed for several processes)")
-            let seconds = max(flow.resolvedSeconds, flow.assignedSeconds, 0.001)
+            let seconds = max(phase.lifeSeconds, 0.001)
             for p in processes where p.processes > 0 {
                 let name = p.name.padding(toLength: 13, withPad: " ", startingAt: 0)
                 let note = p.processes > 1 ? " (\(p.processes) processes)" : ""
                 lines.append(
                     "  " + name + String(format: " %7.1f %7.0f %10.1f", p.cpuSeconds, 100 * p.cpuSeconds / seconds, p.peakRSSMiB) + note)
             }
+            lines += Self.costLines(phase)
         }
+        lines += idleLines
         lines.append("")
         lines.append("targets")
         lines += targets.map { "  \($0.met ? "met   " : "MISSED") \($0.text)" }
         return lines.joined(separator: "\n")
-    }
-
-    /// The benchmark's targets, each with what was measured.
-    var targets: [(met: Bool, text: String)] {
-        var out: [(Bool, String)] = []
-        if let full = flows.first(where: { $0.0.targetRate == 0 })?.0 {
-            let rate = Self.rate(full.assigned, full.assignedSeconds)
-            out.append((rate >= 2000, String(format: "≥ 2,000 demands/s to department queues: %.0f", rate)))
-            if let bare {
-                out.append((rate >= 0.7 * bare.rate, String(format: "≥ 70 %% of the bare pipeline: %.0f %%", 100 * rate / bare.rate)))
-            }
-        }
-        if let steady = flows.first(where: { $0.0.targetRate == 500 }) {
-            let p99 = Self.ms(steady.0.toDepartment, 99)
-            out.append((p99 <= 250, String(format: "p99 publish → department queue ≤ 250 ms at 500/s: %.0f ms", p99)))
-            let services = steady.1.filter { ["intake", "dispatcher", "notifier", "evaluator"].contains($0.name) }
-            // Sampled during this scenario: VmHWM would include the scenarios run before it.
-            let worst = services.map(\.peakRSSMiB).max() ?? 0
-            out.append(
-                (
-                    worst <= 64,
-                    String(
-                        format: "each service ≤ 64 MiB RSS at 500/s: largest %.1f MiB (%@)", worst,
-                        services.map { String(format: "%@ %.1f", $0.name, $0.peakRSSMiB) }.joined(separator: ", "))
-                ))
-        }
-        return out
     }
 }

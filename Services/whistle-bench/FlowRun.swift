@@ -1,6 +1,7 @@
 import Foundation
 import Histogram
 import WhistleAMQP
+import WhistleDomain
 import WhistleMessages
 import WhistleReliability
 
@@ -27,6 +28,9 @@ struct FlowRun {
         var outcomes: [String: Int] = [:]
         var tickets = 0
         var assigned = 0
+        /// Tickets sent to a command center's triage (`ticket.triage`): nobody routes them during
+        /// the run, so they are not expected at a department queue.
+        var triaged = 0
         var resolved = 0
         /// Surveys answered (each closes its ticket).
         var surveys = 0
@@ -34,6 +38,8 @@ struct FlowRun {
         var outcomeSeconds = 0.0, assignedSeconds = 0.0, resolvedSeconds = 0.0
         var toOutcome = FlowRun.histogram(), toDepartment = FlowRun.histogram(), toResolution = FlowRun.histogram()
         var drained = true
+        /// Assignments the simulated departments took from their quorum queues.
+        var departmentDeliveries = 0
     }
 
     static func histogram() -> Histogram<UInt64> {
@@ -65,7 +71,7 @@ struct FlowRun {
                         let c = board.snapshot
                         let t = Int((ContinuousClock.now - started).seconds)
                         progress.show(
-                            "\(scenario)  \(t) s  published \(c.published)  outcomes \(c.outcomes)  assigned \(c.assigned)/\(c.opened)  resolved \(c.resolved)  surveys \(c.surveys)"
+                            "\(scenario)  \(t) s  published \(c.published)  outcomes \(c.outcomes)  assigned \(c.assigned)/\(c.opened - c.triaged) (triage \(c.triaged))  resolved \(c.resolved)  surveys \(c.surveys)"
                         )
                     }
                     try? await Task.sleep(for: .milliseconds(250))
@@ -84,8 +90,10 @@ struct FlowRun {
         result.outcomes = observer.outcomes
         result.toOutcome = observer.latencies
         result.tickets = observer.openedBy.count
+        result.triaged = observer.triagedOfRun
         let counters = board.snapshot
         result.surveys = counters.surveys
+        result.departmentDeliveries = simulator.tally.assignments
         var lastAssigned = started, lastResolved = started
         for (ticket, messageId) in observer.openedBy {
             guard let at = sent[messageId] else { continue }
@@ -141,16 +149,17 @@ struct FlowRun {
         board.finishPublishing()
     }
 
-    /// Reads outcome events until every published demand has one.
+    /// Reads outcome events (and `ticket.triage`) until every published demand has its outcome and
+    /// the departments' side has finished (a triage event may follow its ticket's acceptance).
     private func observe(_ observer: OutcomeObserver, board: RunBoard) async throws {
         var idleSince = ContinuousClock.now
-        while !(board.isPublishingDone && observer.outcomeCount >= board.snapshot.published) {
+        while !board.isWorkDone {
             let new = try await observer.collect(sentAt: board.sent, waitMilliseconds: 50)
-            let (outcomes, opened) = (observer.outcomeCount, observer.openedBy.count)
+            let (outcomes, opened, triaged) = (observer.outcomeCount, observer.openedBy.count, observer.triagedOfRun)
             board.update {
-                $0.outcomes = outcomes; $0.opened = opened
+                $0.outcomes = outcomes; $0.opened = opened; $0.triaged = triaged
             }
-            if new > 0 {
+            if new > 0 || observer.outcomeCount >= board.snapshot.published {
                 idleSince = .now
             } else if ContinuousClock.now - idleSince > .seconds(60) {
                 throw BenchError("no outcome event for 60 s: is intake running?")
@@ -158,9 +167,11 @@ struct FlowRun {
         }
     }
 
-    /// Works the departments until every ticket opened is resolved and closed, or nothing moved
-    /// for 30 s after publishing ended (returns false then: the run did not drain).
+    /// Works the departments until every ticket opened and not in triage is resolved and closed
+    /// (`BenchScope.FlowCounts.drained`), or nothing moved for 30 s after publishing ended
+    /// (returns false then: the run did not drain).
     private func work(_ simulator: DepartmentSimulator, board: RunBoard) async throws -> Bool {
+        defer { board.finishWork() }
         var idleSince = ContinuousClock.now
         while true {
             let moved = try await simulator.step(waitMilliseconds: 10)
@@ -170,11 +181,10 @@ struct FlowRun {
                 $0.assigned = assigned; $0.resolved = resolved; $0.surveys = tally.feedback
             }
             let c = board.snapshot
-            if board.isPublishingDone && c.outcomes >= c.published && assigned >= c.opened && resolved >= c.opened
-                && simulator.waiting == 0
-            {
-                return true
-            }
+            let counts = BenchScope.FlowCounts(
+                publishingDone: board.isPublishingDone, published: c.published, outcomes: c.outcomes, opened: c.opened,
+                triaged: c.triaged, assigned: assigned, resolved: resolved, waiting: simulator.waiting)
+            if counts.drained { return true }
             if moved > 0 || simulator.waiting > 0 {
                 idleSince = .now
             } else if board.isPublishingDone && ContinuousClock.now - idleSince > .seconds(30) {

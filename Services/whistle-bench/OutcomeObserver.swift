@@ -15,6 +15,9 @@ final class OutcomeObserver: @unchecked Sendable {
     private(set) var outcomes: [String: Int] = [:]
     /// The demand (bench message id) that opened each ticket.
     private(set) var openedBy: [String: String] = [:]
+    /// Tickets the dispatcher sent to a command center's triage (`ticket.triage`): they reach no
+    /// department queue until someone routes them by hand. Any run's; intersect with `openedBy`.
+    private(set) var triaged = Set<String>()
     private var seen = Set<String>()
     /// When the latest new outcome arrived.
     private(set) var lastArrival: ContinuousClock.Instant?
@@ -24,7 +27,7 @@ final class OutcomeObserver: @unchecked Sendable {
         self.configuration = configuration
         queue = "bench.\(run)"
         var topology = WhistleTopology.base
-        let keys = [EventType.ticketAccepted, .ticketMerged, .demandDuplicate, .demandRejected].map {
+        let keys = [EventType.ticketAccepted, .ticketMerged, .demandDuplicate, .demandRejected, .ticketTriage].map {
             Topology.Binding(Exchange.events, $0.routingKey)
         }
         topology.queues.append(.init(queue, arguments: [QueueArgument("x-queue-type", .string("classic"))], bindings: keys))
@@ -45,6 +48,9 @@ final class OutcomeObserver: @unchecked Sendable {
         try await drain(sentAt: sentAt, waitMilliseconds: waitMilliseconds)
         return seen.count - before
     }
+
+    /// The tickets of this run that went to triage.
+    var triagedOfRun: Int { triaged.reduce(0) { $0 + (openedBy[$1] == nil ? 0 : 1) } }
 
     /// How many outcomes have arrived.
     var outcomeCount: Int { seen.count }
@@ -76,8 +82,12 @@ final class OutcomeObserver: @unchecked Sendable {
         guard let lastDelivery = batch.last else { return }
         let arrived = ContinuousClock.now
         for delivery in batch {
-            guard let event = try? JSONSerialization.jsonObject(with: Data(delivery.body)) as? [String: Any],
-                let source = (event["data"] as? [String: Any])?["source"] as? [String: Any],
+            guard let event = try? JSONSerialization.jsonObject(with: Data(delivery.body)) as? [String: Any] else { continue }
+            if event["type"] as? String == EventType.ticketTriage.rawValue, let ticketNo = event["ticket_no"] as? String {
+                triaged.insert(ticketNo)
+                continue
+            }
+            guard let source = (event["data"] as? [String: Any])?["source"] as? [String: Any],
                 let messageId = source["message_id"] as? String, messageId.hasPrefix(run), seen.insert(messageId).inserted
             else { continue }
             outcomes[event["type"] as? String ?? "?", default: 0] += 1

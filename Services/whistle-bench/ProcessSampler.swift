@@ -1,4 +1,5 @@
 import Foundation
+import WhistleDomain
 
 /// CPU time and resident memory of the processes under test, from Linux /proc: each service by
 /// its name, the broker (`beam.smp`), the database (every `postgres` process, summed) and the
@@ -6,6 +7,13 @@ import Foundation
 ///
 /// The webhook receiver of the local run (`whistlectl webhook-sink`) is measured too: it
 /// shares the machine.
+///
+/// Only the run profile's processes count: those whose pids its launchers recorded under the
+/// profile's state folder (`.local/run`, or `$WHISTLE_BENCH_PROFILE_DIR`: `pids/*.pid` of
+/// deploy/run.sh, PostgreSQL's `postgres/data/postmaster.pid`, RabbitMQ's `rabbitmq/rabbitmq.pid`),
+/// their descendants (the database's backends), and the generator itself. Servers of other
+/// profiles on the same machine (the test servers) are left out. Without any recorded pid the
+/// sampler falls back to every process of a measured name, and says so in `scope`.
 ///
 /// CPU is the growth of utime + stime between `start()` and `stop()` (processes that start or
 /// end in between count from when they were first seen). Memory is the largest resident set
@@ -39,11 +47,25 @@ final class ProcessSampler: @unchecked Sendable {
     private var lastTicks: [Int32: Int] = [:]
     private var figures = groups.map { Figures(name: $0.label) }
     private let lock = NSLock()
+    private let profileDirectory: String
+    /// What was measured: the profile folder's processes, or (no pid recorded) the whole machine.
+    private(set) var scope = ""
+
+    /// The state folder of the profile under test, relative to the working directory by default.
+    static var defaultProfileDirectory: String {
+        ProcessInfo.processInfo.environment["WHISTLE_BENCH_PROFILE_DIR"] ?? ".local/run"
+    }
+
+    init(profileDirectory: String = ProcessSampler.defaultProfileDirectory) {
+        self.profileDirectory = profileDirectory
+    }
 
     /// Samples once; call every 250 ms or so while the run lasts.
     func sample() {
         var rssByGroup = Array(repeating: 0.0, count: Self.groups.count)
-        for (pid, group, stat, status) in Self.processes() {
+        let (found, scope) = Self.processes(profileDirectory: profileDirectory)
+        lock.withLock { self.scope = scope }
+        for (pid, group, stat, status) in found {
             let ticks = Self.cpuTicks(stat)
             lock.lock()
             if firstTicks[pid] == nil { firstTicks[pid] = (group, ticks) }
@@ -75,21 +97,57 @@ final class ProcessSampler: @unchecked Sendable {
         return out
     }
 
-    /// Every process of a measured group: pid, group index, /proc/pid/stat and status.
-    private static func processes() -> [(Int32, Int, String, String)] {
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
-        var found: [(Int32, Int, String, String)] = []
+    /// Every process of a measured group within the profile: pid, group index, /proc/pid/stat and
+    /// status; and a description of the scope.
+    private static func processes(profileDirectory: String) -> ([(Int32, Int, String, String)], String) {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return ([], "no /proc") }
+        var stats: [Int32: String] = [:]
+        var parents: [Int32: Int32] = [:]
         for entry in entries {
-            guard let pid = Int32(entry),
+            guard let pid = Int32(entry), let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                let parent = BenchScope.parentPID(stat: stat)
+            else { continue }
+            stats[pid] = stat
+            parents[pid] = parent
+        }
+        let roots = profileRoots(profileDirectory)
+        let scoped = !roots.isEmpty
+        // The generator itself, not its children (rabbitmqctl of the counters is a beam.smp too).
+        let members = scoped ? BenchScope.descendants(of: roots, parents: parents).union([getpid()]) : Set(stats.keys)
+        var found: [(Int32, Int, String, String)] = []
+        for pid in members {
+            guard let stat = stats[pid],
                 let comm = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8).trimmingCharacters(
                     in: .whitespacesAndNewlines),
                 let group = groups.firstIndex(where: { $0.names.contains(comm) }),
-                let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
                 let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
             else { continue }
             found.append((pid, group, stat, status))
         }
-        return found
+        let scope =
+            scoped
+            ? "processes of \(profileDirectory) (\(roots.count) recorded pids and their children) and the generator"
+            : "WHOLE MACHINE by process name (no pid recorded under \(profileDirectory))"
+        return (found, scope)
+    }
+
+    /// The pids the profile's launchers recorded: the services' and the webhook sink's pid files,
+    /// the postmaster's and the broker node's.
+    static func profileRoots(_ directory: String) -> Set<Int32> {
+        var files = ["\(directory)/postgres/data/postmaster.pid", "\(directory)/rabbitmq/rabbitmq.pid"]
+        let pidDirectory = "\(directory)/pids"
+        if let names = try? FileManager.default.contentsOfDirectory(atPath: pidDirectory) {
+            files += names.filter { $0.hasSuffix(".pid") }.map { "\(pidDirectory)/\($0)" }
+        }
+        var roots = Set<Int32>()
+        for file in files {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8),
+                let first = text.split(whereSeparator: \.isNewline).first,
+                let pid = Int32(first.trimmingCharacters(in: .whitespaces))
+            else { continue }
+            roots.insert(pid)
+        }
+        return roots
     }
 
     /// utime + stime (fields 14 and 15 of /proc/pid/stat; the name in field 2 may hold spaces).

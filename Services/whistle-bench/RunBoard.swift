@@ -7,11 +7,14 @@ final class RunBoard: @unchecked Sendable {
     private var sentAt: [String: ContinuousClock.Instant] = [:]
     private var counters = Counters()
     private var publishingDone = false
+    private var workDone = false
 
     struct Counters: Sendable {
         var published = 0
         var outcomes = 0
         var opened = 0
+        /// Tickets of the run sent to a command center's triage (no department queue until routed).
+        var triaged = 0
         var assigned = 0
         var resolved = 0
         var surveys = 0
@@ -31,6 +34,10 @@ final class RunBoard: @unchecked Sendable {
 
     func finishPublishing() { lock.withLock { publishingDone = true } }
     var isPublishingDone: Bool { lock.withLock { publishingDone } }
+
+    /// The departments' side finished (drained or gave up): the observer stops too.
+    func finishWork() { lock.withLock { workDone = true } }
+    var isWorkDone: Bool { lock.withLock { workDone } }
 
     func update(_ change: (inout Counters) -> Void) { lock.withLock { change(&counters) } }
     var snapshot: Counters { lock.withLock { counters } }

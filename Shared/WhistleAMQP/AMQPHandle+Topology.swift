@@ -28,6 +28,14 @@ extension AMQPHandle {
         try check(amqp_get_rpc_reply(state), "queue.bind \(queue) → \(exchange) (\(routingKey))")
     }
 
+    /// Removes a queue's binding to an exchange; a binding that does not exist is no error (the
+    /// broker answers `unbind-ok` either way), so a start-up can remove what an earlier version bound.
+    func unbind(queue: String, exchange: String, routingKey: String) throws(AMQPError) {
+        let arena = ByteArena()
+        amqp_queue_unbind(state, channel, arena.bytes(queue), arena.bytes(exchange), arena.bytes(routingKey), amqp_empty_table)
+        try check(amqp_get_rpc_reply(state), "queue.unbind \(queue) → \(exchange) (\(routingKey))")
+    }
+
     /// Declares a queue passively; returns its ready message count and consumer count.
     func inspectQueue(_ name: String) throws(AMQPError) -> (messages: Int, consumers: Int) {
         let arena = ByteArena()

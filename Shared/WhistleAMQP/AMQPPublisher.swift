@@ -35,6 +35,10 @@ public final class AMQPPublisher: @unchecked Sendable {
     /// True while the broker connection is up.
     public var isConnected: Bool { connection.isConnected }
 
+    /// The heartbeat interval asked of the broker (0: none); an idle owner calls `keepAlive()`
+    /// more often than that.
+    public var heartbeatSeconds: Int { connection.configuration.heartbeatSeconds }
+
     /// Publishes every message and waits until the broker has settled each one, reconnecting
     /// and resending as needed until `timeout` has passed. The outcomes are in input order.
     public func publish(_ messages: [OutboundMessage], timeout: Duration = .seconds(30)) async throws -> [PublishOutcome] {

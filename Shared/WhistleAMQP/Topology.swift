@@ -23,10 +23,14 @@ public struct Topology: Sendable, Hashable {
         public var name: String
         public var arguments: [QueueArgument]
         public var bindings: [Binding]
-        public init(_ name: String, arguments: [QueueArgument], bindings: [Binding] = []) {
+        /// Bindings an earlier version may have made and this one must not keep (a wider routing
+        /// key, a type no longer handled): removed after `bindings` are made, on every declaration.
+        public var staleBindings: [Binding]
+        public init(_ name: String, arguments: [QueueArgument], bindings: [Binding] = [], staleBindings: [Binding] = []) {
             self.name = name
             self.arguments = arguments
             self.bindings = bindings
+            self.staleBindings = staleBindings
         }
     }
 
@@ -66,6 +70,10 @@ public struct Topology: Sendable, Hashable {
             try handle.declareQueue(queue.name, arguments: queue.arguments)
             for binding in queue.bindings {
                 try handle.bind(queue: queue.name, exchange: binding.exchange, routingKey: binding.routingKey)
+            }
+            // Bound first, unbound after: the queue never misses a wanted key in between.
+            for binding in queue.staleBindings where !queue.bindings.contains(binding) {
+                try handle.unbind(queue: queue.name, exchange: binding.exchange, routingKey: binding.routingKey)
             }
         }
     }

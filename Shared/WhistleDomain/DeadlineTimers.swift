@@ -1,6 +1,8 @@
 import Foundation
 
-/// What a row of `timers` fires; the raw value is `timers.kind`.
+/// What a clock fires; the raw value is `timers.kind`. The four clocks of an assignment
+/// (`assignmentClocks`) are kept on the assignment's row (`AssignmentClockMarks`); only
+/// `escalate_city` and `feedback_window` are rows of `timers`.
 public enum TimerKind: String, Sendable, Hashable, CaseIterable {
     /// 80 % of the acknowledgement window spent: `assignment.due_soon`.
     case ackDueSoon = "ack_due_soon"
@@ -15,10 +17,12 @@ public enum TimerKind: String, Sendable, Hashable, CaseIterable {
     /// The citizen's 7 days for feedback after resolution are over: closed `no_feedback`.
     case feedbackWindow = "feedback_window"
 
-    /// The timers of the acknowledgement clock, cancelled by `acknowledge` (or a return).
+    /// The clocks read from the assignment's row, not from `timers` (migration 0017).
+    public static let assignmentClocks: Set<TimerKind> = [.ackDueSoon, .ackOverdue, .resolveDueSoon, .resolveOverdue]
+    /// The timers of the acknowledgement clock, stopped by `acknowledge` (or a return).
     public static let acknowledgeKinds: Set<TimerKind> = [.ackDueSoon, .ackOverdue]
-    /// The timers of the resolve clock, cancelled by `complete` (or a return) and replaced on
-    /// an extension.
+    /// The timers of the resolve clock, stopped by `complete` (or a return) and replaced on an
+    /// extension.
     public static let resolveKinds: Set<TimerKind> = [.resolveDueSoon, .resolveOverdue, .escalateCity]
 }
 
@@ -35,7 +39,9 @@ public struct PlannedTimer: Sendable, Hashable {
     }
 }
 
-/// The timers an assignment's clocks need, decided without I/O.
+/// The instants an assignment's clocks fire at, decided without I/O. Of these only
+/// `escalate_city` becomes a row of `timers`, planned when `resolve_overdue` fires
+/// (`cityTimer(for:)`); the others are columns of the assignment (`AssignmentClockMarks`).
 public enum TimerPlan {
     /// How long a citizen has to give feedback after resolution: 7 calendar days of elapsed time.
     public static let feedbackWindow = DeadlineDuration(constantAmount: 7, unit: .days)
@@ -64,6 +70,12 @@ public enum TimerPlan {
             PlannedTimer(kind: .resolveOverdue, dueAt: clock.resolveOverdueAt),
             PlannedTimer(kind: .escalateCity, dueAt: clock.cityEscalationAt),
         ]
+    }
+
+    /// `escalate_city` of an assignment whose resolve deadline has just been announced overdue:
+    /// one more full resolve window after it (`AssignmentClock.cityEscalationAt`).
+    public static func cityTimer(for clock: AssignmentClock) -> PlannedTimer {
+        PlannedTimer(kind: .escalateCity, dueAt: clock.cityEscalationAt)
     }
 
     /// `feedback_window` 7 days after the ticket was resolved at `resolvedAt`

@@ -205,7 +205,11 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
         ("tcp_user_timeout", "15000"),
     ]
 
-    /// libpq keyword/value pairs for `PQconnectdbParams`.
+    /// libpq keyword/value pairs for `PQconnectdbParams`. Every session runs in UTC with ISO
+    /// dates and without JIT compilation: the services' statements take milliseconds, and a plan
+    /// whose estimate crosses `jit_above_cost` (intake's merge candidates on a table of many open
+    /// tickets) spent about 2 s compiling, every batch. A URL's `options` (e.g. `-c jit=on`) come
+    /// after these, so they win.
     var connectionKeywords: [(String, String)] {
         var pairs: [(String, String)] = [
             ("host", servers.map(\.host).joined(separator: ",")), ("port", servers.map { String($0.port) }.joined(separator: ",")),
@@ -215,7 +219,7 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
         ]
         if !password.isEmpty { pairs.append(("password", password)) }
         for (key, value) in Self.deadPeerDefaults where parameters[key] == nil { pairs.append((key, value)) }
-        var options = "-c TimeZone=UTC -c DateStyle=ISO"
+        var options = "-c TimeZone=UTC -c DateStyle=ISO -c jit=off"
         for (key, value) in parameters.sorted(by: { $0.key < $1.key }) {
             if key == "options" { options += " " + value } else { pairs.append((key, value)) }
         }

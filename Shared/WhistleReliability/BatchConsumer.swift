@@ -73,7 +73,9 @@ public final class BatchConsumer: Service, @unchecked Sendable {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let batch: [Delivery]
             do {
-                batch = try await consumer.nextBatch(max: batchSize, waitMilliseconds: 200)
+                // An idle consumer wakes once a second (a delivery returns at once): graceful
+                // shutdown waits at most that long for the wait in rabbitmq-c to end.
+                batch = try await consumer.nextBatch(max: batchSize, waitMilliseconds: 1000)
             } catch is CancellationError {
                 break
             }

@@ -99,7 +99,7 @@ public enum ServiceRole: String, Sendable, CaseIterable {
         .read("schema_migrations"),
         .read("areas"), .read("departments"), .read("categories"), .read("routing_rules"),
         .read("deadline_policies"), .read("calendar_days"), .read("settings"), .read("gazetteer"),
-        .write("inbox", [.select, .insert]),
+        .write("inbox", [.select, .insert, .delete]),  // delete: its own rows past WHISTLE_DEDUP_DAYS
         .write("outbox", [.select, .insert, .update, .delete], sequence: true),
         .write("message_failures", [.select, .insert, .update]),
     ]
@@ -147,7 +147,7 @@ public enum ServiceRole: String, Sendable, CaseIterable {
                 .read("demand_reporters"),
                 .read("assignments"),
                 .write("notifications", [.select, .insert, .update], sequence: true),
-                .write("event_journal", [.select, .insert]),
+                .write("event_journal", [.select, .insert, .delete]),  // delete: past WHISTLE_DEDUP_DAYS
             ]
         case .evaluator:
             return [
@@ -162,7 +162,7 @@ public enum ServiceRole: String, Sendable, CaseIterable {
                 .read("timeline"),
                 .write("access_log", [.select, .insert], sequence: true),
                 .write("kpi_daily", [.select, .insert, .update]),
-                .write("evaluator_applied", [.select, .insert]),
+                .write("evaluator_applied", [.select, .insert, .delete]),  // delete: past WHISTLE_DEDUP_DAYS
                 .write("demand_stats", [.select, .insert, .update]),
                 .write("hotspot_alerts", [.select, .insert]),
                 .write("period_scores", [.select, .insert]),

@@ -12,19 +12,33 @@ public struct Outbox: Sendable {
 
     public init(publisher: String) { self.publisher = publisher }
 
-    /// Adds messages to the outbox in one multi-row statement.
+    /// The PostgreSQL channel on which a commit that wrote rows of `publisher` notifies the relays
+    /// of that publisher (`whistle_outbox:<publisher>`), so that a relay of another instance
+    /// wakes without polling.
+    public static func channel(publisher: String) -> String { "whistle_outbox:\(publisher)" }
+
+    /// This outbox's notification channel (`Outbox.channel(publisher:)`).
+    public var channel: String { Self.channel(publisher: publisher) }
+
+    /// Adds messages to the outbox in one multi-row statement, which also queues a `pg_notify` on
+    /// `channel`. PostgreSQL sends it when the transaction commits, and folds the notifications of
+    /// one transaction with the same channel and payload into one, so a transaction that enqueues
+    /// several times still sends one notification (none when it rolls back).
     public func enqueue(_ connection: PostgresConnection, _ messages: [OutboundMessage]) throws {
         guard !messages.isEmpty else { return }
         _ = try connection.query(
             """
-            INSERT INTO outbox (publisher, exchange, routing_key, message_id, type, body, mandatory)
-            SELECT $1, m.* FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bool[]) AS m
+            WITH queued AS (
+                INSERT INTO outbox (publisher, exchange, routing_key, message_id, type, body, mandatory)
+                SELECT $1, m.* FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bool[]) AS m
+            )
+            SELECT pg_notify($8, '')
             """,
             [
                 publisher, TextArray(messages.map(\.exchange)), TextArray(messages.map(\.routingKey)),
                 TextArray(messages.map(\.messageId)), TextArray(messages.map(\.type)),
                 TextArray(messages.map { String(decoding: $0.body, as: UTF8.self) }),
-                TextArray(messages.map { $0.mandatory ? "t" : "f" }),
+                TextArray(messages.map { $0.mandatory ? "t" : "f" }), channel,
             ])
     }
 
@@ -36,34 +50,43 @@ public struct Outbox: Sendable {
     }
 }
 
-/// Wakes the relay when a transaction has just written to the outbox.
+/// Wakes the relay when a transaction has just written to the outbox (or another loop when its
+/// work has just been committed, such as notifier's deliveries).
 ///
 /// A notification is kept until the relay waits (at most one is kept, as with an `AsyncStream`
 /// buffering the newest element); a waiting relay is resumed at once through its continuation.
-/// One task waits at a time: the service's `OutboxRelay`.
+/// One task waits at a time: the service's `OutboxRelay`. A signal may pass each notification on
+/// to followers (`forward(to:)`), so that one commit wakes several loops.
 public final class OutboxSignal: Sendable {
     private struct State {
         var pending = false
         var waiter: (id: UInt64, continuation: CheckedContinuation<Void, Never>)?
         var lastWaitID: UInt64 = 0
         var expiredWaitID: UInt64 = 0
+        var followers: [OutboxSignal] = []
     }
 
     private let state = NIOLockedValueBox(State())
 
     public init() {}
 
+    /// From now on, every `notify()` of this signal also notifies `follower`.
+    public func forward(to follower: OutboxSignal) {
+        state.withLockedValue { $0.followers.append(follower) }
+    }
+
     /// Something was committed to the outbox.
     public func notify() {
-        let waiter = state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
+        let (waiter, followers) = state.withLockedValue { state -> (CheckedContinuation<Void, Never>?, [OutboxSignal]) in
             guard let waiter = state.waiter else {
                 state.pending = true
-                return nil
+                return (nil, state.followers)
             }
             state.waiter = nil
-            return waiter.continuation
+            return (waiter.continuation, state.followers)
         }
         waiter?.resume()
+        for follower in followers { follower.notify() }
     }
 
     /// Waits until notified, `milliseconds` pass or the task is cancelled; clears the notification.

@@ -11,74 +11,140 @@ import WhistlePostgres
 /// instances of the service share the outbox), publish them, delete the confirmed ones, commit.
 /// A relay that dies mid-batch drops its connection and with it the locks: another relay (or
 /// this one, restarted) publishes those rows again at once, and receivers deduplicate.
+///
+/// The relay does not poll. It wakes when a transaction of its own service commits outbox rows
+/// (the in-process `OutboxSignal`), when a commit of another instance notifies the outbox's
+/// channel (`PostgresListener` on `Outbox.channel`, one notification per transaction), when the
+/// earliest `not_before` of a held-back row passes, and otherwise only for a safety sweep every
+/// `sweepInterval` (which also keeps the publisher's broker connection alive).
 public final class OutboxRelay: Service, @unchecked Sendable {
     private let pool: PostgresPool
     private let publisher: AMQPPublisher
     private let signal: OutboxSignal
     private let outbox: Outbox
     private let batchSize: Int
+    private let sweepInterval: Duration
+    private let listens: Bool
     private let logger: Logger
     private let published = Counter(label: "whistle_outbox_published_total")
     private let failures = Counter(label: "whistle_outbox_failures_total")
 
-    public init(pool: PostgresPool, publisher: AMQPPublisher, outbox: Outbox, signal: OutboxSignal, batchSize: Int = 500, logger: Logger) {
+    /// - Parameter sweepInterval: the longest sleep without a signal (default 10 s): it catches
+    ///   rows a lost notification did not announce. It is capped at half the broker heartbeat, so
+    ///   that the idle publisher connection stays alive.
+    /// - Parameter listen: whether to `LISTEN` for other instances' commits (default true).
+    public init(
+        pool: PostgresPool, publisher: AMQPPublisher, outbox: Outbox, signal: OutboxSignal, batchSize: Int = 500,
+        sweepInterval: Duration = .seconds(10), listen: Bool = true, logger: Logger
+    ) {
         self.pool = pool
         self.publisher = publisher
         self.outbox = outbox
         self.signal = signal
         self.batchSize = batchSize
+        let heartbeat = publisher.heartbeatSeconds
+        self.sweepInterval = heartbeat > 0 ? min(sweepInterval, .milliseconds(heartbeat * 500)) : sweepInterval
+        self.listens = listen
         self.logger = logger
     }
 
     public func run() async throws {
-        var policy = ReconnectPolicy(initialDelayMilliseconds: 50, maxDelayMilliseconds: 2000)
-        var lastActivity = ContinuousClock.now
         do {
             try await publisher.connect()
         } catch {
             // Not fatal: each batch's publish reconnects, and a failure is retried with backoff.
             logger.warning("outbox relay could not connect yet; retrying", metadata: ["error": "\(error)"])
         }
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            do {
-                let count = try await relayOnce()
-                policy.connected()
-                if count > 0 {
-                    lastActivity = .now
-                    continue
-                }
-                if ContinuousClock.now - lastActivity > .seconds(5) {
-                    await publisher.keepAlive()
-                    lastActivity = .now
-                }
-                // Woken by the signal when a transaction wrote to the outbox; the 100 ms timeout
-                // is the fallback sweep (rows of other instances, rows whose `not_before` passed).
-                await signal.wait(milliseconds: 100)
-            } catch {
-                failures.increment()
-                let delay = policy.failed() ?? 2000
-                logger.warning("outbox relay failed; retrying", metadata: ["error": "\(error)", "retry.ms": "\(delay)"])
-                try? await Task.sleep(for: .milliseconds(delay))
-            }
+        let listener = try startListener()
+        await withTaskGroup(of: Void.self) { group in
+            if let listener { group.addTask { await listener.run() } }
+            await relayUntilShutdown()
+            listener?.stop()
         }
         // Drain what the last batches committed before stopping.
         while let count = try? await relayOnce(), count > 0 {}
         await publisher.close()
     }
 
+    /// The listener that turns other instances' notifications (and each new `LISTEN` after a
+    /// lost connection) into a signal; nil when the relay does not listen.
+    private func startListener() throws -> PostgresListener? {
+        guard listens else { return nil }
+        let signal = signal
+        return try PostgresListener(configuration: pool.configuration, channels: [outbox.channel], logger: logger) { event in
+            switch event {
+            case .listening, .notification: signal.notify()
+            case .disconnected: break  // logged by the listener; the sweep covers the gap
+            }
+        }
+    }
+
+    private func relayUntilShutdown() async {
+        var policy = ReconnectPolicy(initialDelayMilliseconds: 50, maxDelayMilliseconds: 2000)
+        var lastActivity = ContinuousClock.now
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            var sleep = sweepInterval
+            do {
+                switch try await relayBatch() {
+                case .published(let count):
+                    policy.connected()
+                    lastActivity = .now
+                    if count > 0 { continue }
+                    sleep = .milliseconds(100)  // rows, none confirmed (nacked): try again shortly
+                case .idle(let due):
+                    policy.connected()
+                    if let due { sleep = min(sleep, max(due, .milliseconds(1))) }
+                }
+                if ContinuousClock.now - lastActivity >= .seconds(5) {
+                    await publisher.keepAlive()
+                    lastActivity = .now
+                }
+            } catch {
+                failures.increment()
+                let delay = policy.failed() ?? 2000
+                logger.warning("outbox relay failed; retrying", metadata: ["error": "\(error)", "retry.ms": "\(delay)"])
+                sleep = .milliseconds(delay)
+            }
+            let milliseconds = Int(sleep.components.seconds * 1000 + sleep.components.attoseconds / 1_000_000_000_000_000)
+            let signal = signal
+            // Graceful shutdown (or cancellation) ends the sleep at once; the loop's condition then ends the loop.
+            await cancelWhenGracefulShutdown { await signal.wait(milliseconds: max(1, milliseconds)) }
+        }
+    }
+
     /// Publishes one batch; returns how many messages the broker confirmed.
     @discardableResult
     public func relayOnce() async throws -> Int {
+        switch try await relayBatch() {
+        case .published(let count): return count
+        case .idle: return 0
+        }
+    }
+
+    /// What one batch found.
+    enum BatchOutcome {
+        /// Rows were published; this many were confirmed.
+        case published(Int)
+        /// Nothing to publish now; a held-back row becomes due after the duration, if any.
+        case idle(Duration?)
+    }
+
+    /// Publishes one batch, or finds when the earliest held-back row becomes due.
+    func relayBatch() async throws -> BatchOutcome {
         let batch = batchSize
         let name = outbox.publisher
         return try await pool.withSession { session in
-            let rows = try await session.run { connection in
+            let (rows, due) = try await session.run { connection in
                 try connection.execute("BEGIN")
                 let rows = try Self.lock(connection, publisher: name, limit: batch)
-                if rows.isEmpty { try connection.execute("COMMIT") }
-                return rows
+                var due: Duration?
+                if rows.isEmpty {
+                    due = try Self.nextHeldBack(connection, publisher: name)
+                    try connection.execute("COMMIT")
+                }
+                return (rows, due)
             }
-            guard !rows.isEmpty else { return 0 }
+            guard !rows.isEmpty else { return .idle(due) }
             do {
                 let outcomes = try await publisher.publish(rows.map(\.message), timeout: .seconds(5))
                 var done: [Int64] = []
@@ -110,12 +176,24 @@ public final class OutboxRelay: Service, @unchecked Sendable {
                     try connection.execute("COMMIT")
                 }
                 published.increment(by: Int64(confirmed.count))
-                return confirmed.count
+                return .published(confirmed.count)
             } catch {
                 _ = try? await session.run { connection in try connection.execute("ROLLBACK") }
                 throw error
             }
         }
+    }
+
+    /// How long until the earliest row of `publisher` held back by `not_before` becomes due; nil
+    /// when none is held back.
+    private static func nextHeldBack(_ connection: PostgresConnection, publisher: String) throws -> Duration? {
+        let rows = try connection.query(
+            """
+            SELECT ceil(extract(epoch FROM min(not_before) - now()) * 1000)::int8 FROM outbox
+            WHERE publisher = $1 AND not_before > now()
+            """, [publisher])
+        guard let milliseconds = try rows.first?.decodeIfPresent(0, as: Int64.self) else { return nil }
+        return .milliseconds(max(1, milliseconds))
     }
 
     /// The oldest rows of `publisher` not locked by another relay. Ordered by (publisher, id), the

@@ -51,7 +51,9 @@ public final class ServiceKit: Sendable {
         publisher = AMQPPublisher(
             configuration: amqp, name: "\(configuration.serviceName)-publisher", topology: publisherTopology, logger: logger)
         outbox = Outbox(publisher: configuration.serviceName)
-        relay = OutboxRelay(pool: pool, publisher: publisher, outbox: outbox, signal: signal, logger: logger)
+        relay = OutboxRelay(
+            pool: pool, publisher: publisher, outbox: outbox, signal: signal,
+            sweepInterval: .milliseconds(configuration.outboxSweepMilliseconds), logger: logger)
     }
 
     /// Brings the schema up to date when `WHISTLE_MIGRATE` allows it and this service's role owns

@@ -60,11 +60,24 @@ public enum WhistleTopology {
         return topology
     }
 
-    /// A consumer of `whistle.events` for the given event types (`#` for all).
+    /// A consumer of `whistle.events` for the given event types (`#` for all). A queue of an
+    /// upgraded broker may still carry bindings of an earlier version: `staleEventBindings` are
+    /// removed every time the queue is declared.
     public static func events(queue name: String, keys: [String], deliveryLimit: Int) -> Topology {
         var topology = base
-        topology.queues.append(queue(name, deliveryLimit: deliveryLimit, bindings: keys.map { .init(Exchange.events, $0) }))
+        var events = queue(name, deliveryLimit: deliveryLimit, bindings: keys.map { .init(Exchange.events, $0) })
+        events.staleBindings = staleEventBindings(keeping: keys)
+        topology.queues.append(events)
         return topology
+    }
+
+    /// The bindings to `whistle.events` that a queue bound to `keys` must not keep: the wildcards
+    /// an earlier version bound (`#`, `*.*`) and every event type of CONTRACT §5 not in `keys`
+    /// (a type a consumer no longer handles). Unbinding one that does not exist is no error.
+    public static func staleEventBindings(keeping keys: [String]) -> [Topology.Binding] {
+        let wildcards = ["#", "*.*"]
+        let types = EventType.allCases.map(\.routingKey)
+        return (wildcards + types).filter { !keys.contains($0) }.map { .init(Exchange.events, $0) }
     }
 
     /// Dispatcher's replies queue: every routing key on `whistle.replies` (departments' codes and

@@ -15,11 +15,13 @@ import Logging
 /// | `WHISTLE_BATCH_SIZE` | `200` |
 /// | `WHISTLE_DB_POOL_SIZE` | `4` |
 /// | `WHISTLE_DELIVERY_LIMIT` | `5` |
+/// | `WHISTLE_OUTBOX_SWEEP_MS` | `10000`: the outbox relay's safety sweep; it is woken by its own commits and by other instances' `NOTIFY`, so this only bounds how late a row whose notification was lost is published (at most half the broker heartbeat) |
 /// | `WHISTLE_MIGRATE` | `true`: migrate when the role owns the schema, else wait for the owner; `false`: only wait |
 /// | `WHISTLE_CLOCK` | `system` (or `file:<path>` holding an RFC 3339 instant, for tests and drills) |
 /// | `WHISTLE_SENDERS` | `strict`: every consumer checks an inbound message's broker `user_id` (the `user_id` rule); `any` turns the check off (development, and tests that run every service as one user) |
 /// | `WHISTLE_TRUSTED_USERS` | `whistle-admin`: operator broker users (comma-separated) that may publish demands on any channel and reply for any department |
 /// | `WHISTLE_GATEWAY_USERS` | `whistle-evaluator`: gateway broker users (comma-separated) that publish the demands HTTP clients post, on any demand channel; only their `x-whistle-adapter` / `x-whistle-via` headers are believed |
+/// | `WHISTLE_DEDUP_DAYS`, `…_BATCH`, `…_PAUSE_MS`, `…_INTERVAL_MS` | `7`, `2000`, `200`, `3600000`: retention of the bookkeeping rows (`DedupRetentionSettings`) |
 ///
 /// `WHISTLE_AMQP_URL` may list the nodes of one RabbitMQ cluster, as comma-separated URLs
 /// (`amqp://u:p@rabbit-1:5672/%2F,amqp://u:p@rabbit-2:5672/%2F`) or one URL with a host list
@@ -40,6 +42,8 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var batchSize: Int
     public var databasePoolSize: Int
     public var deliveryLimit: Int
+    /// The outbox relay's longest sleep without a signal, in milliseconds (`WHISTLE_OUTBOX_SWEEP_MS`).
+    public var outboxSweepMilliseconds: Int = 10_000
     public var migrate: Bool
     /// Where the service reads the time from (`WHISTLE_CLOCK`).
     public var clock: WhistleClock = .system
@@ -49,6 +53,8 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var trustedUsers: [String] = ["whistle-admin"]
     /// Gateway broker users that publish the demands HTTP clients post (`WHISTLE_GATEWAY_USERS`).
     public var gatewayUsers: [String] = ["whistle-evaluator"]
+    /// How long the service keeps its bookkeeping rows (`WHISTLE_DEDUP_*`, `DedupRetentionSettings`).
+    public var dedupRetention: DedupRetentionSettings = .standard
 
     public enum LogFormat: String, Sendable { case text, json }
 
@@ -95,6 +101,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
         batchSize = try env.int("WHISTLE_BATCH_SIZE", default: batchSize, in: 1...5000)
         databasePoolSize = try env.int("WHISTLE_DB_POOL_SIZE", default: databasePoolSize, in: 1...64)
         deliveryLimit = try env.int("WHISTLE_DELIVERY_LIMIT", default: deliveryLimit, in: 1...1000)
+        outboxSweepMilliseconds = try env.int("WHISTLE_OUTBOX_SWEEP_MS", default: outboxSweepMilliseconds, in: 10...3_600_000)
         migrate = try env.bool("WHISTLE_MIGRATE", default: migrate)
         let clockSetting = env.string("WHISTLE_CLOCK", default: "system")
         guard let clock = WhistleClock(setting: clockSetting) else {
@@ -106,6 +113,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
             .split(separator: ",").map { String($0.filter { !$0.isWhitespace }) }.filter { !$0.isEmpty }
         gatewayUsers = env.string("WHISTLE_GATEWAY_USERS", default: "whistle-evaluator")
             .split(separator: ",").map { String($0.filter { !$0.isWhitespace }) }.filter { !$0.isEmpty }
+        dedupRetention = try DedupRetentionSettings(environment: environment)
         if batchSize > prefetch {
             throw ConfigurationError(
                 variable: "WHISTLE_BATCH_SIZE", message: "\(batchSize) is larger than WHISTLE_PREFETCH (\(prefetch))")

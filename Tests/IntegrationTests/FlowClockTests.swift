@@ -52,7 +52,7 @@ import WhistleMessages
             #expect(ackLate.data["clock"] as? String == "acknowledge")
             let street = try await flow.event(.ticketEscalated, ticket: ticketNo)
             #expect(street.data["level"] as? String == "street" && street.data["department"] as? String == "QS-ZHZX")
-            // The timers are rows in the database: a dispatcher killed now loses none of them.
+            // The clocks are kept in the database: a dispatcher killed now loses none of them.
             try await flow.killAndRestart("dispatcher")
             // 80 % of the 13 calendar days the window spans: 10 d 9 h 36 min after the start.
             let resolveSoon = try await Self.fires(flow, .assignmentDueSoon, ticket: ticketNo, at: "2026-10-11T01:36:00+08:00", count: 2)

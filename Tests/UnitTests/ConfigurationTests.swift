@@ -31,6 +31,9 @@ struct ConfigurationTests {
         arguments: [
             ("WHISTLE_HTTP_PORT", "eighty"), ("WHISTLE_HTTP_PORT", "70000"), ("WHISTLE_LOG_LEVEL", "loud"),
             ("WHISTLE_MIGRATE", "maybe"), ("WHISTLE_PREFETCH", "0"), ("WHISTLE_BATCH_SIZE", "900"),
+            ("WHISTLE_DEDUP_DAYS", "0"), ("WHISTLE_DEDUP_DAYS", "3651"), ("WHISTLE_DEDUP_DAYS", "week"), ("WHISTLE_DEDUP_BATCH", "0"),
+            ("WHISTLE_DEDUP_BATCH", "50001"), ("WHISTLE_DEDUP_PAUSE_MS", "-1"), ("WHISTLE_DEDUP_INTERVAL_MS", "5"),
+            ("WHISTLE_OUTBOX_SWEEP_MS", "0"),
         ])
     func bad(variable: String, value: String) {
         do {

@@ -78,7 +78,9 @@ struct DatabasePrivilegesTests {
             ))
     }
 
-    @Test("no role changes the timeline or the reference data or deletes a demand; deletes: outbox, timers, reporters past retention")
+    @Test(
+        "no role changes the timeline or the reference data or deletes a demand; deletes: outbox, its inbox, timers, reporters, journal and applied markers past retention"
+    )
     func writes() {
         let reference = [
             "areas", "departments", "categories", "routing_rules", "deadline_policies", "calendar_days", "settings", "gazetteer",
@@ -90,8 +92,12 @@ struct DatabasePrivilegesTests {
             }
             for table in reference { #expect(role.grant(on: table)?.privileges == [.select], "\(role) \(table)") }
             let deletes = role.grants.filter { $0.privileges.contains(.delete) }.map(\.table)
-            let own = ["dispatcher": ["timers"], "intake": ["demand_reporters"]][role.rawValue] ?? []
-            #expect(deletes == ["outbox"] + own, "\(role) deletes only what it must")
+            let own =
+                [
+                    "dispatcher": ["timers"], "intake": ["demand_reporters"], "notifier": ["event_journal"],
+                    "evaluator": ["evaluator_applied"],
+                ][role.rawValue] ?? []
+            #expect(deletes == ["inbox", "outbox"] + own, "\(role) deletes only what it must")
             #expect(role.grant(on: "demands")?.privileges.contains(.delete) != true, "\(role)")
         }
         let reporters = ServiceRole.intake.grant(on: "demand_reporters")

@@ -15,6 +15,8 @@ struct DispatchContext: Sendable {
     let instance: String
     /// Who may reply for a department.
     var senders = ReplySenderRule()
+    /// Wakes this process's timer loop when a batch starts a clock earlier than it sleeps.
+    var alarm = TimerAlarm()
 
     /// The current instant, to the millisecond (what the database keeps of it).
     func now() -> Date {
@@ -26,7 +28,8 @@ struct DispatchContext: Sendable {
     func work(on connection: PostgresConnection, now: Date? = nil) throws -> DispatchWork {
         let snapshot = try reference.freshSnapshot(on: connection, maxAge: .seconds(5))
         return DispatchWork(
-            connection: connection, reference: snapshot, outbox: outbox, now: now ?? self.now(), logger: logger, instance: instance)
+            connection: connection, reference: snapshot, outbox: outbox, now: now ?? self.now(), logger: logger, instance: instance,
+            alarm: alarm)
     }
 
     static func instanceName() -> String {

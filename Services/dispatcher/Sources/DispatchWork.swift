@@ -21,12 +21,20 @@ final class DispatchWork {
     var timeline = TimelineRows()
     var messages: [OutboundMessage] = []
     var timers = TimerWrites()
+    /// Wakes this process's timer loop for a clock that starts earlier than it sleeps.
+    let alarm: TimerAlarm?
+    /// The earliest instant a clock started by this batch fires at.
+    private(set) var earliestClock: Date?
     /// Assignments to publish at flush, once the demands' attachments and reporters are read.
     var outgoing: [(ticketNo: String, assignmentId: String)] = []
     /// The feedback being applied, carried into the `ticket.closed` / `ticket.reopened` it causes.
     var judgment: FeedbackJudgment?
 
-    init(connection: PostgresConnection, reference: ReferenceSnapshot, outbox: Outbox, now: Date, logger: Logger, instance: String) {
+    init(
+        connection: PostgresConnection, reference: ReferenceSnapshot, outbox: Outbox, now: Date, logger: Logger, instance: String,
+        alarm: TimerAlarm? = nil
+    ) {
+        self.alarm = alarm
         self.connection = connection
         self.reference = reference
         self.outbox = outbox
@@ -61,7 +69,20 @@ final class DispatchWork {
         try timeline.append(ticketNo, type: type, actor: actor, detail: detail)
     }
 
-    /// Writes everything: tickets, assignments, timers, the assignments' messages, timeline, outbox.
+    /// A clock of this batch (an assignment's warning, a timer row) fires at `instant`.
+    func clockStarted(at instant: Date) {
+        earliestClock = min(earliestClock ?? instant, instant)
+    }
+
+    /// Deletes the pending `escalate_city` of an assignment whose work stops or whose resolve
+    /// clock restarts (only one already overdue can have one).
+    func stopCityTimer(of assignment: AssignmentRecord) {
+        if assignment.clockMarks.mayHaveCityTimer { timers.cancel(assignmentId: assignment.id, kinds: [.escalateCity]) }
+    }
+
+    /// Writes everything: tickets, assignments, timers, the assignments' messages, timeline, outbox;
+    /// then tells the timer loop of the earliest clock started (it looks a moment after the
+    /// instant, by when this transaction has committed).
     func flush() throws {
         let changed = tickets.values.filter(\.isDirty)
         try TicketWrites.update(connection, changed)
@@ -73,6 +94,7 @@ final class DispatchWork {
         messages += try AssignmentMessages(connection: connection).build(outgoing, tickets: tickets)
         try timeline.insert(connection, at: now, into: .dispatch)
         try outbox.enqueue(connection, messages)
+        if let earliestClock { alarm?.arm(at: earliestClock, now: now) }
     }
 }
 

@@ -12,6 +12,7 @@ public enum DispatcherApp {
     public static let eventKeys = EventHandler.eventKeys
 
     public static func build(configuration: DispatcherConfiguration, logger: Logger) async throws -> ServiceGroup {
+        MallocArenas.limit()
         let settings = configuration.service
         let kit = try ServiceKit(configuration: settings, logger: logger)
         let timeZone = TimeZone(identifier: settings.timeZone) ?? .gmt
@@ -19,11 +20,8 @@ public enum DispatcherApp {
         let context = DispatchContext(
             reference: reference, outbox: kit.outbox, clock: settings.clock.function, logger: logger,
             instance: DispatchContext.instanceName(), senders: configuration.replySenders)
-        let events = kit.consumer(
-            name: "dispatcher", queues: [WhistleTopology.dispatcherEventsQueue],
-            topology: WhistleTopology.events(
-                queue: WhistleTopology.dispatcherEventsQueue, keys: eventKeys, deliveryLimit: settings.deliveryLimit),
-            handler: EventHandler(context: context))
+        let events = kit.eventsConsumer(
+            name: "dispatcher", queue: WhistleTopology.dispatcherEventsQueue, handler: EventHandler(context: context))
         let replies = kit.consumer(
             name: "dispatcher-replies", queues: [WhistleTopology.dispatcherRepliesQueue],
             topology: WhistleTopology.replies(deliveryLimit: settings.deliveryLimit), handler: ReplyHandler(context: context))
@@ -33,6 +31,7 @@ public enum DispatcherApp {
             batchSize: configuration.timerBatch, signal: kit.signal)
         // Department queues at start-up, so that the first assignments find their queues.
         let startup = [StartupStep("reference data", reference.refresh), StartupStep("department queues", departments.declareNew)]
-        return kit.serviceGroup(consumers: [events, replies], services: [reference, departments, timers], startup: startup)
+        let retention = kit.dedupRetention(consumers: [events, replies], also: [.finishedTimers])
+        return kit.serviceGroup(consumers: [events, replies], services: [reference, departments, timers, retention], startup: startup)
     }
 }

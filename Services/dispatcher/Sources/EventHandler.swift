@@ -8,7 +8,7 @@ import WhistleReliability
 /// Dispatcher's work on the events it consumes: `ticket.accepted` → classify, route and
 /// dispatch; `ticket.merged` → escalate a ticket that gathered 3 demands; `feedback.received` →
 /// close or reopen a resolved ticket. One transaction per batch, tickets locked in order.
-struct EventHandler: BatchHandler {
+struct EventHandler: EventsHandler {
     /// The events dispatcher consumes.
     static let eventKeys = [EventType.ticketAccepted, .ticketMerged, .feedbackReceived].map(\.routingKey)
 

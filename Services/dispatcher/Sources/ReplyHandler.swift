@@ -101,22 +101,22 @@ struct ReplyHandler: BatchHandler {
             switch effect {
             case .emit: break
             case .acknowledged(let onTime):
+                // The acknowledge clock stops with the state (its partial index holds dispatched work only).
                 assignment.acknowledgedAt = work.now
                 payload.onTime = onTime
                 payload.dispatchedAt = assignment.dispatchedAt
-                work.timers.cancel(assignmentId: assignment.id, kinds: TimerKind.acknowledgeKinds)
             case .completed(let result, let onTime):
                 assignment.completedAt = work.now
                 assignment.result = result
                 payload.result = result
                 payload.onTime = onTime
-                work.timers.cancel(assignmentId: assignment.id, kinds: Set(TimerKind.allCases))
+                work.stopCityTimer(of: assignment)
             case .returned(let reason):
                 assignment.returnedAt = work.now
                 assignment.returnReason = reason.rawValue
                 payload.reasonCode = reason.rawValue
                 payload.dispatchedAt = assignment.dispatchedAt
-                work.timers.cancel(assignmentId: assignment.id, kinds: Set(TimerKind.allCases))
+                work.stopCityTimer(of: assignment)
             case .extendResolveDue:
                 guard let extended else { continue }
                 assignment.resolveDue = extended.resolveDue
@@ -124,10 +124,10 @@ struct ReplyHandler: BatchHandler {
                 payload.resolveDue = extended.resolveDue
                 work.tickets[ticketNo]?.extended = true
                 work.tickets[ticketNo]?.isDirty = true
-                work.timers.cancel(assignmentId: assignment.id, kinds: TimerKind.resolveKinds)
-                for timer in TimerPlan.resolveTimers(for: extended) {
-                    work.timers.plan(ticketNo: ticketNo, assignmentId: assignment.id, kind: timer.kind, dueAt: timer.dueAt)
-                }
+                // The resolve clock starts again for the new deadline; a city escalation waits for its overdue.
+                work.stopCityTimer(of: assignment)
+                assignment.clockMarks.restartResolve(extended)
+                work.clockStarted(at: extended.resolveWarningAt)
             case .contested(let reason):
                 contest = reason
                 assignment.account.contestReason = reason.rawValue

@@ -32,7 +32,7 @@ extension DispatchWork {
     }
 
     /// A new dispatch round: one assignment for the lead and one per co-department, all with the
-    /// deadlines of the ticket's policy counted from now, their timers, the assignment messages,
+    /// deadlines of the ticket's policy counted from now, their clocks, the assignment messages,
     /// `ticket.dispatched`, and the round fed to the ticket's state machine.
     func dispatch(_ ticketNo: String, lead: String, co: [String], rule: String, actor: String) throws {
         guard var ticket = tickets[ticketNo] else { return }
@@ -46,14 +46,14 @@ extension DispatchWork {
                 id: UUID().uuidString.lowercased(), ticketNo: ticketNo, department: department, role: role, state: .dispatched,
                 round: ticket.dispatchRound, reopenCount: ticket.reopenCount, ackDue: clock.ackDue, resolveDue: clock.resolveDue,
                 dispatchedAt: now)
+            // Its clocks live on its row (warnings, deadlines, stages): no timer rows.
+            assignment.clockMarks = AssignmentClockMarks(clock: clock)
             assignment.isNew = true
             round.append(assignment)
-            for timer in TimerPlan.timers(for: clock) {
-                timers.plan(ticketNo: ticketNo, assignmentId: assignment.id, kind: timer.kind, dueAt: timer.dueAt)
-            }
             outgoing.append((ticketNo, assignment.id))
         }
         tickets[ticketNo] = ticket
+        clockStarted(at: clock.ackWarningAt)
         // The state machine takes the round as new work, then the records hold it.
         let input = round.map { TicketAssignment(assignmentId: $0.id, department: $0.department, role: $0.role, state: .dispatched) }
         try apply(.dispatched(round: input), to: ticketNo, actor: actor)
@@ -118,12 +118,14 @@ extension DispatchWork {
         case .startFeedbackWindow:
             let due = ticket.feedbackDue ?? TimerPlan.feedbackTimer(resolvedAt: now).dueAt
             timers.plan(ticketNo: ticketNo, assignmentId: nil, kind: .feedbackWindow, dueAt: due)
+            clockStarted(at: due)
         case .cancelAssignments(let ids, let reason):
             for id in ids {
-                timers.cancel(assignmentId: id, kinds: Set(TimerKind.allCases))
                 guard let index = tickets[ticketNo]?.assignmentIndex(id), var assignment = tickets[ticketNo]?.assignments[index] else {
                     continue
                 }
+                // Its clocks stop with its state; only a city escalation may be a row.
+                stopCityTimer(of: assignment)
                 assignment.isDirty = true
                 assignment.account.cancelReason = reason.rawValue
                 assignment.account.isDirty = true

@@ -71,7 +71,7 @@ enum TicketLoader {
             SELECT assignment_id::text, ticket_no, department, role, status, round, reopen_count, ack_due, resolve_due,
                    created_at, acknowledged_at, completed_at, returned_at, result, return_reason, extended_at,
                    contest_reason, contest_note, contested_at, ruling, ruling_note, ruled_by, ruled_at, cancel_reason,
-                   ack_overdue_at, resolve_overdue_at
+                   ack_overdue_at, resolve_overdue_at, ack_warning_at, resolve_warning_at, ack_stage, resolve_stage
             FROM assignments WHERE ticket_no = ANY($1::text[]) ORDER BY created_at, round, role DESC, department
             """, [Array(tickets.keys)])
         for row in assignmentRows {
@@ -88,6 +88,10 @@ enum TicketLoader {
                 contestedAt: try row.decodeIfPresent(18), ruling: try row.decodeIfPresent(19), rulingNote: try row.decodeIfPresent(20),
                 ruledBy: try row.decodeIfPresent(21), ruledAt: try row.decodeIfPresent(22), cancelReason: try row.decodeIfPresent(23),
                 ackOverdueAt: try row.decodeIfPresent(24), resolveOverdueAt: try row.decodeIfPresent(25))
+            assignment.ackWarningAt = try row.decodeIfPresent(26)
+            assignment.resolveWarningAt = try row.decodeIfPresent(27)
+            assignment.ackStage = ClockStage(rawValue: try row.decode(28, as: Int.self)) ?? .overdue
+            assignment.resolveStage = ClockStage(rawValue: try row.decode(29, as: Int.self)) ?? .overdue
             tickets[assignment.ticketNo]?.assignments.append(assignment)
         }
         return tickets

@@ -24,6 +24,13 @@ struct AssignmentRecord: Sendable {
     var extendedAt: Date?
     /// Its contest, ruling, cancellation and overdue clocks (`0011_contests.sql`).
     var account = AssignmentAccount()
+    /// `ack_warning_at` and `resolve_warning_at` (`0017_assignment_clocks.sql`); nil on work closed
+    /// before that migration.
+    var ackWarningAt: Date?
+    var resolveWarningAt: Date?
+    /// `ack_stage` and `resolve_stage`: how far each clock has run.
+    var ackStage = ClockStage.running
+    var resolveStage = ClockStage.running
     /// Inserted by this batch.
     var isNew = false
     /// Changed by this batch.
@@ -34,6 +41,21 @@ struct AssignmentRecord: Sendable {
             assignmentId: id, ticketNo: ticketNo, department: department, role: role, state: state, ackDue: ackDue,
             resolveDue: resolveDue, extended: extendedAt != nil, contested: account.contestedAt != nil,
             ruled: account.ruledAt != nil)
+    }
+
+    /// Its acknowledge and resolve clocks as the row keeps them; setting them marks nothing dirty.
+    /// A row written without a warning (not by dispatcher) warns at its deadline, as the partial
+    /// indexes read it (`coalesce(warning, due)`).
+    var clockMarks: AssignmentClockMarks {
+        get {
+            AssignmentClockMarks(
+                ackWarningAt: ackWarningAt ?? ackDue, ackDue: ackDue, ackStage: ackStage,
+                resolveWarningAt: resolveWarningAt ?? resolveDue, resolveDue: resolveDue, resolveStage: resolveStage)
+        }
+        set {
+            (ackWarningAt, ackDue, ackStage) = (newValue.ackWarningAt, newValue.ackDue, newValue.ackStage)
+            (resolveWarningAt, resolveDue, resolveStage) = (newValue.resolveWarningAt, newValue.resolveDue, newValue.resolveStage)
+        }
     }
 
     /// Whether its acknowledgement came at or before `ack_due`; nil when never acknowledged.

@@ -44,13 +44,15 @@ enum TicketWrites {
         _ = try connection.query(
             """
             INSERT INTO assignments (assignment_id, ticket_no, department, role, status, round, reopen_count, ack_due,
-                                     resolve_due, created_at, acknowledged_at, completed_at, returned_at)
+                                     resolve_due, created_at, acknowledged_at, completed_at, returned_at, ack_warning_at,
+                                     resolve_warning_at)
             SELECT a.id::uuid, a.ticket, a.department, a.role, a.status, a.round::int, a.reopen::int, a.ack::timestamptz,
                    a.resolve::timestamptz, a.created::timestamptz, a.acknowledged::timestamptz, a.completed::timestamptz,
-                   a.returned::timestamptz
+                   a.returned::timestamptz, a.ack_warning::timestamptz, a.resolve_warning::timestamptz
             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-                        $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
-              AS a(id, ticket, department, role, status, round, reopen, ack, resolve, created, acknowledged, completed, returned)
+                        $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[])
+              AS a(id, ticket, department, role, status, round, reopen, ack, resolve, created, acknowledged, completed, returned,
+                   ack_warning, resolve_warning)
             """,
             [
                 TextArray(assignments.map(\.id)), TextArray(assignments.map(\.ticketNo)), TextArray(assignments.map(\.department)),
@@ -59,10 +61,13 @@ enum TicketWrites {
                 TextArray(assignments.map { time($0.ackDue) }), TextArray(assignments.map { time($0.resolveDue) }),
                 TextArray(assignments.map { time($0.dispatchedAt) }), TextArray(assignments.map { time($0.acknowledgedAt) }),
                 TextArray(assignments.map { time($0.completedAt) }), TextArray(assignments.map { time($0.returnedAt) }),
+                TextArray(assignments.map { time($0.clockMarks.ackWarningAt) }),
+                TextArray(assignments.map { time($0.clockMarks.resolveWarningAt) }),
             ])
     }
 
-    /// Changed assignments (state, times, result, reason, extension), in one `UPDATE … FROM unnest`.
+    /// Changed assignments (state, times, result, reason, extension, clock stages), in one
+    /// `UPDATE … FROM unnest`.
     static func update(_ connection: PostgresConnection, _ assignments: [AssignmentRecord]) throws {
         guard !assignments.isEmpty else { return }
         _ = try connection.query(
@@ -70,10 +75,12 @@ enum TicketWrites {
             UPDATE assignments a SET status = u.status, resolve_due = u.resolve::timestamptz,
                 acknowledged_at = u.acknowledged::timestamptz, completed_at = u.completed::timestamptz,
                 returned_at = u.returned::timestamptz, result = u.result, return_reason = u.reason,
-                extended_at = u.extended::timestamptz
+                extended_at = u.extended::timestamptz, resolve_warning_at = u.resolve_warning::timestamptz,
+                ack_stage = u.ack_stage::smallint, resolve_stage = u.resolve_stage::smallint
             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-                        $9::text[])
-              AS u(id, status, resolve, acknowledged, completed, returned, result, reason, extended)
+                        $9::text[], $10::text[], $11::text[], $12::text[])
+              AS u(id, status, resolve, acknowledged, completed, returned, result, reason, extended, resolve_warning, ack_stage,
+                   resolve_stage)
             WHERE a.assignment_id = u.id::uuid
             """,
             [
@@ -81,7 +88,9 @@ enum TicketWrites {
                 TextArray(assignments.map { time($0.resolveDue) }), TextArray(assignments.map { time($0.acknowledgedAt) }),
                 TextArray(assignments.map { time($0.completedAt) }), TextArray(assignments.map { time($0.returnedAt) }),
                 TextArray(assignments.map(\.result)), TextArray(assignments.map(\.returnReason)),
-                TextArray(assignments.map { time($0.extendedAt) }),
+                TextArray(assignments.map { time($0.extendedAt) }), TextArray(assignments.map { time($0.resolveWarningAt) }),
+                TextArray(assignments.map { String($0.ackStage.rawValue) }),
+                TextArray(assignments.map { String($0.resolveStage.rawValue) }),
             ])
     }
 

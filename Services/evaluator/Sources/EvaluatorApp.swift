@@ -12,6 +12,7 @@ public enum EvaluatorApp {
     public static let eventKeys = EvaluatorHandler.eventKeys
 
     public static func build(configuration: EvaluatorConfiguration, logger: Logger) async throws -> ServiceGroup {
+        MallocArenas.limit()
         let settings = configuration.service
         let kit = try ServiceKit(configuration: settings, logger: logger)
         let timeZone = TimeZone(identifier: settings.timeZone) ?? .gmt
@@ -20,10 +21,7 @@ public enum EvaluatorApp {
             outbox: kit.outbox, timeZone: timeZone,
             detector: HotspotDetector(windowHours: configuration.hotspotWindowHours, logger: logger),
             logger: logger)
-        let queue = WhistleTopology.evaluatorEventsQueue
-        let consumer = kit.consumer(
-            name: "evaluator", queues: [queue],
-            topology: WhistleTopology.events(queue: queue, keys: eventKeys, deliveryLimit: settings.deliveryLimit), handler: handler)
+        let consumer = kit.eventsConsumer(name: "evaluator", queue: WhistleTopology.evaluatorEventsQueue, handler: handler)
         let api = ReadAPI(
             pool: kit.pool, reference: reference, timeZone: timeZone, weights: configuration.weights,
             hotspotWindowHours: configuration.hotspotWindowHours, clock: settings.clock.function, logger: logger)
@@ -33,7 +31,7 @@ public enum EvaluatorApp {
         let access = configuration.access
         let verifier = await APITokenVerifier(secret: access.jwtSecret, issuer: access.issuer, audience: access.audience)
         let authentication = AuthenticationMiddleware(verifier: verifier, reference: reference)
-        var services: [any Service] = [reference]
+        var services: [any Service] = [reference, kit.dedupRetention(consumers: [consumer], also: [.evaluatorApplied])]
         if let jwks = access.jwks {
             services.append(JWKSSource(location: jwks, refresh: access.jwksRefresh, verifier: verifier, logger: logger))
         }

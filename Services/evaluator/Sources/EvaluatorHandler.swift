@@ -9,7 +9,7 @@ import WhistleReliability
 /// Evaluator's consumer of `whistle.events`: each event is counted once (by its `event_id` in
 /// `evaluator_applied`, whatever the delivery), into the departments' KPIs (`KPIFold`) and the
 /// demand statistics; the pairs that gained demands are checked for hotspots.
-struct EvaluatorHandler: BatchHandler {
+struct EvaluatorHandler: EventsHandler {
     /// The events evaluator consumes.
     static let eventKeys = (KPIFold.eventTypes.union(DemandStatistics.countedTypes)).sorted()
 

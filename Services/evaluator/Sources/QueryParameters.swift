@@ -53,7 +53,10 @@ public enum QueryParameters {
         return day
     }
 
-    /// `limit` (1…`maximum`, default `fallback`) and `offset` (≥ 0, default 0).
+    /// The largest `offset` a page may skip (docs/openapi.json says the same).
+    public static let maximumOffset = 1_000_000_000
+
+    /// `limit` (1…`maximum`, default `fallback`) and `offset` (0…`maximumOffset`, default 0).
     public static func page(
         limit: String?, offset: String?, fallback: Int, maximum: Int
     ) throws(EvaluatorError) -> (limit: Int, offset: Int) {
@@ -65,8 +68,8 @@ public enum QueryParameters {
             result.limit = value
         }
         if let offset, !offset.isEmpty {
-            guard let value = Int(offset), value >= 0 else {
-                throw EvaluatorError("invalid_offset", "offset must be a whole number ≥ 0, got \(quoted(offset))")
+            guard let value = Int(offset), (0...maximumOffset).contains(value) else {
+                throw EvaluatorError("invalid_offset", "offset must be a whole number 0…\(maximumOffset), got \(quoted(offset))")
             }
             result.offset = value
         }

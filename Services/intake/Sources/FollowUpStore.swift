@@ -31,6 +31,7 @@ struct FollowUpStore {
         for case (_, .valid(let item)) in validatedFeedback { ticketNos.append(item.ticketNo) }
         let channels = try ticketChannels(ticketNos)
         let known = Set(channels.keys)
+        var accepted: [(messageId: String, item: Feedback)] = []
 
         for (message, validation) in validatedFeedback {
             let source = MessageSource(channel: nil, externalId: nil, messageId: message.messageId)
@@ -52,9 +53,7 @@ struct FollowUpStore {
                             data: InboundRejected(source: source, errors: errors))))
                 continue
             }
-            _ = try connection.query(
-                "INSERT INTO feedback (message_id, ticket_no, satisfaction, resolved, comment) VALUES ($1, $2, $3, $4, $5)",
-                [message.inboxKey, item.ticketNo, item.satisfaction.rawValue, item.resolved, item.comment])
+            accepted.append((message.inboxKey, item))
             let data = FeedbackReceived(
                 source: source, satisfaction: item.satisfaction.rawValue, resolved: item.resolved, comment: item.comment)
             let event = EventEnvelope(type: .feedbackReceived, occurredAt: now, ticketNo: item.ticketNo, data: data)
@@ -62,12 +61,31 @@ struct FollowUpStore {
             events.append(try Outbox.event(event))
         }
 
+        try insert(accepted)
         if !evaluations.isEmpty {
             try EvaluationStore(connection: connection, reference: reference, areas: areas, now: now, timeZone: timeZone, senders: senders)
                 .record(evaluations, events: &events, timeline: &timeline)
         }
         try timeline.insert(connection, at: now, into: .intake)
         try outbox.enqueue(connection, events)
+    }
+
+    /// Stores the accepted feedback of the batch in one statement, in the order received.
+    private func insert(_ accepted: [(messageId: String, item: Feedback)]) throws {
+        guard !accepted.isEmpty else { return }
+        _ = try connection.query(
+            """
+            INSERT INTO feedback (message_id, ticket_no, satisfaction, resolved, comment)
+            SELECT f.message_id, f.ticket_no, f.satisfaction, f.resolved::bool, f.comment
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+                WITH ORDINALITY AS f(message_id, ticket_no, satisfaction, resolved, comment, n)
+            ORDER BY f.n
+            """,
+            [
+                TextArray(accepted.map(\.messageId)), TextArray(accepted.map(\.item.ticketNo)),
+                TextArray(accepted.map(\.item.satisfaction.rawValue)), TextArray(accepted.map { $0.item.resolved ? "t" : "f" }),
+                TextArray(accepted.map(\.item.comment)),
+            ])
     }
 
     /// Who may send a ticket's feedback: the adapters of the channels of the demands that opened

@@ -13,7 +13,7 @@ import WhistleReliability
 /// reporters' accounts are locked (in sorted order) before their year's awards are read, so that
 /// the yearly cap holds however many intakes award at once. A capped award is recorded with what
 /// it gave; one that gave nothing is not announced.
-struct PointsAwards: BatchHandler {
+struct PointsAwards: EventsHandler {
     /// The events this consumer is bound to.
     static let eventKeys = [EventType.ticketClosed.routingKey]
 

@@ -43,14 +43,27 @@ struct FailureAlerts: Sendable {
 
     static let template = "supervisor_delivery_failed"
 
-    func raise(for item: ClaimedNotification, on connection: PostgresConnection, now: Date) throws {
-        guard item.body.template != Self.template else { return }
-        var area: String?
-        if let ticketNo = item.body.ticketNo {
-            area = try connection.query("SELECT area_code FROM tickets WHERE ticket_no = $1", [ticketNo]).first?.decodeIfPresent(0)
+    /// Alerts the supervisors about `items` (those that are not alerts themselves): the areas of
+    /// their tickets are read in one query and the alerts inserted in one statement.
+    func raise(for items: [ClaimedNotification], on connection: PostgresConnection, now: Date) throws {
+        let items = items.filter { $0.body.template != Self.template }
+        guard !items.isEmpty else { return }
+        let ticketNos = Array(Set(items.compactMap(\.body.ticketNo)))
+        var areas: [String: String] = [:]
+        if !ticketNos.isEmpty {
+            for row in try connection.query("SELECT ticket_no, area_code FROM tickets WHERE ticket_no = ANY($1::text[])", [ticketNos]) {
+                if let area = try row.decodeIfPresent(1, as: String.self) { areas[try row.decode(0, as: String.self)] = area }
+            }
         }
+        var rows = NotificationRows()
+        for item in items { rows.append(alert(for: item, area: item.body.ticketNo.flatMap { areas[$0] }, now: now)) }
+        try rows.insert(connection)
+    }
+
+    /// The alert about `item`, to the command center of `area` (none when it has none).
+    private func alert(for item: ClaimedNotification, area: String?, now: Date) -> NotificationRows.Row? {
         let data = reference.snapshot.data
-        guard let center = data.commandCenter(level: .district, for: area) ?? data.commandCenter(for: area) else { return }
+        guard let center = data.commandCenter(level: .district, for: area) ?? data.commandCenter(for: area) else { return nil }
         let audiences = ["citizen": "市民", "department": "部门", "supervisor": "督办人员", "reporter": "网格员"]
         let kinds = [
             "citizen_receipt": "受理回执", "citizen_merged": "并单告知", "citizen_result": "办结回复", "citizen_reopened": "重办告知",
@@ -65,15 +78,12 @@ struct FailureAlerts: Sendable {
                 "audience_name": audiences[item.body.audience.rawValue] ?? item.body.audience.rawValue,
             ])
         let deliverable = configuration.endpoints[.supervisor] != nil
-        var rows = NotificationRows()
-        rows.append(
-            NotificationRows.Row(
-                eventId: "failed:\(item.body.notificationId)", eventType: EventType.notificationFailed.rawValue,
-                ticketNo: item.body.ticketNo,
-                audience: WebhookNotification.Audience.supervisor.rawValue, recipient: center.code, template: Self.template, text: text,
-                urgent: true, status: deliverable ? "pending" : "undeliverable",
-                reason: deliverable ? nil : "no endpoint configured (\(WebhookNotification.Audience.supervisor.endpointVariable))",
-                nextAttemptAt: now))
-        try rows.insert(connection)
+        return NotificationRows.Row(
+            eventId: "failed:\(item.body.notificationId)", eventType: EventType.notificationFailed.rawValue,
+            ticketNo: item.body.ticketNo,
+            audience: WebhookNotification.Audience.supervisor.rawValue, recipient: center.code, template: Self.template, text: text,
+            urgent: true, status: deliverable ? "pending" : "undeliverable",
+            reason: deliverable ? nil : "no endpoint configured (\(WebhookNotification.Audience.supervisor.endpointVariable))",
+            nextAttemptAt: now)
     }
 }

@@ -13,12 +13,18 @@ import WhistleReliability
 /// jitter, or — after the last attempt — failed, with `notification.failed` and an alert to the
 /// supervisor. The state lives in the database: a receiver down for minutes or a restart loses
 /// nothing.
+///
+/// It does not poll: after a round it sleeps until the earliest `next_attempt_at` of a pending
+/// (or claimed) notification, at most `longestSleep`, and `wake` ends the sleep when this
+/// service commits new notifications. Graceful shutdown ends the sleep at once.
 final class DeliveryService: Service, @unchecked Sendable {
     private let pool: PostgresPool
     private let configuration: NotifierConfiguration
     private let client: WebhookClient
     private let outbox: Outbox
     private let signal: OutboxSignal
+    private let wake: OutboxSignal
+    private let longestSleep: Duration
     private let alerts: FailureAlerts
     private let clock: @Sendable () -> Date
     private let logger: Logger
@@ -27,23 +33,47 @@ final class DeliveryService: Service, @unchecked Sendable {
     private let retried = Counter(label: "whistle_notifications_retried_total")
 
     init(
-        pool: PostgresPool, configuration: NotifierConfiguration, outbox: Outbox, signal: OutboxSignal, alerts: FailureAlerts,
-        clock: @escaping @Sendable () -> Date, logger: Logger
+        pool: PostgresPool, configuration: NotifierConfiguration, outbox: Outbox, signal: OutboxSignal, wake: OutboxSignal,
+        longestSleep: Duration, alerts: FailureAlerts, clock: @escaping @Sendable () -> Date, logger: Logger
     ) {
         self.pool = pool
         self.configuration = configuration
         client = WebhookClient(secrets: configuration.secrets, timeout: Double(configuration.timeoutMilliseconds) / 1000)
         self.outbox = outbox
         self.signal = signal
+        self.wake = wake
+        self.longestSleep = longestSleep
         self.alerts = alerts
         self.clock = clock
         self.logger = logger
     }
 
     func run() async throws {
-        await PeriodicWork(interval: .milliseconds(200), failure: "delivering notifications failed; retrying", logger: logger).run {
-            try await deliverDue() >= configuration.concurrency ? .runAgain : .pause
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            var sleep = longestSleep
+            do {
+                if try await deliverDue() >= configuration.concurrency { continue }
+                if let due = try await untilNextDue() { sleep = min(sleep, due) }
+            } catch {
+                logger.warning("delivering notifications failed; retrying", metadata: ["error": "\(error)"])
+                sleep = min(sleep, .seconds(1))
+            }
+            let milliseconds = Int(sleep.components.seconds * 1000 + sleep.components.attoseconds / 1_000_000_000_000_000)
+            let wake = wake
+            // Graceful shutdown (or cancellation) ends the sleep at once; the loop's condition then ends the loop.
+            await cancelWhenGracefulShutdown { await wake.wait(milliseconds: max(20, milliseconds)) }
         }
+    }
+
+    /// How long until the earliest pending (or claimed, whose lease may run out) notification is
+    /// due by the service's clock, through `notifications_due_idx`; nil when none is waiting.
+    private func untilNextDue() async throws -> Duration? {
+        let due = try await pool.withConnection { connection -> Date? in
+            try connection.query("SELECT min(next_attempt_at) FROM notifications WHERE status IN ('pending', 'sending')")
+                .first?.decodeIfPresent(0, as: Date.self)
+        }
+        guard let due else { return nil }
+        return .milliseconds(Int(max(0, due.timeIntervalSince(clock()) * 1000).rounded(.up)))
     }
 
     /// One round: claim, deliver, record. Returns how many were attempted.
@@ -78,35 +108,13 @@ final class DeliveryService: Service, @unchecked Sendable {
         let outbox = outbox
         let alerts = alerts
         try await pool.transaction { connection in
-            var events: [OutboundMessage] = []
-            for (item, error) in outcomes {
-                let outcome = NotificationOutcome(
-                    notificationId: item.body.notificationId, audience: item.body.audience.rawValue, template: item.body.template,
-                    eventId: item.eventId, attempts: item.attempts, error: error)
-                if error == nil {
-                    _ = try connection.query(
-                        "UPDATE notifications SET status = 'sent', sent_at = $2, last_error = NULL WHERE id = $1 AND status = 'sending'",
-                        [item.id, now])
-                    events.append(
-                        try Outbox.event(
-                            EventEnvelope(type: .notificationSent, occurredAt: now, ticketNo: item.body.ticketNo, data: outcome)))
-                } else if item.attempts < configuration.maxAttempts {
-                    let due = now.addingTimeInterval(
-                        Backoff.delay(attempt: item.attempts, baseMilliseconds: configuration.backoffMilliseconds))
-                    _ = try connection.query(
-                        "UPDATE notifications SET status = 'pending', next_attempt_at = $2, last_error = $3 WHERE id = $1 AND status = 'sending'",
-                        [item.id, due, error])
-                } else {
-                    _ = try connection.query(
-                        "UPDATE notifications SET status = 'failed', last_error = $2 WHERE id = $1 AND status = 'sending'",
-                        [item.id, error])
-                    events.append(
-                        try Outbox.event(
-                            EventEnvelope(type: .notificationFailed, occurredAt: now, ticketNo: item.body.ticketNo, data: outcome)))
-                    try alerts.raise(for: item, on: connection, now: now)
-                }
-            }
-            try outbox.enqueue(connection, events)
+            // One statement for the whole round (DeliveryOutcomes), one for the alerts, one for the outbox.
+            var round = DeliveryOutcomes(
+                now: now, maxAttempts: configuration.maxAttempts, backoffMilliseconds: configuration.backoffMilliseconds)
+            for (item, error) in outcomes { try round.add(item, error: error) }
+            try round.update(connection)
+            try alerts.raise(for: round.failed, on: connection, now: now)
+            try outbox.enqueue(connection, round.events)
         }
         signal.notify()
         for (item, error) in outcomes {

@@ -9,7 +9,7 @@ import WhistleReliability
 /// stored in `notifications` in the batch's transaction (once per event, audience, recipient and
 /// template), ready for `DeliveryService`. Suppressed and undeliverable ones are stored too,
 /// with the reason: nothing is skipped silently.
-struct NotificationHandler: BatchHandler {
+struct NotificationHandler: EventsHandler {
     /// The events notifier turns into messages.
     static let eventKeys = [
         EventType.ticketAccepted, .ticketMerged, .ticketDispatched, .assignmentAcknowledged, .assignmentCompleted,

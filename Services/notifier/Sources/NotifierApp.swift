@@ -12,6 +12,7 @@ public enum NotifierApp {
     public static let eventKeys = NotificationHandler.eventKeys
 
     public static func build(configuration: NotifierConfiguration, logger: Logger) async throws -> ServiceGroup {
+        MallocArenas.limit()
         let settings = configuration.service
         let templates = try Templates(overrides: configuration.templatesDirectory)
         let kit = try ServiceKit(configuration: settings, logger: logger)
@@ -20,16 +21,19 @@ public enum NotifierApp {
         let handler = NotificationHandler(
             reference: reference, templates: templates, configuration: configuration, timeZone: timeZone,
             clock: settings.clock.function, logger: logger)
-        let consumer = kit.consumer(
-            name: "notifier", queues: [WhistleTopology.notifierEventsQueue],
-            topology: WhistleTopology.events(
-                queue: WhistleTopology.notifierEventsQueue, keys: eventKeys, deliveryLimit: settings.deliveryLimit),
-            handler: handler)
+        let consumer = kit.eventsConsumer(name: "notifier", queue: WhistleTopology.notifierEventsQueue, handler: handler)
+        // Every commit of this service (new notifications among them) wakes the delivery loop;
+        // a file clock can be moved at any moment, so with one the loop looks every 200 ms.
+        let deliveries = OutboxSignal()
+        kit.signal.forward(to: deliveries)
         let delivery = DeliveryService(
-            pool: kit.pool, configuration: configuration, outbox: kit.outbox, signal: kit.signal,
+            pool: kit.pool, configuration: configuration, outbox: kit.outbox, signal: kit.signal, wake: deliveries,
+            longestSleep: settings.clock == .system ? .seconds(10) : .milliseconds(200),
             alerts: FailureAlerts(reference: reference, templates: templates, configuration: configuration),
             clock: settings.clock.function, logger: logger)
         return kit.serviceGroup(
-            consumers: [consumer], services: [reference, delivery], startup: [StartupStep("reference data", reference.refresh)])
+            consumers: [consumer],
+            services: [reference, delivery, kit.dedupRetention(consumers: [consumer], also: [.eventJournal(consumers: ["notifier"])])],
+            startup: [StartupStep("reference data", reference.refresh)])
     }
 }

@@ -122,7 +122,10 @@ enum FaultDrain {
             accepted.values.filter { Set($0.compactMap { $0["event_id"] as? String }).count > 1 }.count
         result.lost = result.lostDetail.values.reduce(0, +)
         result.duplicated = result.duplicatedDetail.values.reduce(0, +)
-        result.timersFired = try await sandbox.count("SELECT count(*) FROM timers WHERE fired_at IS NOT NULL")
+        // Rows of `timers` fired, and the assignments' clocks (each stage one firing).
+        result.timersFired = try await sandbox.count(
+            "SELECT (SELECT count(*) FROM timers WHERE fired_at IS NOT NULL) + (SELECT coalesce(sum(ack_stage + resolve_stage), 0) FROM assignments)"
+        )
         result.notificationsSent = try await sandbox.count("SELECT count(*) FROM notifications WHERE status = 'sent'")
         let tickets = try await sandbox.count("SELECT count(*) FROM tickets")
         let requests = sink.requests().compactMap { ($0["body"] as? [String: Any])?["notification_id"] as? String }

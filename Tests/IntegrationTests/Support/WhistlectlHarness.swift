@@ -17,6 +17,8 @@ struct Ctl {
     var databaseURL: String
     /// More environment for the command (e.g. `WHISTLE_API_JWT_SECRET`).
     var extra: [String: String] = [:]
+    /// The program of the test binaries to run (`whistle-bench` for its database commands).
+    var binary = "whistlectl"
 
     static func environment(_ name: String) throws -> String {
         try #require(
@@ -27,7 +29,7 @@ struct Ctl {
 
     /// Runs `whistlectl` with `arguments`; stdout and stderr go through files (no pipe to fill).
     func run(_ arguments: [String]) async throws -> Result {
-        let binary = URL(fileURLWithPath: try Self.environment("WHISTLE_TEST_BIN_DIR")).appendingPathComponent("whistlectl")
+        let binary = URL(fileURLWithPath: try Self.environment("WHISTLE_TEST_BIN_DIR")).appendingPathComponent(binary)
         try #require(FileManager.default.isExecutableFile(atPath: binary.path), "\(binary.path) is not built: run swift build first")
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("whistlectl-" + UUID().uuidString)
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
